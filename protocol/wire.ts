@@ -1,0 +1,229 @@
+/**
+ * The idlescope wire protocol: the one module both the client and the reflector import.
+ *
+ * One TCP port carries two kinds of connection, told apart by their first bytes:
+ *
+ *   control channel   "GET /idlescope ..."  an HTTP upgrade to a WebSocket; JSON text messages.
+ *   probe connection  PROBE_MAGIC ...       a raw TCP connection that opens with a fixed-size hello
+ *                                           (magic, version, session id, probe id) and then carries
+ *                                           NOTHING until its test moment.
+ *
+ * A probe test is one byte each way, so the stream needs no framing:
+ *
+ *   inbound   client --control{push}--> reflector --PUSH_BYTE--> probe --> client      (survived)
+ *   outbound  client --PING_BYTE--> probe --> reflector --ECHO_BYTE--> probe --> client (survived)
+ *
+ * Everything the reflector sees on a probe (hello accepted, byte pushed, ping echoed, RST, FIN) it
+ * reports on the control channel, so the client can classify an eviction it could not see itself
+ * (a NAT that answers the reflector's push with RST never lets the client see anything).
+ *
+ * Decoding is total: every decoder returns a tagged result and never throws on hostile input.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** The WebSocket path of the control channel. */
+export const CONTROL_PATH = '/idlescope';
+
+/** Default reflector port. */
+export const DEFAULT_PORT = 7000;
+
+/** Largest control message either side accepts (also the ws `maxPayload`). */
+export const MAX_CONTROL_MESSAGE_BYTES = 4096;
+
+/** The client sends a heartbeat this often so no middlebox ever evicts the control channel. */
+export const CONTROL_HEARTBEAT_INTERVAL_MS = 1000;
+
+/** Either side gives up on a control channel that has been silent this long. */
+export const CONTROL_SILENCE_LIMIT_MS = 10_000;
+
+/** A probe connection must send its whole hello within this time of connecting, or it is closed. */
+export const PROBE_HELLO_TIMEOUT_MS = 10_000;
+
+/** The reflector keeps a session whose control channel dropped this long, for the client to resume. */
+export const SESSION_RESUME_GRACE_MS = 120_000;
+
+/** Per-session and per-reflector limits, so one client cannot exhaust the reflector. */
+export const MAX_PROBES_PER_SESSION = 16_384;
+export const MAX_SESSIONS = 256;
+
+/** Probe bytes. One byte per test keeps the stream self-synchronising. */
+export const PUSH_BYTE = 0x50; // 'P': reflector -> client, inbound test
+export const PING_BYTE = 0x45; // 'E': client -> reflector, outbound test
+export const ECHO_BYTE = 0x65; // 'e': reflector -> client, answer to PING_BYTE
+
+/** Probe hello: magic(4) | version(1) | session id(16) | probe id (uint32 BE). */
+export const PROBE_MAGIC = Buffer.from('IDLS', 'ascii');
+export const SESSION_ID_BYTES = 16;
+export const PROBE_HELLO_BYTES = PROBE_MAGIC.length + 1 + SESSION_ID_BYTES + 4;
+
+/** Session ids travel as lowercase hex in JSON and as raw bytes in a probe hello. */
+const SESSION_ID_PATTERN = /^[0-9a-f]{32}$/;
+
+export type ProbeId = number;
+export type SessionId = string;
+
+/** What the reflector saw happen to a probe connection on its side. */
+export type ProbeEventKind =
+  | 'attached' //  hello accepted: the probe is idle from here on
+  | 'pushed' //    PUSH_BYTE written (inbound test sent)
+  | 'echoed' //    PING_BYTE received and ECHO_BYTE written (outbound test answered)
+  | 'reset' //     RST / ECONNRESET / EPIPE on the reflector's side
+  | 'closed'; //   FIN from the client's direction
+
+export type ClientMessage =
+  | { type: 'hello'; version: number; resume?: { session: SessionId; token: string } }
+  | { type: 'push'; probe: ProbeId }
+  | { type: 'heartbeat'; seq: number }
+  | { type: 'bye' };
+
+export type ReflectorMessage =
+  | { type: 'welcome'; version: number; session: SessionId; token: string; resumed: boolean; probes: ProbeId[] }
+  | { type: 'probe'; probe: ProbeId; event: ProbeEventKind }
+  | { type: 'heartbeat-ack'; seq: number }
+  | { type: 'error'; code: ProtocolErrorCode; message: string };
+
+export type ProtocolErrorCode =
+  | 'bad-message'
+  | 'bad-version'
+  | 'unknown-session'
+  | 'unknown-probe'
+  | 'too-many-probes'
+  | 'too-many-sessions';
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
+
+export function encodeMessage(message: ClientMessage | ReflectorMessage): string {
+  return JSON.stringify(message);
+}
+
+function parseObject(raw: string | Buffer): Decoded<Record<string, unknown>> {
+  const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+  if (bytes > MAX_CONTROL_MESSAGE_BYTES) return fail(`message of ${bytes} bytes exceeds ${MAX_CONTROL_MESSAGE_BYTES}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch {
+    return fail('not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
+  return { ok: true, value: parsed as Record<string, unknown> };
+}
+
+const isUint32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
+const isSessionId = (v: unknown): v is SessionId => typeof v === 'string' && SESSION_ID_PATTERN.test(v);
+const isToken = (v: unknown): v is string => typeof v === 'string' && SESSION_ID_PATTERN.test(v);
+
+/** Decodes a message the client sent; used by the reflector. */
+export function decodeClientMessage(raw: string | Buffer): Decoded<ClientMessage> {
+  const object = parseObject(raw);
+  if (!object.ok) return object;
+  const m = object.value;
+  switch (m['type']) {
+    case 'hello': {
+      if (!isUint32(m['version'])) return fail('hello.version must be an integer');
+      const resume = m['resume'];
+      if (resume === undefined) return { ok: true, value: { type: 'hello', version: m['version'] } };
+      if (typeof resume !== 'object' || resume === null) return fail('hello.resume must be an object');
+      const { session, token } = resume as Record<string, unknown>;
+      if (!isSessionId(session) || !isToken(token)) return fail('hello.resume needs a session id and token');
+      return { ok: true, value: { type: 'hello', version: m['version'], resume: { session, token } } };
+    }
+    case 'push':
+      return isUint32(m['probe']) ? { ok: true, value: { type: 'push', probe: m['probe'] } } : fail('push.probe must be a probe id');
+    case 'heartbeat':
+      return isUint32(m['seq']) ? { ok: true, value: { type: 'heartbeat', seq: m['seq'] } } : fail('heartbeat.seq must be an integer');
+    case 'bye':
+      return { ok: true, value: { type: 'bye' } };
+    default:
+      return fail(`unknown message type ${JSON.stringify(m['type'])?.slice(0, 40) ?? 'undefined'}`);
+  }
+}
+
+const PROBE_EVENTS: readonly ProbeEventKind[] = ['attached', 'pushed', 'echoed', 'reset', 'closed'];
+const ERROR_CODES: readonly ProtocolErrorCode[] = [
+  'bad-message',
+  'bad-version',
+  'unknown-session',
+  'unknown-probe',
+  'too-many-probes',
+  'too-many-sessions',
+];
+
+/** Decodes a message the reflector sent; used by the client. */
+export function decodeReflectorMessage(raw: string | Buffer): Decoded<ReflectorMessage> {
+  const object = parseObject(raw);
+  if (!object.ok) return object;
+  const m = object.value;
+  switch (m['type']) {
+    case 'welcome': {
+      const { version, session, token, resumed, probes } = m;
+      if (!isUint32(version) || !isSessionId(session) || !isToken(token) || typeof resumed !== 'boolean') {
+        return fail('welcome needs version, session, token and resumed');
+      }
+      if (!Array.isArray(probes) || !probes.every(isUint32)) return fail('welcome.probes must be probe ids');
+      return { ok: true, value: { type: 'welcome', version, session, token, resumed, probes } };
+    }
+    case 'probe': {
+      const { probe, event } = m;
+      if (!isUint32(probe)) return fail('probe.probe must be a probe id');
+      if (!PROBE_EVENTS.includes(event as ProbeEventKind)) return fail('probe.event is not a known event');
+      return { ok: true, value: { type: 'probe', probe, event: event as ProbeEventKind } };
+    }
+    case 'heartbeat-ack':
+      return isUint32(m['seq']) ? { ok: true, value: { type: 'heartbeat-ack', seq: m['seq'] } } : fail('heartbeat-ack.seq must be an integer');
+    case 'error': {
+      const { code, message } = m;
+      if (!ERROR_CODES.includes(code as ProtocolErrorCode) || typeof message !== 'string') return fail('error needs code and message');
+      return { ok: true, value: { type: 'error', code: code as ProtocolErrorCode, message: message.slice(0, 500) } };
+    }
+    default:
+      return fail(`unknown message type ${JSON.stringify(m['type'])?.slice(0, 40) ?? 'undefined'}`);
+  }
+}
+
+export interface ProbeHello {
+  version: number;
+  session: SessionId;
+  probe: ProbeId;
+}
+
+export function encodeProbeHello(hello: ProbeHello): Buffer {
+  const out = Buffer.alloc(PROBE_HELLO_BYTES);
+  PROBE_MAGIC.copy(out, 0);
+  out.writeUInt8(hello.version, PROBE_MAGIC.length);
+  Buffer.from(hello.session, 'hex').copy(out, PROBE_MAGIC.length + 1);
+  out.writeUInt32BE(hello.probe, PROBE_MAGIC.length + 1 + SESSION_ID_BYTES);
+  return out;
+}
+
+/**
+ * What the first bytes of a connection say it is. `need-more` means the prefix is consistent with
+ * a probe hello or an HTTP request but too short to decide.
+ */
+export type ConnectionKind = 'probe' | 'control' | 'need-more' | 'garbage';
+
+const HTTP_GET = Buffer.from('GET ', 'ascii');
+
+export function classifyConnection(firstBytes: Buffer): ConnectionKind {
+  const isPrefixOf = (want: Buffer): boolean => {
+    const n = Math.min(firstBytes.length, want.length);
+    return firstBytes.subarray(0, n).equals(want.subarray(0, n));
+  };
+  if (isPrefixOf(PROBE_MAGIC)) return firstBytes.length >= PROBE_MAGIC.length ? 'probe' : 'need-more';
+  if (isPrefixOf(HTTP_GET)) return firstBytes.length >= HTTP_GET.length ? 'control' : 'need-more';
+  return 'garbage';
+}
+
+/** Decodes a probe hello from exactly PROBE_HELLO_BYTES bytes. */
+export function decodeProbeHello(bytes: Buffer): Decoded<ProbeHello> {
+  if (bytes.length !== PROBE_HELLO_BYTES) return fail(`probe hello must be ${PROBE_HELLO_BYTES} bytes, got ${bytes.length}`);
+  if (!bytes.subarray(0, PROBE_MAGIC.length).equals(PROBE_MAGIC)) return fail('bad probe magic');
+  const version = bytes.readUInt8(PROBE_MAGIC.length);
+  if (version !== PROTOCOL_VERSION) return fail(`unsupported probe version ${version}`);
+  const session = bytes.subarray(PROBE_MAGIC.length + 1, PROBE_MAGIC.length + 1 + SESSION_ID_BYTES).toString('hex');
+  const probe = bytes.readUInt32BE(PROBE_MAGIC.length + 1 + SESSION_ID_BYTES);
+  return { ok: true, value: { version, session, probe } };
+}
