@@ -1,0 +1,253 @@
+/**
+ * Drives search engines against a middlebox model on a virtual clock: hours of idle time simulated
+ * in milliseconds, deterministically. It plays the part of the real adapters (sockets, reflector,
+ * grace timers) with the same event contract, so what it measures is the search itself.
+ *
+ * Timing model (virtual ms): a connection's handshake and hello take one RTT, and the connection
+ * is idle from then. An outbound test is answered after one RTT; an inbound test needs the control
+ * command to reach the reflector first (half an RTT) and the push to come back (another half, plus
+ * half for the report). A silent drop is declared `graceMs` after the probe, as the real client does.
+ */
+import type { ConnId, EvictionKind, SearchEngine } from '../search/types.js';
+import type { MiddleboxModel, PacketFate } from './middlebox-models.js';
+
+export interface SimulationOptions {
+  rttMs: number;
+  graceMs: number;
+  /** Safety bound on virtual time: the simulation stops there whatever the engines do. */
+  limitMs: number;
+}
+
+export const DEFAULT_SIMULATION: SimulationOptions = { rttMs: 40, graceMs: 2000, limitMs: 48 * 3600_000 };
+
+/** Estimated wire cost, counting 40 bytes of IPv4+TCP header per packet. */
+const HEADER_BYTES = 40;
+const HELLO_BYTES = 25;
+
+export interface SimulationStats {
+  elapsedMs: number;
+  connectionsOpened: number;
+  peakConcurrent: number;
+  probesSent: number;
+  packets: number;
+  bytes: number;
+  /** true when `limitMs` stopped the run before every engine finished. */
+  hitLimit: boolean;
+}
+
+interface Event {
+  atMs: number;
+  seq: number;
+  run: () => void;
+}
+
+/** A binary min-heap keyed by (time, insertion order), so equal times run in order. */
+class EventQueue {
+  private readonly heap: Event[] = [];
+  private seq = 0;
+  get size(): number {
+    return this.heap.length;
+  }
+  push(atMs: number, run: () => void): void {
+    const h = this.heap;
+    h.push({ atMs, seq: this.seq++, run });
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i] as Event, h[parent] as Event)) break;
+      [h[i], h[parent]] = [h[parent] as Event, h[i] as Event];
+      i = parent;
+    }
+  }
+  pop(): Event | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last !== undefined) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l] as Event, h[m] as Event)) m = l;
+        if (r < h.length && this.less(h[r] as Event, h[m] as Event)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m] as Event, h[i] as Event];
+        i = m;
+      }
+    }
+    return top;
+  }
+  private less(a: Event, b: Event): boolean {
+    return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
+  }
+}
+
+interface SimConn {
+  key: number;
+  open: boolean;
+  /** Bumped on every activity, so a scheduled spontaneous close can tell it is stale. */
+  epoch: number;
+}
+
+/**
+ * Runs the engines to completion (or to `limitMs`) against one shared middlebox, as one client
+ * process would: inbound and outbound searches share the middlebox's table.
+ */
+export function simulate(engines: SearchEngine[], model: MiddleboxModel, options: SimulationOptions = DEFAULT_SIMULATION): SimulationStats {
+  const queue = new EventQueue();
+  const stats: SimulationStats = { elapsedMs: 0, connectionsOpened: 0, peakConcurrent: 0, probesSent: 0, packets: 0, bytes: 0, hitLimit: false };
+  let now = 0;
+  let nextKey = 1;
+  let concurrent = 0;
+  const conns = engines.map(() => new Map<ConnId, SimConn>());
+  const wakeTokens = engines.map(() => 0);
+  const half = options.rttMs / 2;
+
+  const count = (packets: number, payload: number): void => {
+    stats.packets += packets;
+    stats.bytes += packets * HEADER_BYTES + payload;
+  };
+
+  const step = (i: number): void => {
+    const engine = engines[i] as SearchEngine;
+    if (engine.finished) return;
+    const { actions, wakeAtMs } = engine.decide(now);
+    for (const action of actions) {
+      switch (action.type) {
+        case 'open':
+          openConn(i, action.conn);
+          break;
+        case 'probe':
+          probeConn(i, action.conn);
+          break;
+        case 'close':
+          closeConn(i, action.conn);
+          break;
+        default: {
+          const never: never = action;
+          throw new Error(`unknown action ${JSON.stringify(never)}`);
+        }
+      }
+    }
+    if (wakeAtMs !== null) {
+      const token = ++wakeTokens[i];
+      queue.push(Math.max(now, wakeAtMs), () => {
+        if (wakeTokens[i] === token) step(i);
+      });
+    }
+  };
+  const report = (i: number, atMs: number, deliver: () => void): void => {
+    queue.push(atMs, () => {
+      deliver();
+      step(i);
+    });
+  };
+
+  const scheduleClose = (i: number, id: ConnId, c: SimConn): void => {
+    const closeAt = model.closeAt(c.key);
+    if (closeAt === null) return;
+    const epoch = c.epoch;
+    // The FIN reaches the client half an RTT after the middlebox sends it.
+    report(i, closeAt + half, () => {
+      if (!c.open || c.epoch !== epoch) return;
+      c.open = false;
+      forget(i, id);
+      count(4, 0);
+      (engines[i] as SearchEngine).lost(id, now, 'close');
+    });
+  };
+
+  const openConn = (i: number, id: ConnId): void => {
+    const c: SimConn = { key: nextKey++, open: true, epoch: 0 };
+    conns[i]?.set(id, c);
+    stats.connectionsOpened++;
+    concurrent++;
+    stats.peakConcurrent = Math.max(stats.peakConcurrent, concurrent);
+    model.connect(c.key, now);
+    count(5, HELLO_BYTES); // SYN, SYN-ACK, ACK, hello, its ACK
+    // The hello's ACK is the last packet: the connection is idle from one RTT after the SYN.
+    const idleFrom = now + options.rttMs;
+    model.packet(c.key, idleFrom - half, 'client');
+    report(i, idleFrom, () => {
+      c.epoch++;
+      (engines[i] as SearchEngine).opened(id, idleFrom);
+      scheduleClose(i, id, c);
+    });
+  };
+
+  const probeConn = (i: number, id: ConnId): void => {
+    const c = conns[i]?.get(id);
+    const engine = engines[i] as SearchEngine;
+    stats.probesSent++;
+    if (c === undefined || !c.open) {
+      report(i, now + options.graceMs, () => {
+        forget(i, id);
+        engine.outcome(id, now, { survived: false, how: 'silent-drop' });
+      });
+      return;
+    }
+    c.epoch++;
+    const evicted = (atMs: number, how: EvictionKind): void => {
+      c.open = false;
+      report(i, atMs, () => {
+        forget(i, id);
+        engine.outcome(id, now, { survived: false, how });
+      });
+    };
+    const fateToOutcome = (fate: Exclude<PacketFate, 'pass'>, rstSeenAt: number): void =>
+      fate === 'reset' ? evicted(rstSeenAt, 'reset') : evicted(now + options.graceMs, 'silent-drop');
+
+    if (engine.direction === 'outbound') {
+      count(4, 2);
+      const there = model.packet(c.key, now + half / 2, 'client');
+      if (there !== 'pass') return fateToOutcome(there, now + half);
+      const back = model.packet(c.key, now + half, 'server');
+      if (back !== 'pass') return fateToOutcome(back, now + options.rttMs);
+    } else {
+      count(2, 1);
+      const push = model.packet(c.key, now + half, 'server');
+      if (push !== 'pass') return fateToOutcome(push, now + options.rttMs * 1.5);
+    }
+    // Survived: the reply is the connection's last packet; it is idle again from its arrival.
+    const replyAt = now + options.rttMs;
+    report(i, replyAt, () => {
+      engine.outcome(id, now, { survived: true });
+      scheduleClose(i, id, c);
+    });
+  };
+
+  /** The client drops its socket: the connection no longer counts and its mapping is released. */
+  const forget = (i: number, id: ConnId): void => {
+    const c = conns[i]?.get(id);
+    if (c === undefined) return;
+    conns[i]?.delete(id);
+    concurrent--;
+    model.disconnect(c.key);
+  };
+
+  const closeConn = (i: number, id: ConnId): void => {
+    const c = conns[i]?.get(id);
+    if (c === undefined) return;
+    if (c.open) count(1, 0); // RST: the client tears probes down with resetAndDestroy()
+    c.open = false;
+    forget(i, id);
+  };
+
+  engines.forEach((_, i) => queue.push(0, () => step(i)));
+  let guard = 0;
+  while (queue.size > 0) {
+    const event = queue.pop() as Event;
+    if (event.atMs > options.limitMs) {
+      stats.hitLimit = true;
+      break;
+    }
+    now = event.atMs;
+    event.run();
+    if (engines.every((e) => e.finished)) break;
+    if (++guard > 50_000_000) throw new Error('simulation runaway: more than 50M events');
+  }
+  stats.elapsedMs = now;
+  return stats;
+}
