@@ -40,6 +40,12 @@ import type {
 /** Ratio between successive frontier tests before the first eviction. */
 export const FRONTIER_GROWTH = 1.04;
 
+/**
+ * A clock within this of a target counts as having crossed it: timers (and float sums) may land
+ * a hair early, and a millisecond is far below any resolution this search is asked for.
+ */
+const CROSSING_TOLERANCE_MS = 1;
+
 /** Most parts a gap is split into per round. */
 const MAX_SPLIT = 12;
 
@@ -104,7 +110,7 @@ export class IdleSearch implements SearchEngine {
       let nextCrossingMs: number | null = null;
       for (const conn of idle) {
         if (conn.state !== 'idle') continue;
-        const idleMs = nowMs - conn.idleSinceMs;
+        const idleMs = nowMs - conn.idleSinceMs + CROSSING_TOLERANCE_MS;
         if (idleMs >= atMs && idleMs < untilMs) {
           if (best === null || conn.idleSinceMs > best.idleSinceMs) best = conn;
         } else if (idleMs < atMs) {
@@ -138,12 +144,12 @@ export class IdleSearch implements SearchEngine {
     this.openFailures++;
   }
 
-  outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome): void {
+  outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
     const c = this.conns.get(conn);
     if (c === undefined || c.state !== 'probing') return;
     this.observations.push({
       conn,
-      idleMs: c.probeIdleMs,
+      idleMs: testedAtMs === undefined ? c.probeIdleMs : testedAtMs - c.idleSinceMs,
       atMs: c.probeAtMs,
       survived: outcome.survived,
       how: outcome.survived ? null : outcome.how,

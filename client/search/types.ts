@@ -87,8 +87,12 @@ export interface SearchEngine {
   /** The connection is established and registered; it is idle from `idleSinceMs` (its last packet). */
   opened(conn: ConnId, idleSinceMs: number): void;
   openFailed(conn: ConnId, nowMs: number, reason: string): void;
-  /** Result of a probe the search asked for. After survival the connection is idle again from `nowMs`. */
-  outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome): void;
+  /**
+   * Result of a probe the search asked for. After survival the connection is idle again from
+   * `nowMs`. `testedAtMs` is when the test packet crossed the middlebox, when that differs from
+   * the moment the probe was asked for (an inbound push leaves the reflector about one RTT later).
+   */
+  outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void;
   /** The connection died while idle, without being probed (a proxy's FIN, an RST). */
   lost(conn: ConnId, nowMs: number, how: EvictionKind): void;
   /** Stop now (the reflector vanished); the result holds what was learned so far. */

@@ -3,10 +3,11 @@
  * in milliseconds, deterministically. It plays the part of the real adapters (sockets, reflector,
  * grace timers) with the same event contract, so what it measures is the search itself.
  *
- * Timing model (virtual ms): a connection's handshake and hello take one RTT, and the connection
- * is idle from then. An outbound test is answered after one RTT; an inbound test needs the control
- * command to reach the reflector first (half an RTT) and the push to come back (another half, plus
- * half for the report). A silent drop is declared `graceMs` after the probe, as the real client does.
+ * Timing model (virtual ms), for a middlebox next to the client (a home NAT, a carrier CGN): what
+ * the client's clock says is what the middlebox sees. A connection is idle from two RTTs after its
+ * SYN (handshake, then the hello and its report). An outbound test crosses at once and is answered
+ * one RTT later; an inbound push crosses one RTT after the command. A silent drop is declared
+ * `graceMs` plus two RTTs after the probe, as the real client does.
  */
 import type { ConnId, EvictionKind, SearchEngine } from '../search/types.js';
 import type { MiddleboxModel, PacketFate } from './middlebox-models.js';
@@ -132,7 +133,8 @@ export function simulate(engines: SearchEngine[], model: MiddleboxModel, options
       }
     }
     if (wakeAtMs !== null) {
-      const token = ++wakeTokens[i];
+      const token = (wakeTokens[i] ?? 0) + 1;
+      wakeTokens[i] = token;
       queue.push(Math.max(now, wakeAtMs), () => {
         if (wakeTokens[i] === token) step(i);
       });
@@ -167,9 +169,10 @@ export function simulate(engines: SearchEngine[], model: MiddleboxModel, options
     stats.peakConcurrent = Math.max(stats.peakConcurrent, concurrent);
     model.connect(c.key, now);
     count(5, HELLO_BYTES); // SYN, SYN-ACK, ACK, hello, its ACK
-    // The hello's ACK is the last packet: the connection is idle from one RTT after the SYN.
-    const idleFrom = now + options.rttMs;
-    model.packet(c.key, idleFrom - half, 'client');
+    // Handshake (one RTT), then the hello and the reflector's report of it (another): the hello's
+    // ACK, the last packet, passes the middlebox about when the client learns of the attach.
+    const idleFrom = now + 2 * options.rttMs;
+    model.packet(c.key, idleFrom, 'server');
     report(i, idleFrom, () => {
       c.epoch++;
       (engines[i] as SearchEngine).opened(id, idleFrom);
@@ -180,40 +183,44 @@ export function simulate(engines: SearchEngine[], model: MiddleboxModel, options
   const probeConn = (i: number, id: ConnId): void => {
     const c = conns[i]?.get(id);
     const engine = engines[i] as SearchEngine;
+    const silentAt = now + options.graceMs + 2 * options.rttMs;
     stats.probesSent++;
     if (c === undefined || !c.open) {
-      report(i, now + options.graceMs, () => {
+      report(i, silentAt, () => {
         forget(i, id);
         engine.outcome(id, now, { survived: false, how: 'silent-drop' });
       });
       return;
     }
     c.epoch++;
+    // The test packet crosses the middlebox at once outbound; an inbound push one RTT later.
+    const testedAt = engine.direction === 'outbound' ? now : now + options.rttMs;
     const evicted = (atMs: number, how: EvictionKind): void => {
       c.open = false;
       report(i, atMs, () => {
         forget(i, id);
-        engine.outcome(id, now, { survived: false, how });
+        engine.outcome(id, now, { survived: false, how }, testedAt);
       });
     };
     const fateToOutcome = (fate: Exclude<PacketFate, 'pass'>, rstSeenAt: number): void =>
-      fate === 'reset' ? evicted(rstSeenAt, 'reset') : evicted(now + options.graceMs, 'silent-drop');
+      fate === 'reset' ? evicted(rstSeenAt, 'reset') : evicted(silentAt, 'silent-drop');
 
     if (engine.direction === 'outbound') {
       count(4, 2);
-      const there = model.packet(c.key, now + half / 2, 'client');
-      if (there !== 'pass') return fateToOutcome(there, now + half);
-      const back = model.packet(c.key, now + half, 'server');
+      const there = model.packet(c.key, testedAt, 'client');
+      if (there !== 'pass') return fateToOutcome(there, now);
+      const back = model.packet(c.key, now + options.rttMs, 'server');
       if (back !== 'pass') return fateToOutcome(back, now + options.rttMs);
     } else {
       count(2, 1);
-      const push = model.packet(c.key, now + half, 'server');
-      if (push !== 'pass') return fateToOutcome(push, now + options.rttMs * 1.5);
+      const push = model.packet(c.key, testedAt, 'server');
+      // An RST only the reflector saw reaches the client as a control report, half an RTT later.
+      if (push !== 'pass') return fateToOutcome(push, testedAt + half);
     }
     // Survived: the reply is the connection's last packet; it is idle again from its arrival.
     const replyAt = now + options.rttMs;
     report(i, replyAt, () => {
-      engine.outcome(id, now, { survived: true });
+      engine.outcome(id, now, { survived: true }, testedAt);
       scheduleClose(i, id, c);
     });
   };

@@ -1,0 +1,219 @@
+/**
+ * The client's control channel to the reflector: a WebSocket carrying JSON messages, kept busy
+ * with a heartbeat every CONTROL_HEARTBEAT_INTERVAL_MS so that no middlebox ever evicts it (the
+ * probes must be the only idle connections). The heartbeat also measures the round-trip time,
+ * which sizes the grace window for silent drops.
+ *
+ * Lifecycle: connect() resolves on the reflector's welcome; afterwards exactly one 'lost' event is
+ * emitted if the channel dies or falls silent for CONTROL_SILENCE_LIMIT_MS, unless close() came first.
+ */
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import {
+  CONTROL_HEARTBEAT_INTERVAL_MS,
+  CONTROL_PATH,
+  CONTROL_SILENCE_LIMIT_MS,
+  MAX_CONTROL_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  decodeReflectorMessage,
+  encodeMessage,
+  type ClientMessage,
+  type ProbeEventKind,
+  type ProbeId,
+  type ReflectorMessage,
+  type SessionId,
+} from '../protocol/wire.js';
+import { formatHostPort, type HostPort } from '../protocol/address.js';
+import { ReflectorRefusedError, ReflectorUnreachableError, describeCause } from './errors.js';
+
+export interface ControlChannelEvents {
+  probe: [probe: ProbeId, event: ProbeEventKind];
+  lost: [why: string];
+}
+
+export interface ControlChannelOptions {
+  connectTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  silenceLimitMs?: number;
+}
+
+/** Smoothing of the RTT estimate, as TCP's SRTT (RFC 6298: alpha = 1/8). */
+const RTT_ALPHA = 0.125;
+
+export class ControlChannel extends EventEmitter<ControlChannelEvents> {
+  private ws: WebSocket | null = null;
+  private state: 'idle' | 'connecting' | 'open' | 'closed' = 'idle';
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatSeq = 0;
+  private readonly heartbeatSentAt = new Map<number, number>();
+  private lastHeardMs = 0;
+  private srttMs: number | null = null;
+  session: SessionId | null = null;
+
+  constructor(
+    readonly reflector: HostPort,
+    private readonly options: ControlChannelOptions = {},
+  ) {
+    super();
+  }
+
+  /** Smoothed round-trip time to the reflector, from heartbeats (the handshake's until then). */
+  get rttMs(): number {
+    return this.srttMs ?? 0;
+  }
+
+  connect(): Promise<void> {
+    if (this.state !== 'idle') return Promise.reject(new Error('connect() called twice'));
+    this.state = 'connecting';
+    const label = formatHostPort(this.reflector);
+    const url = `ws://${label}${CONTROL_PATH}`;
+    const startedMs = performance.now();
+    return new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(url, {
+        perMessageDeflate: false,
+        maxPayload: MAX_CONTROL_MESSAGE_BYTES,
+        handshakeTimeout: this.options.connectTimeoutMs ?? 10_000,
+      });
+      this.ws = ws;
+      let settled = false;
+      const fail = (error: Error): void => {
+        if (settled) return;
+        settled = true;
+        this.state = 'closed';
+        ws.on('error', noop);
+        ws.terminate();
+        reject(error);
+      };
+      ws.on('upgrade', (response) => {
+        response.socket.setNoDelay(true);
+      });
+      ws.once('open', () => {
+        this.srttMs = performance.now() - startedMs;
+        this.send({ type: 'hello', version: PROTOCOL_VERSION });
+      });
+      ws.on('error', (error) => {
+        if (!settled) fail(new ReflectorUnreachableError(label, error));
+        else this.lose(`control channel error: ${describeCause(error)}`);
+      });
+      ws.on('close', (code, reason) => {
+        if (!settled) fail(new ReflectorUnreachableError(label, new Error(`closed during handshake (${code} ${reason.toString()})`)));
+        else this.lose(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+      });
+      ws.on('message', (data, isBinary) => {
+        this.lastHeardMs = performance.now();
+        const decoded = isBinary ? ({ ok: false, reason: 'binary frame' } as const) : decodeReflectorMessage(data as Buffer);
+        if (!decoded.ok) {
+          if (!settled) fail(new ReflectorRefusedError(label, `unintelligible answer: ${decoded.reason}`));
+          else this.lose(`unintelligible message from reflector: ${decoded.reason}`);
+          return;
+        }
+        const message = decoded.value;
+        if (!settled) {
+          if (message.type === 'welcome') {
+            settled = true;
+            this.state = 'open';
+            this.session = message.session;
+            this.startHeartbeat();
+            resolve();
+          } else if (message.type === 'error') {
+            fail(new ReflectorRefusedError(label, `${message.code}: ${message.message}`));
+          } else {
+            fail(new ReflectorRefusedError(label, `expected welcome, got ${message.type}`));
+          }
+          return;
+        }
+        this.handle(message);
+      });
+    });
+  }
+
+  /** Ask the reflector to push on a probe now (an inbound test). */
+  push(probe: ProbeId): void {
+    this.send({ type: 'push', probe });
+  }
+
+  /** Ends the session politely: the reflector drops every probe of ours at once. */
+  close(): void {
+    if (this.state === 'closed') return;
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    this.stopHeartbeat();
+    if (this.ws !== null) {
+      const ws = this.ws;
+      ws.on('error', noop);
+      if (wasOpen) {
+        ws.send(encodeMessage({ type: 'bye' }), () => ws.close(1000, 'done'));
+        // If the close handshake stalls, do not let it hold the process open.
+        setTimeout(() => ws.terminate(), 2000).unref();
+      } else {
+        ws.terminate();
+      }
+    }
+  }
+
+  private handle(message: ReflectorMessage): void {
+    switch (message.type) {
+      case 'probe':
+        this.emit('probe', message.probe, message.event);
+        return;
+      case 'heartbeat-ack': {
+        const sentAt = this.heartbeatSentAt.get(message.seq);
+        if (sentAt === undefined) return;
+        this.heartbeatSentAt.delete(message.seq);
+        const sample = performance.now() - sentAt;
+        this.srttMs = this.srttMs === null ? sample : (1 - RTT_ALPHA) * this.srttMs + RTT_ALPHA * sample;
+        return;
+      }
+      case 'error':
+        // unknown-probe and the like concern one probe, not the session: the runner's grace handles it.
+        return;
+      case 'welcome':
+        return;
+      default: {
+        const never: never = message;
+        throw new Error(`unhandled message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private send(message: ClientMessage): void {
+    if (this.ws === null || this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(encodeMessage(message));
+  }
+
+  private startHeartbeat(): void {
+    this.lastHeardMs = performance.now();
+    const interval = this.options.heartbeatIntervalMs ?? CONTROL_HEARTBEAT_INTERVAL_MS;
+    const silenceLimit = this.options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS;
+    this.heartbeatTimer = setInterval(() => {
+      const now = performance.now();
+      if (now - this.lastHeardMs > silenceLimit) {
+        this.lose(`reflector silent for ${Math.round((now - this.lastHeardMs) / 1000)} s`);
+        return;
+      }
+      const seq = ++this.heartbeatSeq;
+      this.heartbeatSentAt.set(seq, now);
+      // Only recent samples matter; forget heartbeats that were never answered.
+      for (const old of this.heartbeatSentAt.keys()) if (old < seq - 32) this.heartbeatSentAt.delete(old);
+      this.send({ type: 'heartbeat', seq });
+    }, interval);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  private lose(why: string): void {
+    if (this.state !== 'open') return;
+    this.state = 'closed';
+    this.stopHeartbeat();
+    if (this.ws !== null) {
+      this.ws.on('error', noop);
+      this.ws.terminate();
+    }
+    this.emit('lost', why);
+  }
+}
+
+function noop(): void {}

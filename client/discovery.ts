@@ -1,0 +1,358 @@
+/**
+ * The real-socket adapter around the pure search: one control channel, many raw probe
+ * connections, real timers. It turns the search's actions into socket operations and socket
+ * events into the search's reports, and it owns every timer it starts.
+ *
+ * A test, and how its result is told (grace = --grace, plus twice the control RTT):
+ *
+ *   outbound  write PING ──► ECHO back ........ survived (idle again from the echo)
+ *                       └──► RST (either side) . reset
+ *                       └──► FIN .............. close
+ *                       └──► nothing in grace . silent-drop
+ *   inbound   control{push} ──► PUSH arrives .. survived;  otherwise as above, where the RST may be
+ *                                                          one only the reflector saw (it reports it)
+ *
+ * Accuracy: idles are measured on performance.now() at the client, as a middlebox near the client
+ * sees them; an evicted inbound test is dated one smoothed RTT after its command, so its idle is
+ * off by the RTT's jitter. Timers fire within a few ms.
+ */
+import { IdleSearch } from './search/idle-search.js';
+import type { ConnId, Direction, EvictionKind, SearchAction, SearchProgress } from './search/types.js';
+import { ProbeConnection } from './probe-connection.js';
+import { ControlChannel } from './control-channel.js';
+import { ECHO_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../protocol/wire.js';
+import { formatHostPort, type HostPort } from '../protocol/address.js';
+import { describeCause } from './errors.js';
+import type { DiscoveryReport } from './report.js';
+
+export interface DiscoveryOptions {
+  /** The reflector, as the user named it (shown in the report). */
+  reflector: HostPort;
+  /** Where to connect, when not the reflector itself (the demo dials through its emulator). */
+  dial?: HostPort;
+  minS: number;
+  maxS: number;
+  /** Absolute target width; null for the default max(1 s, 1% of the timeout). */
+  resolutionS: number | null;
+  /** Probe connections held at once, over all directions. */
+  connections: number;
+  directions: readonly Direction[];
+  /** How long to wait for a test's answer before calling it a silent drop; null for the default. */
+  graceS: number | null;
+  signal?: AbortSignal;
+  onProgress?: (progress: DiscoveryProgress) => void;
+  progressIntervalMs?: number;
+}
+
+export interface DiscoveryProgress {
+  elapsedMs: number;
+  directions: SearchProgress[];
+}
+
+export type DiscoveryEnd = 'complete' | 'reflector-lost' | 'interrupted';
+
+/** Default grace before a silent drop is declared: TCP retransmits a lost segment well within it. */
+export const DEFAULT_GRACE_S = 1.5;
+
+/** Default resolution: 1% of the timeout, but never finer than a second. */
+export function defaultResolutionMs(hiMs: number): number {
+  return Math.max(1000, hiMs * 0.01);
+}
+
+/** A probe that has not been attached by the reflector in this time is given up. */
+const ATTACH_TIMEOUT_MS = 10_000;
+
+/** After this many failed opens with not one success, the reflector is deemed unreachable. */
+const OPEN_FAILURES_BEFORE_GIVING_UP = 16;
+
+type SlotState = 'opening' | 'idle' | 'testing';
+
+interface ProbeSlot {
+  id: ProbeId;
+  direction: Direction;
+  conn: ConnId;
+  connection: ProbeConnection;
+  state: SlotState;
+  /** Attach timeout while opening, grace while testing; null while idle (nothing touches an idle probe). */
+  timer: NodeJS.Timeout | null;
+  /** While testing: when the test packet is estimated to cross a middlebox near the client. */
+  testedAtMs: number;
+}
+
+export async function runDiscovery(options: DiscoveryOptions): Promise<{ report: DiscoveryReport; end: DiscoveryEnd }> {
+  const control = new ControlChannel(options.dial ?? options.reflector);
+  await control.connect();
+  return new DiscoveryRun(options, control).run();
+}
+
+class DiscoveryRun {
+  private readonly engines = new Map<Direction, IdleSearch>();
+  private readonly slots = new Map<ProbeId, ProbeSlot>();
+  private readonly slotByConn = new Map<string, ProbeSlot>();
+  private readonly wakeTimers = new Map<Direction, NodeJS.Timeout>();
+  private readonly stepQueued = new Set<Direction>();
+  private readonly startedMs = performance.now();
+  private readonly dial: HostPort;
+  private readonly graceMs: number;
+  private progressTimer: NodeJS.Timeout | null = null;
+  private nextProbeId = 1;
+  private opened = 0;
+  private openFailures = 0;
+  private end: DiscoveryEnd | null = null;
+  private abortReason: string | null = null;
+  private resolveRun: (() => void) | null = null;
+
+  constructor(
+    private readonly options: DiscoveryOptions,
+    private readonly control: ControlChannel,
+  ) {
+    this.dial = options.dial ?? options.reflector;
+    this.graceMs = (options.graceS ?? DEFAULT_GRACE_S) * 1000;
+    const perDirection = Math.max(2, Math.floor(options.connections / options.directions.length));
+    const resolutionMs = options.resolutionS === null ? defaultResolutionMs : () => (options.resolutionS as number) * 1000;
+    for (const direction of options.directions) {
+      this.engines.set(
+        direction,
+        new IdleSearch({ direction, minMs: options.minS * 1000, maxMs: options.maxS * 1000, resolutionMs, maxConnections: perDirection }),
+      );
+    }
+  }
+
+  async run(): Promise<{ report: DiscoveryReport; end: DiscoveryEnd }> {
+    const finished = new Promise<void>((resolve) => (this.resolveRun = resolve));
+    this.control.on('probe', this.controlOnProbe);
+    this.control.once('lost', this.controlOnLost);
+    const signal = this.options.signal;
+    const signalOnAbort = (): void => this.stop('interrupted', 'interrupted');
+    signal?.addEventListener('abort', signalOnAbort, { once: true });
+    if (signal?.aborted === true) signalOnAbort();
+    if (this.options.onProgress !== undefined) {
+      this.progressTimer = setInterval(() => this.options.onProgress?.(this.progress()), this.options.progressIntervalMs ?? 1000);
+    }
+    for (const direction of this.engines.keys()) this.queueStep(direction);
+    await finished;
+    signal?.removeEventListener('abort', signalOnAbort);
+    return { report: this.report(), end: this.end ?? 'complete' };
+  }
+
+  private now(): number {
+    return performance.now();
+  }
+
+  private progress(): DiscoveryProgress {
+    const now = this.now();
+    return { elapsedMs: now - this.startedMs, directions: [...this.engines.values()].map((e) => e.progress(now)) };
+  }
+
+  /** Steps run on a fresh tick, so a burst of socket events makes one decision, not many. */
+  private queueStep(direction: Direction): void {
+    if (this.stepQueued.has(direction) || this.end !== null) return;
+    this.stepQueued.add(direction);
+    setImmediate(() => {
+      this.stepQueued.delete(direction);
+      this.step(direction);
+    });
+  }
+
+  private step(direction: Direction): void {
+    const engine = this.engines.get(direction);
+    if (engine === undefined || this.end !== null) return;
+    const { actions, wakeAtMs } = engine.decide(this.now());
+    for (const action of actions) this.perform(direction, action);
+    const previous = this.wakeTimers.get(direction);
+    if (previous !== undefined) clearTimeout(previous);
+    this.wakeTimers.delete(direction);
+    if (wakeAtMs !== null) {
+      this.wakeTimers.set(
+        direction,
+        setTimeout(() => this.step(direction), Math.max(0, wakeAtMs - this.now())),
+      );
+    }
+    if ([...this.engines.values()].every((e) => e.finished)) this.stop('complete', null);
+  }
+
+  private perform(direction: Direction, action: SearchAction): void {
+    switch (action.type) {
+      case 'open':
+        this.open(direction, action.conn);
+        return;
+      case 'probe':
+        this.test(direction, action.conn);
+        return;
+      case 'close': {
+        const slot = this.slotByConn.get(connKey(direction, action.conn));
+        if (slot !== undefined) this.discard(slot);
+        return;
+      }
+      default: {
+        const never: never = action;
+        throw new Error(`unknown action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private open(direction: Direction, conn: ConnId): void {
+    const session = this.control.session as string;
+    const id = this.nextProbeId++;
+    const connection = new ProbeConnection(this.dial.host, this.dial.port, session, id);
+    const slot: ProbeSlot = { id, direction, conn, connection, state: 'opening', timer: null, testedAtMs: 0 };
+    this.slots.set(id, slot);
+    this.slotByConn.set(connKey(direction, conn), slot);
+    slot.timer = setTimeout(() => this.openFailed(slot, 'the reflector never confirmed the probe connection'), ATTACH_TIMEOUT_MS);
+    connection.on('failed', (error) => this.openFailed(slot, describeCause(error)));
+    connection.on('byte', (value) => this.probeOnByte(slot, value));
+    connection.on('died', (how) => this.probeDied(slot, how));
+  }
+
+  private openFailed(slot: ProbeSlot, reason: string): void {
+    if (slot.state !== 'opening' || !this.slots.has(slot.id)) return;
+    this.discard(slot);
+    this.openFailures++;
+    this.engines.get(slot.direction)?.openFailed(slot.conn, this.now(), reason);
+    if (this.opened === 0 && this.openFailures >= OPEN_FAILURES_BEFORE_GIVING_UP) {
+      this.stop('reflector-lost', `probe connections to ${formatHostPort(this.dial)} fail: ${reason}`);
+      return;
+    }
+    this.queueStep(slot.direction);
+  }
+
+  private attached(slot: ProbeSlot): void {
+    if (slot.state !== 'opening') return;
+    this.clearTimer(slot);
+    slot.state = 'idle';
+    this.opened++;
+    // The reflector's report arrives about one RTT after the hello: close to the probe's last packet.
+    this.engines.get(slot.direction)?.opened(slot.conn, this.now());
+    this.queueStep(slot.direction);
+  }
+
+  private test(direction: Direction, conn: ConnId): void {
+    const slot = this.slotByConn.get(connKey(direction, conn));
+    if (slot === undefined || slot.state !== 'idle') return;
+    slot.state = 'testing';
+    // An outbound ping leaves now; an inbound push comes back about one control RTT later.
+    slot.testedAtMs = this.now() + (direction === 'inbound' ? this.control.rttMs : 0);
+    if (direction === 'outbound') slot.connection.ping();
+    else this.control.push(slot.id);
+    slot.timer = setTimeout(() => this.concluded(slot, 'silent-drop'), this.graceMs + 2 * this.control.rttMs);
+  }
+
+  /** The test's answer arrived: the connection survived and is idle again from now. */
+  private probeOnByte(slot: ProbeSlot, value: number): void {
+    const expected = slot.direction === 'outbound' ? ECHO_BYTE : PUSH_BYTE;
+    if (slot.state !== 'testing' || value !== expected) return;
+    this.clearTimer(slot);
+    slot.state = 'idle';
+    const now = this.now();
+    // A push that arrived crossed the middlebox just now, whatever the RTT estimate said.
+    const testedAtMs = slot.direction === 'inbound' ? now : slot.testedAtMs;
+    this.engines.get(slot.direction)?.outcome(slot.conn, now, { survived: true }, testedAtMs);
+    this.queueStep(slot.direction);
+  }
+
+  private probeDied(slot: ProbeSlot, how: EvictionKind): void {
+    if (!this.slots.has(slot.id)) return;
+    switch (slot.state) {
+      case 'opening':
+        this.openFailed(slot, `connection ${how === 'close' ? 'closed' : 'reset'} before the reflector confirmed it`);
+        return;
+      case 'testing':
+        this.concluded(slot, how);
+        return;
+      case 'idle':
+        // Killed while idle: a terminating proxy's FIN, or an RST; the idle it reached is the result.
+        this.discard(slot);
+        this.engines.get(slot.direction)?.lost(slot.conn, this.now(), how);
+        this.queueStep(slot.direction);
+        return;
+      default: {
+        const never: never = slot.state;
+        throw new Error(`unknown slot state ${String(never)}`);
+      }
+    }
+  }
+
+  /** An evicted test: record it and tear the connection down. */
+  private concluded(slot: ProbeSlot, how: EvictionKind): void {
+    if (slot.state !== 'testing' || !this.slots.has(slot.id)) return;
+    this.discard(slot);
+    this.engines.get(slot.direction)?.outcome(slot.conn, this.now(), { survived: false, how }, slot.testedAtMs);
+    this.queueStep(slot.direction);
+  }
+
+  private readonly controlOnProbe = (probe: ProbeId, event: ProbeEventKind): void => {
+    const slot = this.slots.get(probe);
+    if (slot === undefined) return;
+    switch (event) {
+      case 'attached':
+        this.attached(slot);
+        return;
+      case 'pushed':
+      case 'echoed':
+        return;
+      case 'reset':
+        this.probeDied(slot, 'reset');
+        return;
+      case 'closed':
+        this.probeDied(slot, 'close');
+        return;
+      default: {
+        const never: never = event;
+        throw new Error(`unknown probe event ${String(never)}`);
+      }
+    }
+  };
+
+  private readonly controlOnLost = (why: string): void => {
+    this.stop('reflector-lost', why);
+  };
+
+  private clearTimer(slot: ProbeSlot): void {
+    if (slot.timer !== null) clearTimeout(slot.timer);
+    slot.timer = null;
+  }
+
+  private discard(slot: ProbeSlot): void {
+    this.clearTimer(slot);
+    this.slots.delete(slot.id);
+    this.slotByConn.delete(connKey(slot.direction, slot.conn));
+    slot.connection.destroy();
+  }
+
+  private stop(end: DiscoveryEnd, reason: string | null): void {
+    if (this.end !== null) return;
+    this.end = end;
+    this.abortReason = reason;
+    if (reason !== null) for (const engine of this.engines.values()) engine.abort(reason);
+    for (const timer of this.wakeTimers.values()) clearTimeout(timer);
+    this.wakeTimers.clear();
+    if (this.progressTimer !== null) clearInterval(this.progressTimer);
+    for (const slot of [...this.slots.values()]) this.discard(slot);
+    this.control.off('probe', this.controlOnProbe);
+    this.control.off('lost', this.controlOnLost);
+    this.control.close();
+    this.resolveRun?.();
+  }
+
+  private report(): DiscoveryReport {
+    const directions: DiscoveryReport['directions'] = {};
+    let connectionsUsed = 0;
+    for (const [direction, engine] of this.engines) {
+      const result = engine.result();
+      directions[direction] = result;
+      connectionsUsed += result.connectionsOpened;
+    }
+    return {
+      reflector: formatHostPort(this.options.reflector),
+      transport: 'tcp',
+      elapsedMs: this.now() - this.startedMs,
+      connectionsUsed,
+      aborted: this.abortReason,
+      directions,
+    };
+  }
+}
+
+function connKey(direction: Direction, conn: ConnId): string {
+  return `${direction}:${conn}`;
+}
