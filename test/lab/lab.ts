@@ -10,7 +10,7 @@
  *   handlers, plus a sweep of namespaces left by crashed earlier runs at every `createLab`.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,6 +19,7 @@ import { runCommand, type CommandResult } from './command.js';
 import { registerTeardown, unregisterTeardown } from './cleanup-registry.js';
 import {
   createNamespace,
+  isProcessAlive,
   namespaceName,
   newLabPrefix,
   removeNamespace,
@@ -200,7 +201,7 @@ class NamespaceLab implements Lab {
   }
 
   private async startHaproxy(): Promise<void> {
-    this.tempDir = await mkdtemp(join(tmpdir(), `idlescope-lab-${this.prefix}-`));
+    this.tempDir = await mkdtemp(join(tmpdir(), `${TEMP_DIR_PREFIX}${this.prefix}-`));
     const config = join(this.tempDir, 'haproxy.cfg');
     await writeFile(config, haproxyConfig(this.timeoutS, join(this.tempDir, 'haproxy.pid')));
     const haproxy = this.spawn(this.middleboxNs, ['haproxy', '-db', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -259,6 +260,19 @@ class NamespaceLab implements Lab {
   }
 }
 
+const TEMP_DIR_PREFIX = 'idlescope-lab-';
+const TEMP_DIR_PATTERN = /^idlescope-lab-isl-(\d+)-/;
+
+/** Removes haproxy temp dirs left by crashed earlier runs (creating pid dead). */
+async function sweepStaleTempDirs(): Promise<void> {
+  const entries = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const match = TEMP_DIR_PATTERN.exec(entry);
+    if (!match || isProcessAlive(Number(match[1]))) continue;
+    await rm(join(tmpdir(), entry), { recursive: true, force: true });
+  }
+}
+
 /**
  * Builds a lab for `scenario` with idle timeout `timeoutS`. On any setup failure everything made so
  * far is removed before the error is thrown.
@@ -268,6 +282,7 @@ export async function createLab(options: LabOptions): Promise<Lab> {
   if (!SCENARIOS.includes(scenario)) throw new LabError(`unknown scenario ${JSON.stringify(scenario)}`);
   if (!Number.isInteger(timeoutS) || timeoutS < 1) throw new LabError(`timeoutS must be a whole number of seconds >= 1, got ${timeoutS}`);
   await sweepStaleNamespaces();
+  await sweepStaleTempDirs();
   const lab = new NamespaceLab(scenario, timeoutS);
   registerTeardown(lab);
   try {

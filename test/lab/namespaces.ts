@@ -41,7 +41,8 @@ export async function listLabNamespaces(prefix = `${NAMESPACE_PREFIX}-`): Promis
   return parseNetnsList(stdout).filter((name) => name.startsWith(prefix));
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (possibly someone else's). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -93,7 +94,7 @@ export async function sweepStaleNamespaces(): Promise<string[]> {
     const match = NAME_PATTERN.exec(name);
     if (!match) continue;
     const pid = Number(match[1]);
-    if (pid === process.pid || isAlive(pid)) continue;
+    if (pid === process.pid || isProcessAlive(pid)) continue;
     await removeNamespace(name);
     removed.push(name);
   }

@@ -79,7 +79,11 @@ export async function observeAfterIdle(options: ObserveOptions): Promise<Observa
       ? client.waitFor((e) => e.id === id && ((e.event === 'data' && e.text?.includes(text) === true) || ENDING.has(e.event)), windowMs)
       : reader.waitFor((e) => e.id === id && e.event === 'data', windowMs);
     const writerEnded = writer.waitFor((e) => e.id === id && e.atMs >= (writeAt ?? 0) && ENDING.has(e.event), windowMs);
-    await Promise.any([outcome, writerEnded]).catch(() => undefined);
+    const first = await Promise.any([outcome, writerEnded]).catch(() => undefined);
+    if (direction === 'outbound' && first?.event === 'data') {
+      // The echo came back; the server's own report of the ping travels through another pipe and may trail it.
+      await server.waitFor((e) => e.id === id && e.event === 'data' && e.text?.includes(text) === true, END_GRACE_MS).catch(() => undefined);
+    }
   }
 
   const clientEvents = client.eventsOf(id, idleStart);

@@ -1,0 +1,164 @@
+/**
+ * Runs idlescope end to end inside a lab: the reflector in the server namespace, `idlescope discover
+ * --json` in the client namespace, dialling the lab's target address. Written against the CLI
+ * contract:
+ *   client/main.ts reflector --listen HOST:PORT    prints "idlescope reflector listening on HOST:PORT"
+ *   client/main.ts discover --reflector HOST:PORT ... --json    prints one JSON report on stdout
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { formatHostPort } from '../../protocol/address.js';
+import { nodeArgv, type Lab } from './lab.js';
+
+export const CLI_ENTRY = 'client/main.ts';
+const REFLECTOR_READY_LINE = 'idlescope reflector listening on';
+const REFLECTOR_READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 3_000;
+
+export type EvictionKind = 'silent-drop' | 'reset' | 'close';
+
+/** The part of the report (schema 1) the lab looks at; everything else is passed through untouched. */
+export interface LabDiscoveryReport {
+  schema: 1;
+  directions: Partial<Record<'inbound' | 'outbound', { survived_s: number | null; evicted_s: number | null; eviction: EvictionKind | string | null }>>;
+  timeout?: unknown;
+  recommendation?: { keepalive_idle_s?: number | null; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export interface LabDiscoveryOptions {
+  /** Port the reflector listens on in the server namespace (proxy scenario: 7000-7031). */
+  port?: number;
+  /** Kill `discover` after this long (default 15 min). */
+  timeoutMs?: number;
+  /** Receives the reflector's and discover's stderr (progress, diagnostics) as it arrives. */
+  onStderr?: (chunk: string, from: 'reflector' | 'discover') => void;
+}
+
+export interface LabDiscoveryResult {
+  report: LabDiscoveryReport;
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  elapsedMs: number;
+}
+
+export class LabDiscoveryError extends Error {
+  readonly code = 'IDLESCOPE_LAB_DISCOVERY_FAILED';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'LabDiscoveryError';
+  }
+}
+
+/** Resolves true on 'exit' (or 'close': exited and stdio drained), false after timeoutMs. */
+function waitForExit(child: ChildProcess, timeoutMs: number, event: 'exit' | 'close' = 'exit'): Promise<boolean> {
+  if (event === 'exit' && (child.exitCode !== null || child.signalCode !== null)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off(event, childOnExit);
+      resolve(false);
+    }, timeoutMs);
+    const childOnExit = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    child.once(event, childOnExit);
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  if (!(await waitForExit(child, STOP_GRACE_MS))) {
+    child.kill('SIGKILL');
+    await waitForExit(child, STOP_GRACE_MS);
+  }
+}
+
+async function startReflector(lab: Lab, port: number, onStderr: LabDiscoveryOptions['onStderr']): Promise<ChildProcess> {
+  const listen = formatHostPort({ host: lab.serverListenHost, port });
+  const child = lab.spawn(lab.serverNs, nodeArgv(CLI_ENTRY, ['reflector', '--listen', listen]), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-8192);
+    onStderr?.(chunk, 'reflector');
+  });
+  const lines = createInterface({ input: child.stdout! });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new LabDiscoveryError(`reflector not ready after ${REFLECTOR_READY_TIMEOUT_MS} ms: ${stderr.trim()}`)), REFLECTOR_READY_TIMEOUT_MS);
+      lines.on('line', (line) => {
+        if (!line.startsWith(REFLECTOR_READY_LINE)) return;
+        clearTimeout(timer);
+        resolve();
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new LabDiscoveryError(`reflector exited (${code ?? signal ?? '?'}) before it was ready: ${stderr.trim()}`));
+      });
+    });
+  } catch (error) {
+    await stop(child);
+    throw error;
+  }
+  return child;
+}
+
+/** The last line of stdout that parses as a schema-1 report (the CLI prints exactly one). */
+export function parseReport(stdout: string): LabDiscoveryReport {
+  const text = stdout.trim();
+  const candidates = [text, ...text.split('\n').reverse()];
+  for (const candidate of candidates) {
+    try {
+      const value = JSON.parse(candidate) as Partial<LabDiscoveryReport> | null;
+      if (value !== null && typeof value === 'object' && value.schema === 1 && typeof value.directions === 'object') {
+        return value as LabDiscoveryReport;
+      }
+    } catch {
+      // not this one
+    }
+  }
+  throw new LabDiscoveryError(`no schema-1 JSON report on stdout: ${JSON.stringify(text.slice(0, 400))}`);
+}
+
+/**
+ * Starts a reflector in the lab's server namespace, runs `idlescope discover` with `discoverArgs`
+ * (e.g. `['--min', '1', '--max', '30', '--direction', 'both']`; `--reflector` and `--json` are added)
+ * in the client namespace, and returns its parsed report. Both processes are stopped before it returns.
+ */
+export async function runDiscoveryInLab(lab: Lab, discoverArgs: readonly string[], options: LabDiscoveryOptions = {}): Promise<LabDiscoveryResult> {
+  const port = options.port ?? 7000;
+  const timeoutMs = options.timeoutMs ?? 15 * 60_000;
+  const reflector = await startReflector(lab, port, options.onStderr);
+  try {
+    const args = ['discover', '--reflector', lab.targetAddress(port), ...discoverArgs];
+    if (!args.includes('--json')) args.push('--json');
+    const started = performance.now();
+    const discover = lab.spawn(lab.clientNs, nodeArgv(CLI_ENTRY, args), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    discover.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    discover.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-65_536);
+      options.onStderr?.(chunk, 'discover');
+    });
+    const finished = await waitForExit(discover, timeoutMs, 'close');
+    if (!finished) {
+      await stop(discover);
+      throw new LabDiscoveryError(`discover did not finish within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`);
+    }
+    const elapsedMs = performance.now() - started;
+    let report: LabDiscoveryReport;
+    try {
+      report = parseReport(stdout);
+    } catch (error) {
+      throw new LabDiscoveryError(`discover exited ${discover.exitCode ?? discover.signalCode ?? '?'} without a report; stderr: ${stderr.slice(-2000)}`, { cause: error });
+    }
+    return { report, stdout, stderr, exitCode: discover.exitCode, elapsedMs };
+  } finally {
+    await stop(reflector);
+  }
+}
