@@ -5,7 +5,7 @@
  * machine without them; fails under CI=true.
  *
  * T = 3 s. "Below T" idles 1.5 s; "above T" idles T + 2 s and then gives the write 3 s to show an
- * outcome. All five labs run in parallel: about 20 s in all.
+ * outcome; nat-strict is also checked at T +/- 250 ms. All five labs run in parallel: about 20 s in all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, labAvailability, SCENARIOS, SCENARIO_SPECS, type Lab, type Scenario } from './lab.js';
@@ -17,6 +17,8 @@ const TIMEOUT_S = 3;
 const SHORT_IDLE_MS = 1_500;
 const LONG_IDLE_MS = (TIMEOUT_S + 2) * 1_000;
 const WINDOW_MS = 3_000;
+/** Measured: unloaded the boundary is within 20 ms of T; with five labs running, event stamps trail by up to ~30 ms. */
+const BOUNDARY_MARGIN_MS = 250;
 const PORT = 7000;
 const CASE_TIMEOUT_MS = 40_000;
 
@@ -132,6 +134,18 @@ if (unavailable !== null && process.env.CI === 'true') {
           }
         }, CASE_TIMEOUT_MS);
       }
+
+      it(`nat-strict: the boundary is sharp: idle T - ${BOUNDARY_MARGIN_MS} ms survives, T + ${BOUNDARY_MARGIN_MS} ms is dropped`, async () => {
+        const t = TIMEOUT_S * 1_000;
+        const results = await Promise.all([
+          observe('nat-strict', 'edge-below-out', 'outbound', t - BOUNDARY_MARGIN_MS),
+          observe('nat-strict', 'edge-below-in', 'inbound', t - BOUNDARY_MARGIN_MS),
+          observe('nat-strict', 'edge-above-out', 'outbound', t + BOUNDARY_MARGIN_MS),
+          observe('nat-strict', 'edge-above-in', 'inbound', t + BOUNDARY_MARGIN_MS),
+        ]);
+        const fates = results.map((o) => o.fate);
+        expect(fates, results.map(describeOutcome).join('\n')).toEqual(['survives', 'survives', 'silent-drop', 'silent-drop']);
+      }, CASE_TIMEOUT_MS);
     });
   });
 }
