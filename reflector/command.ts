@@ -1,0 +1,42 @@
+/**
+ * `idlescope reflector --listen HOST:PORT`: the thin entry of the reflector. It parses the flags,
+ * turns SIGINT/SIGTERM into an AbortSignal and calls runReflector(). A bad address throws an
+ * AddressError with a one-line reason (client/main.ts maps it to exit code 2).
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_PORT } from '../protocol/wire.js';
+import { parseHostPort } from '../protocol/address.js';
+import { runReflector, type ReflectorIo } from './run-reflector.js';
+
+export { runReflector, type ReflectorIo, type RunReflectorOptions } from './run-reflector.js';
+
+export interface ReflectorArgs {
+  listen?: string | undefined;
+  quiet: boolean;
+}
+
+export const reflectorCommand: CommandModule<object, ReflectorArgs> = {
+  command: 'reflector',
+  describe: 'run the server end that idlescope discover measures against',
+  builder: (yargs: Argv) =>
+    yargs
+      .option('listen', {
+        type: 'string',
+        describe: `HOST:PORT to listen on (default [::]:${DEFAULT_PORT}, or 0.0.0.0:${DEFAULT_PORT} without IPv6)`,
+      })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no session log lines on stderr' }),
+  handler: async (args) => {
+    const listen = args.listen === undefined ? undefined : parseHostPort(args.listen, DEFAULT_PORT);
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const io: ReflectorIo = { stdout: process.stdout, stderr: process.stderr, signal: stop.signal };
+    try {
+      await runReflector({ listen, quiet: args.quiet }, io);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * Tells what a freshly accepted connection is from its first bytes (protocol/wire.ts
+ * `classifyConnection`) and, for a probe, reads exactly its hello.
+ *
+ * The sniffer owns no timer: the reflector's hello deadline covers a connection that never says
+ * enough. It reads only what the peer sends and never writes, so it cannot disturb a probe. When it
+ * has decided, it stops listening and PAUSES the socket, so that no byte is lost between it and the
+ * next owner (the probe listeners, or the HTTP parser after `unshift`).
+ */
+import type { Socket } from 'node:net';
+import { PROBE_HELLO_BYTES, classifyConnection, decodeProbeHello, type ProbeHello } from '../protocol/wire.js';
+
+export type SniffOutcome =
+  /** An HTTP request: `head` is every byte read so far, to be unshifted for the HTTP parser. */
+  | { kind: 'control'; head: Buffer }
+  /** A complete, valid probe hello; `rest` is whatever the peer sent after it (normally nothing). */
+  | { kind: 'probe'; hello: ProbeHello; rest: Buffer }
+  /** Neither, or a malformed hello. */
+  | { kind: 'garbage'; reason: string };
+
+/** Reads from `socket` until its first bytes decide what it is, then calls `done` exactly once. */
+export function sniffConnection(socket: Socket, done: (outcome: SniffOutcome) => void): void {
+  let buffered: Buffer = Buffer.alloc(0);
+  const finish = (outcome: SniffOutcome): void => {
+    socket.removeListener('data', socketOnData);
+    socket.pause();
+    done(outcome);
+  };
+  const socketOnData = (chunk: Buffer): void => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    const kind = classifyConnection(buffered);
+    switch (kind) {
+      case 'need-more':
+        return;
+      case 'garbage':
+        finish({ kind: 'garbage', reason: 'first bytes are neither an HTTP GET nor a probe hello' });
+        return;
+      case 'control':
+        finish({ kind: 'control', head: buffered });
+        return;
+      case 'probe': {
+        if (buffered.length < PROBE_HELLO_BYTES) return;
+        const decoded = decodeProbeHello(buffered.subarray(0, PROBE_HELLO_BYTES));
+        finish(decoded.ok ? { kind: 'probe', hello: decoded.value, rest: buffered.subarray(PROBE_HELLO_BYTES) } : { kind: 'garbage', reason: decoded.reason });
+        return;
+      }
+      default: {
+        const never: never = kind;
+        throw new Error(`unhandled connection kind ${String(never)}`);
+      }
+    }
+  };
+  socket.on('data', socketOnData);
+}

@@ -1,0 +1,428 @@
+/**
+ * The reflector: the server end of every idlescope measurement.
+ *
+ * One TCP port carries both kinds of connection; the first bytes decide which (protocol/wire.ts):
+ *
+ *   accept --setTimeout(0), keepalive off, nodelay--> sniff first bytes
+ *     "GET "  -> internal HTTP server (never listening) -> upgrade on CONTROL_PATH -> ControlConnection
+ *              (any other GET gets a one-line banner and is closed)
+ *     "IDLS"  -> read exactly PROBE_HELLO_BYTES -> hello deadline cleared -> attach to its session
+ *     else    -> destroyed
+ *
+ * Guarantees
+ * - Measurement integrity: once a probe's hello is complete, the reflector never writes to, times or
+ *   keeps alive that socket on its own. It writes PUSH_BYTE only when the client asks over the
+ *   control channel and ECHO_BYTE only in answer to PING_BYTE. No Node socket timeout, no TCP
+ *   keepalive, no ws ping ever touches a probe. The hello deadline is a plain timer the reflector
+ *   owns, cleared the moment the last hello byte is read.
+ * - Isolation: a malformed, oversized or binary control message, a garbage connection or a slow
+ *   hello closes that one connection; every other session keeps being served.
+ * - Bounded state: only live sessions are kept. Limits on sessions, probes per session and queued
+ *   messages per detached session come from protocol/wire.ts and can be lowered in the options.
+ * - close() stops listening, ends every session and resolves once every accepted socket is closed.
+ *
+ * Accuracy: the reflector timestamps nothing that the client relies on; its events only say WHAT
+ * happened on its side (attached, pushed, echoed, reset, closed), the client does the timing.
+ *
+ * Known limit: a resumed welcome lists every open probe id. With more than a few hundred probes it
+ * exceeds MAX_CONTROL_MESSAGE_BYTES, which a client enforcing that limit will reject.
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  CONTROL_PATH,
+  CONTROL_SILENCE_LIMIT_MS,
+  MAX_CONTROL_MESSAGE_BYTES,
+  MAX_PROBES_PER_SESSION,
+  MAX_SESSIONS,
+  PROBE_HELLO_TIMEOUT_MS,
+  PROTOCOL_VERSION,
+  SESSION_ID_BYTES,
+  SESSION_RESUME_GRACE_MS,
+  type ClientMessage,
+  type ProbeHello,
+  type ProbeId,
+  type SessionId,
+} from '../protocol/wire.js';
+import { formatHostPort, type HostPort } from '../protocol/address.js';
+import { sniffConnection, type SniffOutcome } from './connection-sniffer.js';
+import { CLOSE, ControlConnection } from './control-connection.js';
+import { Session, type SessionEndReason } from './session.js';
+import { ReflectorListenError, ReflectorStateError } from './errors.js';
+
+/** Messages a detached session queues for its client at most. */
+export const MAX_QUEUED_MESSAGES = 4096;
+
+/** How long close() lets control channels finish their close handshake before cutting them. */
+export const CLOSE_HANDSHAKE_MS = 1000;
+
+const BANNER = `idlescope reflector, protocol v${PROTOCOL_VERSION}\n`;
+
+export interface ReflectorOptions {
+  /** A new connection must be a complete probe hello or an upgraded control channel by then. */
+  helloTimeoutMs?: number | undefined;
+  /** A control channel silent this long is closed. */
+  silenceLimitMs?: number | undefined;
+  /** How long a session outlives its control channel, waiting for a resume. */
+  resumeGraceMs?: number | undefined;
+  maxSessions?: number | undefined;
+  maxProbesPerSession?: number | undefined;
+  /** Messages queued per detached session; the oldest are dropped beyond this. */
+  maxQueuedMessages?: number | undefined;
+  /** How long close() waits for close handshakes before destroying what is left. */
+  closeHandshakeMs?: number | undefined;
+}
+
+export interface ReflectorStats {
+  /** Live sessions, connected or waiting for a resume. */
+  sessions: number;
+  /** Attached probe connections, over all sessions. */
+  probes: number;
+  /** Every accepted socket not yet closed: probes, control channels and undecided ones. */
+  connections: number;
+  /** Upgraded control channels. */
+  controls: number;
+  /** Accepted sockets still inside their hello deadline. */
+  pending: number;
+}
+
+export interface SessionStartInfo {
+  session: SessionId;
+  remote: string;
+  resumed: boolean;
+  probes: number;
+}
+
+export interface SessionEndInfo {
+  session: SessionId;
+  reason: SessionEndReason;
+  probes: number;
+  droppedMessages: number;
+}
+
+export interface ReflectorEvents {
+  'session-start': [info: SessionStartInfo];
+  'session-end': [info: SessionEndInfo];
+  /** Something worth a log line that did not stop the reflector (for example EMFILE on accept). */
+  warning: [message: string];
+}
+
+export type ReflectorState = 'idle' | 'binding' | 'listening' | 'closing' | 'closed';
+
+type Limits = Required<{ [K in keyof ReflectorOptions]: number }>;
+
+export class Reflector extends EventEmitter<ReflectorEvents> {
+  private state: ReflectorState = 'idle';
+  private readonly limits: Limits;
+  private readonly server: NetServer;
+  private readonly http: HttpServer;
+  private readonly wss: WebSocketServer;
+  /** Every accepted socket until its 'close'. */
+  private readonly sockets = new Set<Socket>();
+  /** Accepted sockets still under their hello deadline, with that deadline's timer. */
+  private readonly pending = new Map<Socket, NodeJS.Timeout>();
+  private readonly controls = new Set<ControlConnection>();
+  private readonly sessions = new Map<SessionId, Session>();
+  /** One listener shared by every socket, so tracking costs no closure per connection. */
+  private readonly socketOnClose: (this: Socket) => void;
+  private closing: Promise<void> | null = null;
+  private onDrained: (() => void) | null = null;
+
+  constructor(options: ReflectorOptions = {}) {
+    super();
+    this.limits = {
+      helloTimeoutMs: options.helloTimeoutMs ?? PROBE_HELLO_TIMEOUT_MS,
+      silenceLimitMs: options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS,
+      resumeGraceMs: options.resumeGraceMs ?? SESSION_RESUME_GRACE_MS,
+      maxSessions: options.maxSessions ?? MAX_SESSIONS,
+      maxProbesPerSession: options.maxProbesPerSession ?? MAX_PROBES_PER_SESSION,
+      maxQueuedMessages: options.maxQueuedMessages ?? MAX_QUEUED_MESSAGES,
+      closeHandshakeMs: options.closeHandshakeMs ?? CLOSE_HANDSHAKE_MS,
+    };
+    const sockets = this.sockets;
+    const pending = this.pending;
+    const drainedCheck = (): void => this.checkDrained();
+    this.socketOnClose = function (this: Socket): void {
+      sockets.delete(this);
+      const timer = pending.get(this);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        pending.delete(this);
+      }
+      drainedCheck();
+    };
+
+    this.server = createNetServer({ noDelay: true, keepAlive: false }, (socket) => this.serverOnConnection(socket));
+    // Errors while binding are listen()'s to report; later ones (EMFILE on accept) must not crash.
+    this.server.on('error', (error) => {
+      if (this.state === 'listening') this.emit('warning', `listening socket error: ${error.message}`);
+    });
+    this.http = createHttpServer((request, response) => this.httpOnRequest(request, response));
+    this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.httpOnUpgrade(request, socket, head));
+    this.http.on('clientError', (_error, socket: Duplex) => socket.destroy());
+    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: MAX_CONTROL_MESSAGE_BYTES, perMessageDeflate: false });
+  }
+
+  /** Binds the port; resolves with the address actually bound (port 0 picks a free one). */
+  listen(host: string, port: number): Promise<HostPort> {
+    if (this.state !== 'idle') return Promise.reject(new ReflectorStateError(`listen() called while ${this.state}`));
+    this.state = 'binding';
+    return new Promise<HostPort>((resolve, reject) => {
+      const serverOnError = (error: Error): void => {
+        this.server.off('listening', serverOnListening);
+        if (this.state === 'binding') this.state = 'idle';
+        reject(new ReflectorListenError(host, port, error));
+      };
+      const serverOnListening = (): void => {
+        this.server.off('error', serverOnError);
+        if (this.state !== 'binding') {
+          reject(new ReflectorStateError(`closed while binding ${formatHostPort({ host, port })}`));
+          return;
+        }
+        this.state = 'listening';
+        resolve(this.boundAddress());
+      };
+      this.server.once('error', serverOnError);
+      this.server.once('listening', serverOnListening);
+      this.server.listen({ host, port });
+    });
+  }
+
+  /** The bound address, or null before listen() resolved. */
+  address(): HostPort | null {
+    return this.state === 'listening' ? this.boundAddress() : null;
+  }
+
+  stats(): ReflectorStats {
+    let probes = 0;
+    for (const session of this.sessions.values()) probes += session.probes.size;
+    return { sessions: this.sessions.size, probes, connections: this.sockets.size, controls: this.controls.size, pending: this.pending.size };
+  }
+
+  /** The reflector-side socket of an open probe, for diagnostics and tests. Never write to it. */
+  probeSocket(session: SessionId, probe: ProbeId): Socket | undefined {
+    return this.sessions.get(session)?.probeSocket(probe);
+  }
+
+  /**
+   * Stops listening, ends every session (probes destroyed, control channels closed with 1001) and
+   * resolves when every accepted socket is closed. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    const wasBound = this.state === 'listening' || this.state === 'binding';
+    this.state = 'closing';
+    this.closing = new Promise<void>((resolve) => {
+      if (wasBound) this.server.close();
+      for (const session of [...this.sessions.values()]) session.end('reflector closing');
+      for (const control of this.controls) control.close(CLOSE.goingAway, 'reflector closing');
+      for (const socket of [...this.pending.keys()]) socket.destroy();
+      this.wss.close();
+      // Close handshakes get a moment; whatever is still open after it is cut.
+      const cutoff = setTimeout(() => {
+        for (const control of this.controls) control.terminate();
+        for (const socket of this.sockets) socket.destroy();
+      }, this.limits.closeHandshakeMs);
+      this.onDrained = () => {
+        clearTimeout(cutoff);
+        this.state = 'closed';
+        resolve();
+      };
+      this.checkDrained();
+    });
+    return this.closing;
+  }
+
+  private boundAddress(): HostPort {
+    const address = this.server.address() as AddressInfo;
+    return { host: address.address, port: address.port };
+  }
+
+  private checkDrained(): void {
+    if (this.onDrained === null || this.sockets.size > 0) return;
+    const drained = this.onDrained;
+    this.onDrained = null;
+    drained();
+  }
+
+  private serverOnConnection(socket: Socket): void {
+    // Nothing inside Node may act on idleness: these are the measurement's own terms.
+    socket.setTimeout(0);
+    socket.setKeepAlive(false);
+    socket.setNoDelay(true);
+    socket.on('error', swallow);
+    if (this.state !== 'listening') {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.on('close', this.socketOnClose);
+    this.pending.set(
+      socket,
+      setTimeout(() => socket.destroy(), this.limits.helloTimeoutMs),
+    );
+    sniffConnection(socket, (outcome) => this.socketSniffed(socket, outcome));
+  }
+
+  private clearHelloDeadline(socket: Socket): void {
+    const timer = this.pending.get(socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.pending.delete(socket);
+  }
+
+  private socketSniffed(socket: Socket, outcome: SniffOutcome): void {
+    switch (outcome.kind) {
+      case 'garbage':
+        socket.destroy();
+        return;
+      case 'probe':
+        // The hello is complete: from this instant nothing of ours may fire on this socket.
+        this.clearHelloDeadline(socket);
+        this.attachProbe(socket, outcome.hello, outcome.rest);
+        return;
+      case 'control':
+        // The deadline stays until the upgrade completes, so a stalled handshake is cut too.
+        socket.unshift(outcome.head);
+        this.http.emit('connection', socket);
+        socket.resume();
+        return;
+      default: {
+        const never: never = outcome;
+        throw new Error(`unhandled sniff outcome ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private attachProbe(socket: Socket, hello: ProbeHello, rest: Buffer): void {
+    const session = this.sessions.get(hello.session);
+    if (session === undefined) {
+      socket.destroy();
+      return;
+    }
+    if (session.attachProbe(socket, hello.probe, rest) !== 'attached') socket.destroy();
+  }
+
+  private httpOnRequest(_request: IncomingMessage, response: ServerResponse): void {
+    response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close', 'Content-Length': Buffer.byteLength(BANNER) });
+    response.end(BANNER);
+  }
+
+  private httpOnUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.state !== 'listening' || pathOf(request.url) !== CONTROL_PATH) {
+      socket.once('finish', () => socket.destroy());
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.controlOpened(ws, request.socket));
+  }
+
+  private controlOpened(ws: WebSocket, socket: Socket): void {
+    this.clearHelloDeadline(socket);
+    if (this.state !== 'listening') {
+      ws.terminate();
+      return;
+    }
+    const remote = formatHostPort({ host: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 });
+    const control = new ControlConnection(ws, remote, this.limits.silenceLimitMs, {
+      message: (from, message) => this.controlOnMessage(from, message),
+      closed: (from) => this.controlOnClosed(from),
+    });
+    this.controls.add(control);
+  }
+
+  private controlOnMessage(control: ControlConnection, message: ClientMessage): void {
+    if (message.type === 'hello') {
+      this.controlHello(control, message);
+      return;
+    }
+    const session = control.session;
+    if (session === null) {
+      control.fail('bad-message', `the first message must be hello, got ${message.type}`, CLOSE.protocolError);
+      return;
+    }
+    switch (message.type) {
+      case 'push':
+        session.push(message.probe);
+        return;
+      case 'heartbeat':
+        control.send({ type: 'heartbeat-ack', seq: message.seq });
+        return;
+      case 'bye':
+        session.end('bye');
+        return;
+      default: {
+        const never: never = message;
+        throw new Error(`unhandled client message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private controlHello(control: ControlConnection, hello: Extract<ClientMessage, { type: 'hello' }>): void {
+    if (control.session !== null) {
+      control.fail('bad-message', 'hello sent twice', CLOSE.protocolError);
+      return;
+    }
+    if (hello.version !== PROTOCOL_VERSION) {
+      control.fail('bad-version', `this reflector speaks protocol v${PROTOCOL_VERSION}, not v${hello.version}`, CLOSE.policyViolation);
+      return;
+    }
+    if (hello.resume !== undefined) {
+      const session = this.sessions.get(hello.resume.session);
+      if (session === undefined || session.state === 'ended' || !sameToken(session.token, hello.resume.token)) {
+        control.fail('unknown-session', 'no such session: it ended, expired or never existed', CLOSE.policyViolation);
+        return;
+      }
+      control.bind(session);
+      session.attachControl(control, true);
+      this.emit('session-start', { session: session.id, remote: control.remote, resumed: true, probes: session.probes.size });
+      return;
+    }
+    if (this.sessions.size >= this.limits.maxSessions) {
+      control.fail('too-many-sessions', `this reflector serves at most ${this.limits.maxSessions} sessions at once`, CLOSE.policyViolation);
+      return;
+    }
+    const session = new Session(
+      randomHex(),
+      randomHex(),
+      { maxProbes: this.limits.maxProbesPerSession, resumeGraceMs: this.limits.resumeGraceMs, backlogLimit: this.limits.maxQueuedMessages },
+      (ended, reason, probes) => this.sessionOnEnd(ended, reason, probes),
+    );
+    this.sessions.set(session.id, session);
+    control.bind(session);
+    session.attachControl(control, false);
+    this.emit('session-start', { session: session.id, remote: control.remote, resumed: false, probes: 0 });
+  }
+
+  private controlOnClosed(control: ControlConnection): void {
+    this.controls.delete(control);
+    control.session?.detachControl(control);
+  }
+
+  private sessionOnEnd(session: Session, reason: SessionEndReason, probes: number): void {
+    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    this.emit('session-end', { session: session.id, reason, probes, droppedMessages: session.droppedMessages });
+  }
+}
+
+function randomHex(): string {
+  return randomBytes(SESSION_ID_BYTES).toString('hex');
+}
+
+function sameToken(expected: string, given: string): boolean {
+  const a = Buffer.from(expected, 'hex');
+  const b = Buffer.from(given, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
+function swallow(): void {}

@@ -1,0 +1,69 @@
+/**
+ * `idlescope reflector` as a function: start a Reflector, announce the bound address, log session
+ * starts and ends, and shut down cleanly when the signal fires. Streams and the signal are passed
+ * in, so tests run it in-process; nothing here exits the process.
+ */
+import type { Writable } from 'node:stream';
+import { DEFAULT_PORT } from '../protocol/wire.js';
+import { formatHostPort, type HostPort } from '../protocol/address.js';
+import { Reflector, type ReflectorOptions } from './reflector.js';
+import { ReflectorListenError } from './errors.js';
+
+export interface RunReflectorOptions extends ReflectorOptions {
+  /** Where to listen. Without it: [::]:DEFAULT_PORT, or 0.0.0.0 where IPv6 is unavailable. */
+  listen?: HostPort | undefined;
+  /** No session log lines on stderr. */
+  quiet?: boolean | undefined;
+}
+
+export interface ReflectorIo {
+  stdout: Writable;
+  stderr: Writable;
+  /** The reflector stops when this fires (Ctrl-C in the CLI). */
+  signal: AbortSignal;
+}
+
+/** System errors that mean "this machine has no IPv6", where falling back to IPv4 is right. */
+const NO_IPV6 = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
+
+/** Runs until `io.signal` fires; resolves once every connection is closed. */
+export async function runReflector(options: RunReflectorOptions, io: ReflectorIo): Promise<void> {
+  const reflector = new Reflector(options);
+  const log = (line: string): void => {
+    if (options.quiet !== true) io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  reflector.on('session-start', (info) => {
+    log(`session ${info.session.slice(0, 8)} ${info.resumed ? `resumed with ${info.probes} probes` : 'started'} from ${info.remote}`);
+  });
+  reflector.on('session-end', (info) => {
+    const dropped = info.droppedMessages > 0 ? `, ${info.droppedMessages} queued messages dropped` : '';
+    log(`session ${info.session.slice(0, 8)} ended (${info.reason}), ${info.probes} probes closed${dropped}`);
+  });
+  reflector.on('warning', (message) => log(`warning: ${message}`));
+
+  try {
+    if (io.signal.aborted) return;
+    const bound = await listenWithFallback(reflector, options.listen);
+    io.stdout.write(`idlescope reflector listening on ${formatHostPort(bound)}\n`);
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      else io.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    await reflector.close();
+  }
+}
+
+/**
+ * Binds `listen`, or by default the dual-stack wildcard [::], falling back to 0.0.0.0 only when the
+ * machine has no IPv6 (any other failure, such as EADDRINUSE, is reported as it is).
+ */
+export async function listenWithFallback(reflector: Pick<Reflector, 'listen'>, listen: HostPort | undefined): Promise<HostPort> {
+  if (listen !== undefined) return reflector.listen(listen.host, listen.port);
+  try {
+    return await reflector.listen('::', DEFAULT_PORT);
+  } catch (error) {
+    if (!(error instanceof ReflectorListenError) || !NO_IPV6.has(error.systemCode ?? '')) throw error;
+    return reflector.listen('0.0.0.0', DEFAULT_PORT);
+  }
+}

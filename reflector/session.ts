@@ -1,0 +1,149 @@
+/**
+ * One client session: its probes, its control channel (when it has one) and what happened to its
+ * probes while it had none.
+ *
+ *   connected --control lost--> detached --resume within grace--> connected
+ *       |                          |
+ *       +--bye / reflector close---+--grace expired--> ended (probes destroyed, timers cleared)
+ *
+ * The session owns exactly one timer, the resume grace, and only while detached. Probe events that
+ * happen while detached are queued (bounded, oldest dropped first) and delivered after the resumed
+ * welcome, in order. The welcome itself lists the probes still open, so a client that lost queued
+ * events can still tell which probes are gone.
+ */
+import type { Socket } from 'node:net';
+import { PROTOCOL_VERSION, type ProbeEventKind, type ProbeId, type ReflectorMessage, type SessionId } from '../protocol/wire.js';
+import { BoundedQueue } from './bounded-queue.js';
+import { CLOSE, type ControlConnection } from './control-connection.js';
+import { createProbe, discardProbe, pushProbe, startProbe, type ProbeEnd, type ProbeOwner, type ProbeRecord } from './probe.js';
+
+export type SessionState = 'connected' | 'detached' | 'ended';
+
+export type SessionEndReason = 'bye' | 'resume grace expired' | 'reflector closing';
+
+export interface SessionLimits {
+  maxProbes: number;
+  resumeGraceMs: number;
+  backlogLimit: number;
+}
+
+export type AttachResult = 'attached' | 'duplicate' | 'too-many-probes' | 'session-ended';
+
+export class Session implements ProbeOwner {
+  // A new session has no channel until the reflector attaches the one whose hello created it.
+  state: SessionState = 'detached';
+  readonly probes = new Map<ProbeId, ProbeRecord>();
+  private control: ControlConnection | null = null;
+  private readonly backlog: BoundedQueue<ReflectorMessage>;
+  private graceTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly id: SessionId,
+    readonly token: string,
+    private readonly limits: SessionLimits,
+    private readonly onEnd: (session: Session, reason: SessionEndReason, probes: number) => void,
+  ) {
+    this.backlog = new BoundedQueue(limits.backlogLimit);
+  }
+
+  /** Messages lost because the backlog overflowed while detached. */
+  get droppedMessages(): number {
+    return this.backlog.dropped;
+  }
+
+  /**
+   * Makes `control` this session's channel: sends the welcome, then everything queued meanwhile.
+   * A previous channel that is still open (a half-open connection the client gave up on) is closed.
+   */
+  attachControl(control: ControlConnection, resumed: boolean): void {
+    if (this.state === 'ended') return;
+    this.stopGrace();
+    const previous = this.control;
+    this.control = control;
+    this.state = 'connected';
+    if (previous !== null && previous !== control) previous.close(CLOSE.policyViolation, 'superseded by a resumed control channel');
+    control.send({
+      type: 'welcome',
+      version: PROTOCOL_VERSION,
+      session: this.id,
+      token: this.token,
+      resumed,
+      probes: [...this.probes.keys()],
+    });
+    for (const message of this.backlog.drain()) control.send(message);
+  }
+
+  /** The control channel went away: keep the probes for the resume grace, then give up. */
+  detachControl(control: ControlConnection): void {
+    if (this.state !== 'connected' || this.control !== control) return;
+    this.control = null;
+    this.state = 'detached';
+    this.graceTimer = setTimeout(() => this.end('resume grace expired'), this.limits.resumeGraceMs);
+  }
+
+  /** Sends on the control channel, or queues for a resume if there is none right now. */
+  send(message: ReflectorMessage): void {
+    if (this.state === 'ended') return;
+    if (this.control !== null && this.control.isOpen) this.control.send(message);
+    else this.backlog.push(message);
+  }
+
+  /** Takes over a probe socket whose hello named this session. The caller destroys it unless attached. */
+  attachProbe(socket: Socket, id: ProbeId, rest: Buffer): AttachResult {
+    if (this.state === 'ended') return 'session-ended';
+    // The first connection with an id wins: a newer one is a client bug or a replay.
+    if (this.probes.has(id)) return 'duplicate';
+    if (this.probes.size >= this.limits.maxProbes) {
+      this.send({ type: 'error', code: 'too-many-probes', message: `probe ${id} refused: a session may hold ${this.limits.maxProbes} probes` });
+      return 'too-many-probes';
+    }
+    const probe = createProbe(socket, id, this);
+    this.probes.set(id, probe);
+    this.probeEvent(probe, 'attached');
+    startProbe(probe, rest);
+    return 'attached';
+  }
+
+  push(id: ProbeId): void {
+    const probe = this.probes.get(id);
+    if (probe === undefined || !pushProbe(probe)) {
+      this.send({ type: 'error', code: 'unknown-probe', message: `no open probe ${id} in this session` });
+    }
+  }
+
+  probeEvent(probe: ProbeRecord, event: ProbeEventKind): void {
+    this.send({ type: 'probe', probe: probe.id, event });
+  }
+
+  probeGone(probe: ProbeRecord, end: ProbeEnd): void {
+    if (this.probes.get(probe.id) === probe) this.probes.delete(probe.id);
+    this.probeEvent(probe, end);
+  }
+
+  /** The reflector-side socket of an open probe (diagnostics and tests; never write to it). */
+  probeSocket(id: ProbeId): Socket | undefined {
+    return this.probes.get(id)?.socket;
+  }
+
+  /** Ends the session now: every probe destroyed, the timer cleared, the control channel closed. */
+  end(reason: SessionEndReason): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.stopGrace();
+    for (const probe of this.probes.values()) discardProbe(probe);
+    const probes = this.probes.size;
+    this.probes.clear();
+    this.backlog.drain();
+    const control = this.control;
+    this.control = null;
+    if (control !== null) {
+      control.close(reason === 'bye' ? CLOSE.normal : CLOSE.goingAway, reason);
+    }
+    this.onEnd(this, reason, probes);
+  }
+
+  private stopGrace(): void {
+    if (this.graceTimer !== null) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+  }
+}

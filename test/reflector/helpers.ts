@@ -1,0 +1,199 @@
+/**
+ * Test clients for the reflector suites: a control channel that records every message, a raw probe
+ * socket that records every byte, and one teardown list per test (registered the moment a resource
+ * exists, run in afterEach). Every wait is bounded and fails with a message saying what it waited for.
+ */
+import { connect, type Socket } from 'node:net';
+import { afterEach } from 'vitest';
+import WebSocket from 'ws';
+import {
+  CONTROL_PATH,
+  PROTOCOL_VERSION,
+  decodeReflectorMessage,
+  encodeMessage,
+  encodeProbeHello,
+  type ClientMessage,
+  type ProbeEventKind,
+  type ProbeId,
+  type ReflectorMessage,
+  type SessionId,
+} from '../../protocol/wire.js';
+import type { HostPort } from '../../protocol/address.js';
+import { Reflector, type ReflectorOptions } from '../../reflector/reflector.js';
+
+export const WAIT_MS = 3000;
+
+type Teardown = () => unknown;
+
+/** Registers afterEach for the calling suite; returns `defer`, which queues a teardown step. */
+export function useTeardown(): (step: Teardown) => void {
+  const steps: Teardown[] = [];
+  afterEach(async () => {
+    const run = steps.splice(0).reverse();
+    for (const step of run) await step();
+  });
+  return (step) => {
+    steps.push(step);
+  };
+}
+
+/** Polls `check` until it returns true, or fails after `timeoutMs` with `what`. */
+export async function waitFor(what: string, check: () => boolean, timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startReflector(defer: (step: Teardown) => void, options: ReflectorOptions = {}): Promise<{ reflector: Reflector; address: HostPort }> {
+  const reflector = new Reflector({ closeHandshakeMs: 200, ...options });
+  defer(() => reflector.close());
+  const address = await reflector.listen('127.0.0.1', 0);
+  return { reflector, address };
+}
+
+export class TestControl {
+  readonly messages: ReflectorMessage[] = [];
+  /** Raw text frames that did not decode (should stay empty). */
+  readonly undecodable: string[] = [];
+  closeCode: number | null = null;
+  private readonly taken = new Set<number>();
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('error', () => {});
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? '<binary>' : (data as Buffer).toString('utf8');
+      const decoded = decodeReflectorMessage(text);
+      if (decoded.ok) this.messages.push(decoded.value);
+      else this.undecodable.push(text);
+    });
+    ws.on('close', (code) => {
+      this.closeCode = code;
+    });
+  }
+
+  send(message: ClientMessage): void {
+    this.ws.send(encodeMessage(message));
+  }
+
+  sendRaw(data: string | Buffer, binary = false): void {
+    this.ws.send(data, { binary });
+  }
+
+  /** The oldest matching message not taken by an earlier next(); waits for one if there is none. */
+  async next<T extends ReflectorMessage['type']>(type: T, match: (m: Extract<ReflectorMessage, { type: T }>) => boolean = () => true, timeoutMs = WAIT_MS): Promise<Extract<ReflectorMessage, { type: T }>> {
+    let found: Extract<ReflectorMessage, { type: T }> | undefined;
+    await waitFor(`a matching ${type} message (got so far: ${JSON.stringify(this.messages)})`, () => {
+      for (let i = 0; i < this.messages.length; i++) {
+        const m = this.messages[i]!;
+        if (!this.taken.has(i) && m.type === type && match(m as Extract<ReflectorMessage, { type: T }>)) {
+          found = m as Extract<ReflectorMessage, { type: T }>;
+          this.taken.add(i);
+          return true;
+        }
+      }
+      return false;
+    }, timeoutMs);
+    return found!;
+  }
+
+  nextProbeEvent(probe: ProbeId, event: ProbeEventKind, timeoutMs = WAIT_MS): Promise<Extract<ReflectorMessage, { type: 'probe' }>> {
+    return this.next('probe', (m) => m.probe === probe && m.event === event, timeoutMs);
+  }
+
+  hasProbeEvent(probe: ProbeId, event: ProbeEventKind): boolean {
+    return this.messages.some((m) => m.type === 'probe' && m.probe === probe && m.event === event);
+  }
+
+  async closed(timeoutMs = WAIT_MS): Promise<number> {
+    await waitFor('the control channel to close', () => this.closeCode !== null, timeoutMs);
+    return this.closeCode!;
+  }
+}
+
+/** Opens a control channel; does not send hello. */
+export async function openControl(defer: (step: Teardown) => void, address: HostPort, path = CONTROL_PATH): Promise<TestControl> {
+  const ws = new WebSocket(`ws://${address.host}:${address.port}${path}`, { perMessageDeflate: false });
+  defer(() => ws.terminate());
+  const control = new TestControl(ws);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('control channel did not open in time')), WAIT_MS);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  return control;
+}
+
+/** Opens a control channel and completes a new session. */
+export async function openSession(defer: (step: Teardown) => void, address: HostPort): Promise<{ control: TestControl; session: SessionId; token: string }> {
+  const control = await openControl(defer, address);
+  control.send({ type: 'hello', version: PROTOCOL_VERSION });
+  const welcome = await control.next('welcome');
+  return { control, session: welcome.session, token: welcome.token };
+}
+
+export class TestProbe {
+  readonly received: number[] = [];
+  ended = false;
+  closed = false;
+  error: NodeJS.ErrnoException | null = null;
+
+  constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => this.received.push(...chunk));
+    socket.on('end', () => {
+      this.ended = true;
+    });
+    socket.on('error', (error) => {
+      this.error = error;
+    });
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  async closedByPeer(timeoutMs = WAIT_MS): Promise<void> {
+    await waitFor('the reflector to close the probe socket', () => this.closed, timeoutMs);
+  }
+
+  async receivedBytes(count: number, timeoutMs = WAIT_MS): Promise<number[]> {
+    await waitFor(`${count} bytes on the probe socket (got ${JSON.stringify(this.received)})`, () => this.received.length >= count, timeoutMs);
+    return this.received.slice(0, count);
+  }
+}
+
+/** Opens a raw TCP connection to the reflector and writes `first` (if any) once connected. */
+export async function openRaw(defer: (step: Teardown) => void, address: HostPort, first?: Buffer): Promise<TestProbe> {
+  const socket = connect({ host: address.host, port: address.port });
+  defer(() => socket.destroy());
+  const probe = new TestProbe(socket);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('probe did not connect in time')), WAIT_MS);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  socket.setNoDelay(true);
+  if (first !== undefined) socket.write(first);
+  return probe;
+}
+
+/** Opens a probe connection, sends its hello and waits for the reflector's 'attached' report. */
+export async function openProbe(defer: (step: Teardown) => void, address: HostPort, control: TestControl, session: SessionId, probe: ProbeId): Promise<TestProbe> {
+  const raw = await openRaw(defer, address, encodeProbeHello({ version: PROTOCOL_VERSION, session, probe }));
+  await control.nextProbeEvent(probe, 'attached');
+  return raw;
+}
