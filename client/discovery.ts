@@ -77,6 +77,8 @@ interface ProbeSlot {
   timer: NodeJS.Timeout | null;
   /** While testing: when the test packet is estimated to cross a middlebox near the client. */
   testedAtMs: number;
+  /** When the hello was written. */
+  helloAtMs: number;
 }
 
 export async function runDiscovery(options: DiscoveryOptions): Promise<{ report: DiscoveryReport; end: DiscoveryEnd }> {
@@ -195,10 +197,11 @@ class DiscoveryRun {
     const session = this.control.session as string;
     const id = this.nextProbeId++;
     const connection = new ProbeConnection(this.dial.host, this.dial.port, session, id);
-    const slot: ProbeSlot = { id, direction, conn, connection, state: 'opening', timer: null, testedAtMs: 0 };
+    const slot: ProbeSlot = { id, direction, conn, connection, state: 'opening', timer: null, testedAtMs: 0, helloAtMs: 0 };
     this.slots.set(id, slot);
     this.slotByConn.set(connKey(direction, conn), slot);
     slot.timer = setTimeout(() => this.openFailed(slot, 'the reflector never confirmed the probe connection'), ATTACH_TIMEOUT_MS);
+    connection.on('ready', () => (slot.helloAtMs = this.now()));
     connection.on('failed', (error) => this.openFailed(slot, describeCause(error)));
     connection.on('byte', (value) => this.probeOnByte(slot, value));
     connection.on('died', (how) => this.probeDied(slot, how));
@@ -221,8 +224,10 @@ class DiscoveryRun {
     this.clearTimer(slot);
     slot.state = 'idle';
     this.opened++;
-    // The reflector's report arrives about one RTT after the hello: close to the probe's last packet.
-    this.engines.get(slot.direction)?.opened(slot.conn, this.now());
+    // The probe's last packet is the reflector's ACK of the hello, about one network RTT after it.
+    // The attach report can lag behind that (it waits on two busy event loops), so it only caps it.
+    const idleSinceMs = Math.min(this.now(), slot.helloAtMs + this.control.rttMs);
+    this.engines.get(slot.direction)?.opened(slot.conn, idleSinceMs);
     this.queueStep(slot.direction);
   }
 

@@ -3,14 +3,20 @@
  *
  * Every probe connection is a clock that started at its last packet: at time t it offers idle
  * t - idleSince, and probing it tests exactly that idle. A survivor is idle again from the reply,
- * so it is recycled as a fresh clock; an evicted one is closed. The search decides, from the
- * bracket so far, which idle values are worth testing and probes a connection the moment its idle
+ * so it is recycled as a fresh clock; an evicted one is closed. The search decides, from what it
+ * has seen, which idle values are worth testing and probes a connection the moment its idle
  * crosses one of them.
  *
- *   no eviction yet    frontier: test at lo x FRONTIER_GROWTH (pipelined: a pending probe counts
- *                      as survived for planning); the oldest connection crosses it first.
- *   bracket (lo, hi]   split every gap wider than the resolution into equal parts and test all the
- *                      split points at once (k-ary, one round when enough clocks are near them).
+ *   search     no eviction yet: test at lo x FRONTIER_GROWTH (pipelined: a pending probe counts
+ *              as survived for planning); the oldest connection crosses it first.
+ *              bracket (lo, hi]: split every gap wider than the resolution into equal parts and
+ *              test all the split points at once (k-ary: one round when clocks are near them).
+ *   verify     the bracket is narrow: test just above hi, twice, before believing it. A survival
+ *              there means the eviction at hi was a lost probe (or a sweep), and the search goes on.
+ *   sweep      evictions and survivals interleave near the top: test the whole zone in batches,
+ *              each batch at one instant, for as long as one sweep period, and report the zone.
+ *   recheck    evictions depend on how many connections are open (a full table): run again with
+ *              few connections and say how the results differ.
  *
  *   time ──►  0            lo·q        ...        T    T·q   ~1.1 T
  *   frontier  ●───────────●───────────●───────────●────✗      first eviction: (T/q, T·q]
@@ -21,10 +27,11 @@
  * the oldest clock was recycled B probes ago, so it offers about T·(1 - q^-B) when the frontier
  * reaches T (B = connection budget). That, plus q, bounds the wall time near q·T / (1 - q^-B).
  *
- * Accuracy: idles are measured by the driver's clock at the moment it acts; this module adds no
- * error of its own. It never emits work for a connection that is not idle.
+ * Accuracy: idles are measured by the driver's clock; this module adds no error of its own. It
+ * never emits work for a connection that is not idle.
  */
 import { bracketOf, type Bracket } from './bracket.js';
+import { judge, type Judgement } from './evidence.js';
 import type {
   ConnId,
   DirectionResult,
@@ -49,24 +56,77 @@ const CROSSING_TOLERANCE_MS = 1;
 /** Most parts a gap is split into per round. */
 const MAX_SPLIT = 12;
 
-type ConnState = 'opening' | 'idle' | 'probing' | 'closed';
+/** Verification and sweep steps: never finer than this fraction of the bound. */
+const VERIFY_STEP_FRACTION = 0.01;
+
+/** Verification batches: at least this many, one more per lost probe, at most the maximum. */
+const MIN_VERIFY_ROUNDS = 2;
+const MAX_VERIFY_ROUNDS = 5;
+
+/** A sweep is sampled in at most this many batches. */
+const MAX_SWEEP_BATCHES = 24;
+
+/**
+ * A pass in which this share of all tests (and at least this many) went unanswered at idles other
+ * connections survived is re-checked: far more than probe loss on any usable path.
+ */
+const RECHECK_CONTRADICTED_SHARE = 0.15;
+const RECHECK_MIN_CONTRADICTED = 4;
+
+/** The re-check holds this many connections: few enough for any table to keep them all. */
+export const RECHECK_CONNECTIONS = 16;
+
+type ConnState = 'opening' | 'idle' | 'probing';
 
 interface Conn {
   id: ConnId;
   state: ConnState;
   /** Time of the connection's last packet; meaningful when idle or probing. */
   idleSinceMs: number;
-  /** The idle being tested, while probing. */
+  /** The idle being tested, and the batch it belongs to, while probing. */
   probeIdleMs: number;
   probeAtMs: number;
+  batch: number;
+}
+
+interface ProbeRecord extends Observation {
+  batch: number;
+}
+
+type Phase = 'search' | 'verify' | 'sweep';
+
+interface Target {
+  atMs: number;
+  untilMs: number;
+}
+
+/** One pass of the search at one connection budget. */
+interface Pass {
+  budget: number;
+  records: ProbeRecord[];
+  /** Sweep batches: when each was launched. */
+  sweepBatches: Map<number, number>;
+  /** The bracket under verification, and its batches: id -> when launched. */
+  verify: { loMs: number | null; hiMs: number; batches: Map<number, number> } | null;
+  /** When the next verification or sweep batch is due (they keep one step between batches). */
+  nextBatchAtMs: number | null;
+}
+
+interface PassSummary {
+  budget: number;
+  survivedMs: number | null;
+  evictedMs: number | null;
 }
 
 export class IdleSearch implements SearchEngine {
   readonly direction;
   private readonly config: SearchConfig;
   private readonly conns = new Map<ConnId, Conn>();
-  private readonly observations: Observation[] = [];
+  private readonly allRecords: ProbeRecord[] = [];
+  private pass: Pass;
+  private readonly earlierPasses: PassSummary[] = [];
   private nextConnId = 1;
+  private nextBatch = 1;
   private connectionsOpened = 0;
   private peakConnections = 0;
   private probesSent = 0;
@@ -79,6 +139,11 @@ export class IdleSearch implements SearchEngine {
     if (!(config.maxConnections >= 2)) throw new RangeError('need at least 2 connections');
     this.config = config;
     this.direction = config.direction;
+    this.pass = IdleSearch.newPass(config.maxConnections);
+  }
+
+  private static newPass(budget: number): Pass {
+    return { budget, records: [], sweepBatches: new Map(), verify: null, nextBatchAtMs: null };
   }
 
   get finished(): boolean {
@@ -88,44 +153,51 @@ export class IdleSearch implements SearchEngine {
   decide(nowMs: number): { actions: SearchAction[]; wakeAtMs: number | null } {
     if (this.done) return { actions: [], wakeAtMs: null };
     const actions: SearchAction[] = [];
-    const bracket = this.bracket();
+    const judgement = judge(this.pass.records);
+    const phase = this.phaseOf(judgement);
+    let targets: Target[] | null = null;
+    switch (phase) {
+      case 'search':
+        targets = this.searchTargets(judgement.bracket);
+        break;
+      case 'verify':
+        targets = this.verifyTargets(judgement.bracket, nowMs);
+        break;
+      case 'sweep':
+        targets = this.sweepTargets(judgement, nowMs);
+        break;
+      default: {
+        const never: never = phase;
+        throw new Error(`unknown phase ${String(never)}`);
+      }
+    }
 
-    if (this.isConverged(bracket)) {
+    if (targets === null) {
+      if (this.hasPending()) return { actions, wakeAtMs: null };
+      if (this.shouldRecheck(judgement)) {
+        this.startRecheck(judgement.bracket, actions);
+        return { actions, wakeAtMs: nowMs };
+      }
       this.finish(actions);
       return { actions, wakeAtMs: null };
     }
 
-    // A connection whose idle already passed the shortest eviction can only die: free its slot.
-    if (bracket.hiMs !== null) {
-      for (const conn of this.conns.values()) {
-        if (conn.state === 'idle' && nowMs - conn.idleSinceMs >= bracket.hiMs) this.close(conn, actions);
-      }
+    this.closeDeadWeight(judgement, nowMs, actions);
+    const batch = this.nextBatch++;
+    const probesBefore = this.probesSent;
+    let wakeAtMs = this.probeTargets(targets, nowMs, batch, actions);
+    if (this.probesSent > probesBefore) {
+      // A verification or sweep batch counts from the moment it really tested something.
+      if (phase === 'verify') this.pass.verify?.batches.set(batch, nowMs);
+      if (phase === 'sweep') this.pass.sweepBatches.set(batch, nowMs);
+    } else if (targets.length > 0 && wakeAtMs === null && !this.hasPending() && !this.hasOpening()) {
+      // Starved: every clock is already past the idles wanted. Retire the oldest for a fresh one.
+      this.retireOldest(actions);
     }
-
-    const idle = [...this.conns.values()].filter((c) => c.state === 'idle');
-    let wakeAtMs: number | null = null;
-    for (const { atMs, untilMs } of this.targets(bracket)) {
-      // The youngest clock at or past the target serves it; otherwise wait for the next to cross.
-      let best: Conn | null = null;
-      let nextCrossingMs: number | null = null;
-      for (const conn of idle) {
-        if (conn.state !== 'idle') continue;
-        const idleMs = nowMs - conn.idleSinceMs + CROSSING_TOLERANCE_MS;
-        if (idleMs >= atMs && idleMs < untilMs) {
-          if (best === null || conn.idleSinceMs > best.idleSinceMs) best = conn;
-        } else if (idleMs < atMs) {
-          const crossing = conn.idleSinceMs + atMs;
-          if (nextCrossingMs === null || crossing < nextCrossingMs) nextCrossingMs = crossing;
-        }
-      }
-      if (best !== null) {
-        this.probe(best, nowMs, actions);
-      } else if (nextCrossingMs !== null) {
-        wakeAtMs = wakeAtMs === null ? nextCrossingMs : Math.min(wakeAtMs, nextCrossingMs);
-      }
-    }
-
     this.refill(actions);
+    const next = this.pass.nextBatchAtMs;
+    this.pass.nextBatchAtMs = null;
+    if (next !== null && next > nowMs) wakeAtMs = wakeAtMs === null ? next : Math.min(wakeAtMs, next);
     return { actions, wakeAtMs };
   }
 
@@ -139,7 +211,6 @@ export class IdleSearch implements SearchEngine {
   openFailed(conn: ConnId, _nowMs: number, _reason: string): void {
     const c = this.conns.get(conn);
     if (c === undefined || c.state !== 'opening') return;
-    c.state = 'closed';
     this.conns.delete(conn);
     this.openFailures++;
   }
@@ -147,19 +218,19 @@ export class IdleSearch implements SearchEngine {
   outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
     const c = this.conns.get(conn);
     if (c === undefined || c.state !== 'probing') return;
-    this.observations.push({
+    this.record({
       conn,
       idleMs: testedAtMs === undefined ? c.probeIdleMs : testedAtMs - c.idleSinceMs,
       atMs: c.probeAtMs,
       survived: outcome.survived,
       how: outcome.survived ? null : outcome.how,
       spontaneous: false,
+      batch: c.batch,
     });
     if (outcome.survived) {
       c.state = 'idle';
       c.idleSinceMs = nowMs;
     } else {
-      c.state = 'closed';
       this.conns.delete(conn);
     }
   }
@@ -172,9 +243,8 @@ export class IdleSearch implements SearchEngine {
       return;
     }
     if (c.state === 'idle') {
-      this.observations.push({ conn, idleMs: nowMs - c.idleSinceMs, atMs: nowMs, survived: false, how, spontaneous: true });
+      this.record({ conn, idleMs: nowMs - c.idleSinceMs, atMs: nowMs, survived: false, how, spontaneous: true, batch: 0 });
     }
-    c.state = 'closed';
     this.conns.delete(conn);
   }
 
@@ -186,73 +256,84 @@ export class IdleSearch implements SearchEngine {
   }
 
   result(): DirectionResult {
-    const bracket = this.bracket();
+    const judgement = judge(this.pass.records);
+    const bracket = this.reportedBracket(judgement);
     return {
       direction: this.direction,
       survivedMs: bracket.loMs,
       evictedMs: bracket.hiMs,
       eviction: bracket.eviction,
-      confidence: this.confidence(bracket),
-      notes: this.notes(bracket),
+      confidence: this.confidence(judgement),
+      notes: this.notes(judgement),
       probesSent: this.probesSent,
       connectionsOpened: this.connectionsOpened,
       peakConnections: this.peakConnections,
-      observations: [...this.observations],
+      observations: this.allRecords.map(({ batch: _batch, ...o }) => o),
     };
   }
 
   progress(nowMs: number): SearchProgress {
-    const bracket = this.bracket();
+    const { bracket } = judge(this.pass.records);
     const count = { idle: 0, probing: 0, opening: 0 };
-    for (const c of this.conns.values()) if (c.state !== 'closed') count[c.state]++;
+    for (const c of this.conns.values()) count[c.state]++;
     return {
       direction: this.direction,
       survivedMs: bracket.loMs,
       evictedMs: bracket.hiMs,
       connections: count,
-      evicted: this.observations.filter((o) => !o.survived).length,
+      evicted: this.allRecords.filter((o) => !o.survived).length,
       finished: this.done,
       etaMs: this.done ? nowMs : this.estimateFinish(bracket, nowMs),
     };
   }
 
-  private bracket(): Bracket {
-    return bracketOf(this.observations);
+  // ── phases ────────────────────────────────────────────────────────────────────────────────
+
+  private phaseOf({ bracket, sweepZone }: Judgement): Phase {
+    if (sweepZone.length > 0) return 'sweep';
+    if (this.isNarrow(bracket)) return 'verify';
+    return 'search';
   }
 
-  private isConverged({ loMs, hiMs }: Bracket): boolean {
-    if (hiMs !== null && hiMs <= this.config.minMs) return true;
-    if (loMs !== null && loMs >= this.config.maxMs) return true;
-    if (loMs !== null && hiMs !== null && hiMs - loMs <= this.config.resolutionMs(hiMs)) return true;
-    return false;
+  private isNarrow({ loMs, hiMs }: Bracket): boolean {
+    if (hiMs === null) return false;
+    if (hiMs <= this.config.minMs) return true;
+    return loMs !== null && hiMs - loMs <= this.config.resolutionMs(hiMs);
+  }
+
+  /** The step used above the bracket when verifying and around the zone in a sweep. */
+  private stepMs(hiMs: number): number {
+    return Math.max(this.config.resolutionMs(hiMs), hiMs * VERIFY_STEP_FRACTION);
   }
 
   /**
-   * The idle values worth testing now. Pending probes count as answers for planning: the frontier
-   * moves past them, and they split a gap just as a result would.
+   * Idle values worth testing now, or null when this phase has nothing left to test. Pending
+   * probes count as answers for planning: the frontier moves past them, and they split a gap
+   * just as a result would.
    */
-  private targets({ loMs, hiMs }: Bracket): { atMs: number; untilMs: number }[] {
+  private searchTargets(bracket: Bracket): Target[] | null {
+    const { loMs, hiMs } = bracket;
     const { minMs, maxMs } = this.config;
-    const pending = [...this.conns.values()].filter((c) => c.state === 'probing').map((c) => c.probeIdleMs);
+    const pending = this.pendingIdles();
 
     if (hiMs === null) {
       const highest = Math.max(loMs ?? 0, ...pending);
-      if (highest >= maxMs) return [];
+      if (highest >= maxMs) return loMs !== null && loMs >= maxMs ? null : [];
       const atMs = highest < minMs ? minMs : Math.min(maxMs, highest * FRONTIER_GROWTH);
       return [{ atMs, untilMs: Number.POSITIVE_INFINITY }];
     }
 
-    const targets: { atMs: number; untilMs: number }[] = [];
+    const targets: Target[] = [];
     const inside = pending.filter((p) => (loMs === null || p > loMs) && p < hiMs);
     if (loMs === null && !inside.some((p) => p <= minMs * FRONTIER_GROWTH)) {
       // Nothing survived yet: the shortest idle of interest must be tested itself.
       targets.push({ atMs: minMs, untilMs: Math.min(hiMs, minMs * FRONTIER_GROWTH) });
     }
+    const resolution = this.config.resolutionMs(hiMs);
     const points = [loMs ?? minMs, ...inside, hiMs].sort((a, b) => a - b);
     for (let i = 0; i + 1 < points.length; i++) {
       const a = points[i] as number;
       const b = points[i + 1] as number;
-      const resolution = this.config.resolutionMs(hiMs);
       if (b - a <= resolution) continue;
       const parts = Math.min(MAX_SPLIT, Math.ceil((b - a) / resolution));
       const step = (b - a) / parts;
@@ -261,16 +342,188 @@ export class IdleSearch implements SearchEngine {
     return targets;
   }
 
-  private probe(conn: Conn, nowMs: number, actions: SearchAction[]): void {
+  /**
+   * A narrow bracket is believed only after it has been seen again: batches of tests just below lo
+   * and just above hi, one step apart in time. A lost probe fakes an eviction, so the eviction at
+   * hi must come back each time (the more losses seen already, the more times); a periodic sweep
+   * moves the boundary with the phase of its collector, so a later batch that lands outside
+   * (lo, hi] gives it away. A FIN from the middlebox is exact: every connection that reaches T
+   * gets one, so it needs no second look.
+   *
+   *   idle ─►      lo-step/2  lo │ hi  hi+step/2
+   *   batch 1          ✓       ✓ │ ✗     ✗          at t
+   *   batch 2          ✓       ✓ │ ✗     ✗          at t + step   (a sweep would break this)
+   */
+  private verifyTargets(bracket: Bracket, nowMs: number): Target[] | null {
+    const hiMs = bracket.hiMs as number;
+    if (bracket.loMs !== null && bracket.loMs >= this.config.maxMs) return null;
+    const spontaneousCloses = this.pass.records.filter((o) => o.spontaneous && o.how === 'close' && o.idleMs >= hiMs).length;
+    if (spontaneousCloses >= 2) return null;
+    const step = this.stepMs(hiMs);
+    if (this.pass.verify?.loMs !== bracket.loMs || this.pass.verify.hiMs !== hiMs) {
+      this.pass.verify = { loMs: bracket.loMs, hiMs, batches: new Map() };
+    }
+    const verify = this.pass.verify;
+    if (this.confirmations(verify, step) >= this.verifyRounds()) return null;
+    if (this.hasPending()) return [];
+    const lastMs = Math.max(Number.NEGATIVE_INFINITY, ...verify.batches.values());
+    if (nowMs - lastMs < step - CROSSING_TOLERANCE_MS) {
+      this.pass.nextBatchAtMs = lastMs + step;
+      return [];
+    }
+    const targets: Target[] = [{ atMs: hiMs, untilMs: hiMs + step / 2 }];
+    if (bracket.loMs !== null) {
+      targets.push({ atMs: Math.max(this.config.minMs, bracket.loMs - step / 2), untilMs: bracket.loMs + CROSSING_TOLERANCE_MS });
+    }
+    return targets;
+  }
+
+  /** Verification batches that saw the eviction at hi again (a batch that found no clock counts for nothing). */
+  private confirmations(verify: NonNullable<Pass['verify']>, step: number): number {
+    let count = 0;
+    for (const batch of verify.batches.keys()) {
+      if (this.pass.records.some((o) => o.batch === batch && !o.survived && o.idleMs >= verify.hiMs && o.idleMs <= verify.hiMs + step)) count++;
+    }
+    return count;
+  }
+
+  /** One more round of verification for every probe judged lost so far, up to a limit. */
+  private verifyRounds(): number {
+    return Math.min(MAX_VERIFY_ROUNDS, MIN_VERIFY_ROUNDS + judge(this.pass.records).lost.size);
+  }
+
+  /**
+   * Sweep: evictions happen at the collector's ticks, so at any one instant the boundary is
+   * sharp, at T plus the time since the last tick. Batches of simultaneous tests across the zone,
+   * one step apart in time for a whole period, see the boundary at every phase: its lowest value
+   * is within a step of T, its highest within a step of T + G.
+   */
+  private sweepTargets(judgement: Judgement, nowMs: number): Target[] | null {
+    const zone = this.sweepZoneBounds(judgement);
+    const step = this.stepMs(zone.hiMs);
+    const batches = [...this.pass.sweepBatches.values()];
+    const spanMs = batches.length === 0 ? 0 : nowMs - Math.min(...batches);
+    const coveredPeriod = batches.length >= 3 && spanMs >= zone.hiMs - zone.loMs + 2 * step;
+    if (coveredPeriod || batches.length >= MAX_SWEEP_BATCHES) return null;
+    const lastBatchMs = batches.length === 0 ? Number.NEGATIVE_INFINITY : Math.max(...batches);
+    if (this.hasPending()) return [];
+    if (nowMs - lastBatchMs < step - CROSSING_TOLERANCE_MS) {
+      this.pass.nextBatchAtMs = lastBatchMs + step;
+      return [];
+    }
+    const targets: Target[] = [];
+    for (let at = Math.max(this.config.minMs, zone.loMs - 2 * step); at <= zone.hiMs + 2 * step; at += step) {
+      targets.push({ atMs: at, untilMs: at + step });
+    }
+    return targets;
+  }
+
+  private sweepZoneBounds({ sweepZone, bracket }: Judgement): { loMs: number; hiMs: number } {
+    const idles = sweepZone.map((o) => o.idleMs);
+    const survived = this.pass.records.filter((o) => o.survived).map((o) => o.idleMs);
+    return {
+      loMs: Math.min(...idles, bracket.loMs ?? Number.POSITIVE_INFINITY),
+      hiMs: Math.max(...survived, bracket.hiMs ?? 0),
+    };
+  }
+
+  // ── table pressure ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A middlebox with a full table evicts the oldest mappings to make room, so a tool holding many
+   * connections can cause the eviction it measures. The signs: evictions contradicted by longer
+   * survivals far too often for probe loss, or nothing surviving at all. Then run again with few.
+   */
+  private shouldRecheck(judgement: Judgement): boolean {
+    if (this.earlierPasses.length > 0 || this.pass.budget <= RECHECK_CONNECTIONS) return false;
+    if (judgement.bracket.loMs === null && judgement.bracket.hiMs !== null) return true;
+    const lost = judgement.lost.size;
+    return lost >= RECHECK_MIN_CONTRADICTED && lost >= RECHECK_CONTRADICTED_SHARE * this.pass.records.length;
+  }
+
+  private startRecheck(bracket: Bracket, actions: SearchAction[]): void {
+    this.earlierPasses.push({ budget: this.pass.budget, survivedMs: bracket.loMs, evictedMs: bracket.hiMs });
+    for (const conn of [...this.conns.values()]) this.close(conn, actions);
+    this.pass = IdleSearch.newPass(Math.min(RECHECK_CONNECTIONS, this.pass.budget));
+  }
+
+  // ── connections ───────────────────────────────────────────────────────────────────────────
+
+  /** For each target, probe the youngest clock past it; else note when the next one crosses it. */
+  private probeTargets(targets: Target[], nowMs: number, batch: number, actions: SearchAction[]): number | null {
+    const idle = [...this.conns.values()].filter((c) => c.state === 'idle');
+    let wakeAtMs: number | null = null;
+    for (const { atMs, untilMs } of targets) {
+      let best: Conn | null = null;
+      let nextCrossingMs: number | null = null;
+      for (const conn of idle) {
+        if (conn.state !== 'idle') continue;
+        const idleMs = nowMs - conn.idleSinceMs + CROSSING_TOLERANCE_MS;
+        if (idleMs >= atMs && idleMs < untilMs) {
+          if (best === null || conn.idleSinceMs > best.idleSinceMs) best = conn;
+        } else if (idleMs < atMs) {
+          const crossing = conn.idleSinceMs + atMs;
+          if (nextCrossingMs === null || crossing < nextCrossingMs) nextCrossingMs = crossing;
+        }
+      }
+      if (best !== null) this.probe(best, nowMs, batch, actions);
+      else if (nextCrossingMs !== null) wakeAtMs = wakeAtMs === null ? nextCrossingMs : Math.min(wakeAtMs, nextCrossingMs);
+    }
+    return wakeAtMs;
+  }
+
+  /** A connection already idle well past a believed eviction can only die: free its slot. */
+  private closeDeadWeight({ bracket, sweepZone }: Judgement, nowMs: number, actions: SearchAction[]): void {
+    if (bracket.hiMs === null || sweepZone.length > 0 || !this.isVerified(bracket)) return;
+    const limitMs = bracket.hiMs + 3 * this.stepMs(bracket.hiMs);
+    for (const conn of [...this.conns.values()]) {
+      if (conn.state === 'idle' && nowMs - conn.idleSinceMs >= limitMs) this.close(conn, actions);
+    }
+  }
+
+  private isVerified({ loMs, hiMs }: Bracket): boolean {
+    const verify = this.pass.verify;
+    if (verify === null || verify.loMs !== loMs || verify.hiMs !== hiMs) return false;
+    return this.confirmations(verify, this.stepMs(hiMs)) >= this.verifyRounds();
+  }
+
+  private pendingIdles(): number[] {
+    const idles: number[] = [];
+    for (const c of this.conns.values()) if (c.state === 'probing') idles.push(c.probeIdleMs);
+    return idles;
+  }
+
+  private hasOpening(): boolean {
+    for (const c of this.conns.values()) if (c.state === 'opening') return true;
+    return false;
+  }
+
+  private retireOldest(actions: SearchAction[]): void {
+    let oldest: Conn | null = null;
+    for (const c of this.conns.values()) if (c.state === 'idle' && (oldest === null || c.idleSinceMs < oldest.idleSinceMs)) oldest = c;
+    if (oldest !== null) this.close(oldest, actions);
+  }
+
+  private hasPending(): boolean {
+    for (const c of this.conns.values()) if (c.state === 'probing') return true;
+    return false;
+  }
+
+  private record(record: ProbeRecord): void {
+    this.pass.records.push(record);
+    this.allRecords.push(record);
+  }
+
+  private probe(conn: Conn, nowMs: number, batch: number, actions: SearchAction[]): void {
     conn.state = 'probing';
     conn.probeIdleMs = nowMs - conn.idleSinceMs;
     conn.probeAtMs = nowMs;
+    conn.batch = batch;
     this.probesSent++;
     actions.push({ type: 'probe', conn: conn.id });
   }
 
   private close(conn: Conn, actions: SearchAction[]): void {
-    conn.state = 'closed';
     this.conns.delete(conn.id);
     actions.push({ type: 'close', conn: conn.id });
   }
@@ -279,9 +532,9 @@ export class IdleSearch implements SearchEngine {
   private refill(actions: SearchAction[]): void {
     // Stop refilling after repeated failures: the driver reports the reason; opening more helps nobody.
     if (this.openFailures > this.config.maxConnections) return;
-    while (this.conns.size < this.config.maxConnections) {
+    while (this.conns.size < this.pass.budget) {
       const id = this.nextConnId++;
-      this.conns.set(id, { id, state: 'opening', idleSinceMs: 0, probeIdleMs: 0, probeAtMs: 0 });
+      this.conns.set(id, { id, state: 'opening', idleSinceMs: 0, probeIdleMs: 0, probeAtMs: 0, batch: 0 });
       this.connectionsOpened++;
       actions.push({ type: 'open', conn: id });
     }
@@ -293,23 +546,86 @@ export class IdleSearch implements SearchEngine {
     this.done = true;
   }
 
+  // ── reporting ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The bracket to report. After a sweep it spans every batch's boundary, widened by one step on
+   * each side (a batch can miss the boundary's extremes by up to one step), and snapped outward to
+   * idles actually observed, so that it contains [T, T + G].
+   */
+  private reportedBracket(judgement: Judgement): Bracket {
+    if (judgement.sweepZone.length === 0) return judgement.bracket;
+    const step = this.stepMs(this.sweepZoneBounds(judgement).hiMs);
+    let lowestBoundaryMs = Number.POSITIVE_INFINITY;
+    let highestBoundaryMs = Number.NEGATIVE_INFINITY;
+    for (const batch of this.pass.sweepBatches.keys()) {
+      const inBatch = this.pass.records.filter((o) => o.batch === batch && !judgement.lost.has(o));
+      const b = bracketOf(inBatch);
+      if (b.hiMs !== null) lowestBoundaryMs = Math.min(lowestBoundaryMs, b.loMs ?? b.hiMs);
+      if (b.loMs !== null) highestBoundaryMs = Math.max(highestBoundaryMs, b.hiMs ?? b.loMs);
+    }
+    const zone = this.sweepZoneBounds(judgement);
+    const floorMs = Math.min(lowestBoundaryMs, zone.loMs) - step;
+    const ceilingMs = Math.max(highestBoundaryMs, zone.hiMs) + step;
+    let loMs: number | null = null;
+    let hiMs: number | null = null;
+    let eviction: EvictionKind | null = null;
+    let minSurvivedMs: number | null = null;
+    let maxEvicted: ProbeRecord | null = null;
+    for (const o of this.pass.records) {
+      if (o.survived && o.idleMs <= floorMs && (loMs === null || o.idleMs > loMs)) loMs = o.idleMs;
+      if (!o.survived && o.idleMs >= ceilingMs && (hiMs === null || o.idleMs < hiMs)) [hiMs, eviction] = [o.idleMs, o.how];
+      if (o.survived && (minSurvivedMs === null || o.idleMs < minSurvivedMs)) minSurvivedMs = o.idleMs;
+      if (!o.survived && (maxEvicted === null || o.idleMs > maxEvicted.idleMs)) maxEvicted = o;
+    }
+    // No observation that far out: fall back to the outermost ones seen, still outside the zone.
+    if (loMs === null) loMs = minSurvivedMs !== null && minSurvivedMs <= zone.loMs ? minSurvivedMs : null;
+    if (hiMs === null && maxEvicted !== null) [hiMs, eviction] = [maxEvicted.idleMs, maxEvicted.how];
+    return { loMs, hiMs, eviction, contradictions: judgement.bracket.contradictions };
+  }
+
   private estimateFinish(bracket: Bracket, nowMs: number): number | null {
     if (bracket.hiMs === null) return null;
     const width = bracket.hiMs - (bracket.loMs ?? this.config.minMs);
-    return nowMs + Math.max(0, width);
+    return nowMs + Math.max(0, width) + 2 * this.stepMs(bracket.hiMs);
   }
 
-  private confidence(bracket: Bracket): number {
-    const total = this.observations.length;
+  private confidence(judgement: Judgement): number {
+    const total = this.pass.records.length;
     if (total === 0) return 0;
-    return Math.max(0, 1 - bracket.contradictions / total);
+    const doubted = judgement.lost.size + judgement.sweepZone.length;
+    return Math.round(Math.max(0, 1 - doubted / total) * 100) / 100;
   }
 
-  private notes(bracket: Bracket): string[] {
+  private notes(judgement: Judgement): string[] {
     const notes: string[] = [];
     if (this.abortReason !== null) notes.push(`stopped early: ${this.abortReason}`);
-    if (bracket.contradictions > 0) {
-      notes.push(`${bracket.contradictions} eviction(s) at idles another connection survived: the timeout is not sharp`);
+    const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+    for (const earlier of this.earlierPasses) {
+      const now = judge(this.pass.records).bracket;
+      const range = (lo: number | null, hi: number | null): string => `${lo === null ? '—' : seconds(lo)} to ${hi === null ? '—' : seconds(hi)}`;
+      const differs = earlier.evictedMs !== now.hiMs && (earlier.evictedMs === null || now.loMs === null || earlier.evictedMs <= now.loMs);
+      notes.push(
+        differs
+          ? `evictions depend on the number of open connections: results at ${earlier.budget} and ${this.pass.budget} connections differ ` +
+              `(${range(earlier.survivedMs, earlier.evictedMs)} vs ${range(now.loMs, now.hiMs)}); a full connection table evicts the oldest idle mappings, ` +
+              `so the result at ${this.pass.budget} is reported`
+          : `re-checked with ${this.pass.budget} connections after contradictory results at ${earlier.budget}; the results agree`,
+      );
+    }
+    if (judgement.sweepZone.length > 0) {
+      const reported = this.reportedBracket(judgement);
+      const zone = this.sweepZoneBounds(judgement);
+      notes.push(
+        `evictions are not sharp: connections die anywhere in a zone of about ${seconds(zone.hiMs - zone.loMs)}, ` +
+          `as with a periodic sweep (sweep granularity about ${seconds(zone.hiMs - zone.loMs)}); ` +
+          `the bracket ${reported.loMs === null ? '' : `from ${seconds(reported.loMs)} `}covers the whole zone`,
+      );
+    }
+    if (judgement.lost.size > 0) {
+      notes.push(
+        `${judgement.lost.size} test(s) went unanswered at idles that other connections survived: probe loss, set aside and re-tested`,
+      );
     }
     if (this.openFailures > 0) notes.push(`${this.openFailures} probe connection(s) failed to open`);
     return notes;
