@@ -224,9 +224,14 @@ class DiscoveryRun {
     this.clearTimer(slot);
     slot.state = 'idle';
     this.opened++;
-    // The probe's last packet is the reflector's ACK of the hello, about one network RTT after it.
-    // The attach report can lag behind that (it waits on two busy event loops), so it only caps it.
-    const idleSinceMs = Math.min(this.now(), slot.helloAtMs + this.control.rttMs);
+    // The probe's last packet is the reflector's ACK of the hello, one network RTT after it, and
+    // there is no way to see that ACK from here. Count from the hello itself: that overstates the
+    // idle by at most that RTT (and is exact for a terminating proxy, which ACKs the hello itself).
+    // Not hello + control RTT: that RTT crosses two event loops and, while hundreds of probes open,
+    // runs tens of ms over the network RTT (lab: 50-90 ms against 0.1 ms), so a fresh probe's idle
+    // read that much short of a recycled one's (idle from its echo), and RSTs at the boundary looked
+    // like evictions below idles that had survived (a "sweep" and a 4 s bracket).
+    const idleSinceMs = slot.helloAtMs;
     this.engines.get(slot.direction)?.opened(slot.conn, idleSinceMs);
     this.queueStep(slot.direction);
   }
