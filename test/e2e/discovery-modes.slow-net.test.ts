@@ -1,0 +1,122 @@
+/**
+ * End to end on loopback, in-process: runDiscovery → userspace middlebox emulator → Reflector, real
+ * sockets on port 0, for every emulator mode and two timeouts that are not round numbers. Slow
+ * (real time): the runs go concurrently, the longest (loose at 3.7 s, which must reach --max) takes
+ * about 40 s.
+ *
+ * What each mode must show, per direction (see client/demo/middlebox-emulator.ts):
+ *
+ *   mode    inbound (reflector pushes)     outbound (client pings)
+ *   drop    silent-drop                    silent-drop
+ *   reset   silent-drop (server bytes are  reset
+ *           discarded, nothing answers)
+ *   close   close (FIN at T)               close
+ *   loose   reset (the server's push is    survives up to --max: each ping
+ *           answered by an RST there)      re-creates the mapping
+ */
+import { describe, expect, it } from 'vitest';
+import { runDiscovery, defaultResolutionMs } from '../../client/discovery.js';
+import type { MiddleboxMode } from '../../client/demo/middlebox-emulator.js';
+import type { Direction, DirectionResult, EvictionKind } from '../../client/search/types.js';
+import { hasIpv6Loopback, startStack } from '../helpers/loopback-stack.js';
+import { useTeardown, within } from '../helpers/teardown.js';
+
+/**
+ * Measurement slack, ms. The client dates a probe's idle from its hello write plus one control RTT,
+ * and a survived push from the moment its own event loop reads it; the emulator dates the same idle
+ * from the moment ITS event loop relays the hello. All of them share one process here (nine runs at
+ * once, on 2 cores), so either clock can lag the other by event-loop latency. Observed: survived at
+ * most ~10 ms above the true idle, evicted never below T; 150 ms leaves room for a loaded machine
+ * without hiding a real error (the resolution is 1 s).
+ */
+const SLACK_MS = 150;
+
+/** Every run: 16 connections (8 per direction), --max 3 T, default grace and resolution. */
+const CONNECTIONS = 16;
+
+const EXPECTED: Record<MiddleboxMode, Record<Direction, EvictionKind | 'survives-to-max'>> = {
+  drop: { inbound: 'silent-drop', outbound: 'silent-drop' },
+  reset: { inbound: 'silent-drop', outbound: 'reset' },
+  close: { inbound: 'close', outbound: 'close' },
+  loose: { inbound: 'reset', outbound: 'survives-to-max' },
+};
+
+const ipv6 = await hasIpv6Loopback();
+
+/** The bracket (survived, evicted] must contain T, allowing SLACK_MS, and be as narrow as asked. */
+function expectBracketAround(result: DirectionResult, timeoutMs: number, label: string): void {
+  const { survivedMs, evictedMs } = result;
+  const facts = `${label}: ${JSON.stringify({ survivedMs, evictedMs, eviction: result.eviction, notes: result.notes })}`;
+  expect(survivedMs, `${facts}: something survived`).not.toBeNull();
+  expect(evictedMs, `${facts}: something was evicted`).not.toBeNull();
+  expect(survivedMs!, `${facts}: the longest survival is below T`).toBeLessThanOrEqual(timeoutMs + SLACK_MS);
+  expect(evictedMs!, `${facts}: the shortest eviction is at or above T`).toBeGreaterThanOrEqual(timeoutMs - SLACK_MS);
+  expect(evictedMs! - survivedMs!, `${facts}: the bracket is within the resolution`).toBeLessThanOrEqual(defaultResolutionMs(evictedMs!) + SLACK_MS);
+}
+
+interface Case {
+  mode: MiddleboxMode;
+  timeoutS: number;
+  host: string;
+}
+
+/**
+ * Longest first: vitest runs at most 5 concurrent tests at once (maxConcurrency), so the two loose
+ * runs, which must wait out --max, start at once and the short ones fill the other slots.
+ */
+const CASES: Case[] = (['loose', 'drop', 'reset', 'close'] as const).flatMap((mode) => [3.7, 2.5].map((timeoutS) => ({ mode, timeoutS, host: '127.0.0.1' })));
+
+describe.concurrent('discovery end to end through the middlebox emulator', () => {
+  const run = async (c: Case, onTestFinished: Parameters<typeof useTeardown>[0]): Promise<void> => {
+    const defer = useTeardown(onTestFinished);
+    const timeoutMs = c.timeoutS * 1000;
+    const maxS = 3 * c.timeoutS;
+    const { emulator, front } = await startStack(defer, { mode: c.mode, timeoutMs, host: c.host });
+    const stop = new AbortController();
+    defer(() => stop.abort());
+    const { report, end } = await within(
+      runDiscovery({
+        reflector: front,
+        dial: front,
+        minS: 1,
+        maxS,
+        resolutionS: null,
+        connections: CONNECTIONS,
+        directions: ['inbound', 'outbound'],
+        graceS: null,
+        signal: stop.signal,
+      }),
+      75_000,
+      `discovery through ${c.mode} at T = ${c.timeoutS} s`,
+    );
+    expect(end, 'the run completed').toBe('complete');
+    expect(report.aborted, 'nothing aborted the run').toBeNull();
+    expect(report.connectionsUsed, 'connections were opened').toBeGreaterThan(0);
+    for (const direction of ['inbound', 'outbound'] as const) {
+      const result = report.directions[direction];
+      const label = `${c.mode} T=${c.timeoutS} s ${direction}`;
+      expect(result, `${label}: tested`).toBeDefined();
+      const expected = EXPECTED[c.mode][direction];
+      if (expected === 'survives-to-max') {
+        expect(result!.evictedMs, `${label}: never evicted (${JSON.stringify(result!.notes)})`).toBeNull();
+        expect(result!.eviction, `${label}: no eviction kind`).toBeNull();
+        // The search counts a clock within 1 ms of a target as having reached it.
+        expect(result!.survivedMs, `${label}: survived up to --max`).toBeGreaterThanOrEqual(maxS * 1000 - 1);
+      } else {
+        expectBracketAround(result!, timeoutMs, label);
+        expect(result!.eviction, `${label}: eviction kind`).toBe(expected);
+      }
+    }
+    const stats = emulator.stats();
+    expect(stats.evicted, 'the emulator evicted mappings').toBeGreaterThan(0);
+    if (c.mode === 'loose') expect(stats.recreated, 'outbound pings re-created evicted mappings').toBeGreaterThan(0);
+  };
+
+  for (const c of CASES) {
+    it(`${c.mode} at T = ${c.timeoutS} s`, { timeout: 80_000 }, ({ onTestFinished }) => run(c, onTestFinished));
+  }
+
+  it.skipIf(!ipv6)(`drop at T = 2.5 s over IPv6 loopback [::1]${ipv6 ? '' : ' (skipped: ::1 cannot be bound here)'}`, { timeout: 80_000 }, ({ onTestFinished }) =>
+    run({ mode: 'drop', timeoutS: 2.5, host: '::1' }, onTestFinished),
+  );
+});
