@@ -48,6 +48,9 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private readonly heartbeatSentAt = new Map<number, number>();
   private lastHeardMs = 0;
   private srttMs: number | null = null;
+  /** Callers of confirmAlive(), each with the first heartbeat whose ack answers it. */
+  private aliveWaiters: { seq: number; then: () => void }[] = [];
+  private aliveCheckQueued = false;
   session: SessionId | null = null;
 
   constructor(
@@ -57,7 +60,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     super();
   }
 
-  /** Smoothed round-trip time to the reflector, from heartbeats (the handshake's until then). */
+  /** Smoothed round-trip time to the reflector, from heartbeats (0 until the first answer). */
   get rttMs(): number {
     return this.srttMs ?? 0;
   }
@@ -67,7 +70,6 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     this.state = 'connecting';
     const label = formatHostPort(this.reflector);
     const url = `ws://${label}${CONTROL_PATH}`;
-    const startedMs = performance.now();
     return new Promise<void>((resolve, reject) => {
       const ws = new WebSocket(url, {
         perMessageDeflate: false,
@@ -88,7 +90,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         response.socket.setNoDelay(true);
       });
       ws.once('open', () => {
-        this.srttMs = performance.now() - startedMs;
+        // The handshake's time is not an RTT sample: it includes the HTTP upgrade on both sides.
         this.send({ type: 'hello', version: PROTOCOL_VERSION });
       });
       ws.on('error', (error) => {
@@ -132,6 +134,22 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     this.send({ type: 'push', probe });
   }
 
+  /**
+   * Calls `then` once the reflector has answered a heartbeat sent after this call: proof that it
+   * was alive after whatever the caller just saw. Never calls it if the channel is lost or closed
+   * first. Calls in one tick share one heartbeat.
+   */
+  confirmAlive(then: () => void): void {
+    if (this.state !== 'open') return;
+    this.aliveWaiters.push({ seq: this.heartbeatSeq + 1, then });
+    if (this.aliveCheckQueued) return;
+    this.aliveCheckQueued = true;
+    setImmediate(() => {
+      this.aliveCheckQueued = false;
+      if (this.state === 'open') this.sendHeartbeat(performance.now());
+    });
+  }
+
   /** Ends the session politely: the reflector drops every probe of ours at once. */
   close(): void {
     if (this.state === 'closed') return;
@@ -157,6 +175,10 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         this.emit('probe', message.probe, message.event);
         return;
       case 'heartbeat-ack': {
+        // The reflector answers in order: this ack answers every waiter up to its seq.
+        const answered = this.aliveWaiters.filter((w) => w.seq <= message.seq);
+        this.aliveWaiters = this.aliveWaiters.filter((w) => w.seq > message.seq);
+        for (const waiter of answered) waiter.then();
         const sentAt = this.heartbeatSentAt.get(message.seq);
         if (sentAt === undefined) return;
         this.heartbeatSentAt.delete(message.seq);
@@ -191,17 +213,22 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         this.lose(`reflector silent for ${Math.round((now - this.lastHeardMs) / 1000)} s`);
         return;
       }
-      const seq = ++this.heartbeatSeq;
-      this.heartbeatSentAt.set(seq, now);
-      // Only recent samples matter; forget heartbeats that were never answered.
-      for (const old of this.heartbeatSentAt.keys()) if (old < seq - 32) this.heartbeatSentAt.delete(old);
-      this.send({ type: 'heartbeat', seq });
+      this.sendHeartbeat(now);
     }, interval);
+  }
+
+  private sendHeartbeat(now: number): void {
+    const seq = ++this.heartbeatSeq;
+    this.heartbeatSentAt.set(seq, now);
+    // Only recent samples matter; forget heartbeats that were never answered.
+    for (const old of this.heartbeatSentAt.keys()) if (old < seq - 32) this.heartbeatSentAt.delete(old);
+    this.send({ type: 'heartbeat', seq });
   }
 
   private stopHeartbeat(): void {
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    this.aliveWaiters = [];
   }
 
   private lose(why: string): void {

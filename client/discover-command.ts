@@ -88,7 +88,10 @@ export async function discoverAndReport(options: DiscoveryOptions, flags: Search
   });
   display?.done();
   io.stdout.write(flags.json ? `${renderJson(report)}\n` : `${renderHuman(report)}\n`);
-  if (report.aborted !== null) io.stderr.write(`idlescope: ${report.aborted} (partial results above)\n`);
+  if (report.aborted !== null) {
+    const what = end === 'reflector-lost' ? `lost the reflector ${report.reflector}: ${report.aborted}` : report.aborted;
+    io.stderr.write(`idlescope: ${what} (partial results above)\n`);
+  }
   io.setExitCode(exitCodeFor(end));
   return report;
 }

@@ -65,7 +65,8 @@ const ATTACH_TIMEOUT_MS = 10_000;
 /** After this many failed opens with not one success, the reflector is deemed unreachable. */
 const OPEN_FAILURES_BEFORE_GIVING_UP = 16;
 
-type SlotState = 'opening' | 'idle' | 'testing';
+/** dying: its socket saw FIN or RST, held until the reflector proves alive (see probeDied). */
+type SlotState = 'opening' | 'idle' | 'testing' | 'dying';
 
 interface ProbeSlot {
   id: ProbeId;
@@ -164,13 +165,28 @@ class DiscoveryRun {
     const previous = this.wakeTimers.get(direction);
     if (previous !== undefined) clearTimeout(previous);
     this.wakeTimers.delete(direction);
-    if (wakeAtMs !== null) {
-      this.wakeTimers.set(
-        direction,
-        setTimeout(() => this.step(direction), Math.max(0, wakeAtMs - this.now())),
-      );
-    }
+    if (wakeAtMs !== null) this.wakeAt(direction, wakeAtMs);
     if ([...this.engines.values()].every((e) => e.finished)) this.stop('complete', null);
+  }
+
+  /**
+   * Steps `direction` at wakeAtMs, never before: Node starts a timer from its cached loop time, so
+   * it fires up to a few ms early by performance.now(), and a test taken early measures an idle
+   * below the one the search asked for.
+   */
+  private wakeAt(direction: Direction, wakeAtMs: number): void {
+    this.wakeTimers.set(
+      direction,
+      setTimeout(
+        () => {
+          this.wakeTimers.delete(direction);
+          if (this.end !== null) return;
+          if (this.now() < wakeAtMs) this.wakeAt(direction, wakeAtMs);
+          else this.step(direction);
+        },
+        Math.max(0, Math.ceil(wakeAtMs - this.now())),
+      ),
+    );
   }
 
   private perform(direction: Direction, action: SearchAction): void {
@@ -204,7 +220,7 @@ class DiscoveryRun {
     connection.on('ready', () => (slot.helloAtMs = this.now()));
     connection.on('failed', (error) => this.openFailed(slot, describeCause(error)));
     connection.on('byte', (value) => this.probeOnByte(slot, value));
-    connection.on('died', (how) => this.probeDied(slot, how));
+    connection.on('died', (how) => this.probeDied(slot, how, 'client'));
   }
 
   private openFailed(slot: ProbeSlot, reason: string): void {
@@ -260,26 +276,52 @@ class DiscoveryRun {
     this.queueStep(slot.direction);
   }
 
-  private probeDied(slot: ProbeSlot, how: EvictionKind): void {
+  /**
+   * A FIN or RST on a probe. Seen by the reflector (reported on the control channel), it is the
+   * middlebox's doing. Seen only on the client's socket, it may also be the reflector going away,
+   * whose every socket closes at once, a moment before the control channel is found lost: it
+   * counts only once the reflector has answered a heartbeat sent after it, dated when it was seen.
+   */
+  private probeDied(slot: ProbeSlot, how: EvictionKind, seenBy: 'client' | 'reflector'): void {
     if (!this.slots.has(slot.id)) return;
     switch (slot.state) {
       case 'opening':
         this.openFailed(slot, `connection ${how === 'close' ? 'closed' : 'reset'} before the reflector confirmed it`);
         return;
+      case 'dying':
+        return;
       case 'testing':
-        this.concluded(slot, how);
+      case 'idle': {
+        const was = slot.state;
+        if (seenBy === 'reflector') {
+          this.evicted(slot, was, how, this.now());
+          return;
+        }
+        const seenAtMs = this.now();
+        this.clearTimer(slot);
+        slot.state = 'dying';
+        this.control.confirmAlive(() => this.evicted(slot, was, how, seenAtMs));
         return;
-      case 'idle':
-        // Killed while idle: a terminating proxy's FIN, or an RST; the idle it reached is the result.
-        this.discard(slot);
-        this.engines.get(slot.direction)?.lost(slot.conn, this.now(), how);
-        this.queueStep(slot.direction);
-        return;
+      }
       default: {
         const never: never = slot.state;
         throw new Error(`unknown slot state ${String(never)}`);
       }
     }
+  }
+
+  private evicted(slot: ProbeSlot, was: 'idle' | 'testing', how: EvictionKind, atMs: number): void {
+    if (!this.slots.has(slot.id) || this.end !== null) return;
+    if (was === 'testing') {
+      // An evicted test: its idle is the one it was tested at.
+      this.discard(slot);
+      this.engines.get(slot.direction)?.outcome(slot.conn, atMs, { survived: false, how }, slot.testedAtMs);
+    } else {
+      // Killed while idle: a terminating proxy's FIN, or an RST; the idle it reached is the result.
+      this.discard(slot);
+      this.engines.get(slot.direction)?.lost(slot.conn, atMs, how);
+    }
+    this.queueStep(slot.direction);
   }
 
   /** An evicted test: record it and tear the connection down. */
@@ -301,10 +343,10 @@ class DiscoveryRun {
       case 'echoed':
         return;
       case 'reset':
-        this.probeDied(slot, 'reset');
+        this.probeDied(slot, 'reset', 'reflector');
         return;
       case 'closed':
-        this.probeDied(slot, 'close');
+        this.probeDied(slot, 'close', 'reflector');
         return;
       default: {
         const never: never = event;

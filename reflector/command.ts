@@ -5,7 +5,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_PORT } from '../protocol/wire.js';
-import { parseHostPort } from '../protocol/address.js';
+import { AddressError, parseHostPort, type HostPort } from '../protocol/address.js';
 import { runReflector, type ReflectorIo } from './run-reflector.js';
 
 export { runReflector, type ReflectorIo, type RunReflectorOptions } from './run-reflector.js';
@@ -15,6 +15,22 @@ export interface ReflectorArgs {
   quiet: boolean;
 }
 
+/**
+ * --listen takes what --reflector takes, plus port 0 ("any free port", announced on stdout), which
+ * scripts and tests use to run a reflector without a port race.
+ */
+export function parseListen(text: string): HostPort {
+  const anyPort = /^(.*):0$/.exec(text.trim());
+  if (anyPort === null) return parseHostPort(text, DEFAULT_PORT);
+  try {
+    return { host: parseHostPort(anyPort[1] ?? '', DEFAULT_PORT).host, port: 0 };
+  } catch (error) {
+    // Name what the user typed, not the part without the port.
+    if (error instanceof AddressError) throw new AddressError(text, error.message.replace(/^bad address "[^"]*": /, ''));
+    throw error;
+  }
+}
+
 export const reflectorCommand: CommandModule<object, ReflectorArgs> = {
   command: 'reflector',
   describe: 'run the server end that idlescope discover measures against',
@@ -22,11 +38,11 @@ export const reflectorCommand: CommandModule<object, ReflectorArgs> = {
     yargs
       .option('listen', {
         type: 'string',
-        describe: `HOST:PORT to listen on (default [::]:${DEFAULT_PORT}, or 0.0.0.0:${DEFAULT_PORT} without IPv6)`,
+        describe: `HOST:PORT to listen on, port 0 for any free one (default [::]:${DEFAULT_PORT}, or 0.0.0.0:${DEFAULT_PORT} without IPv6)`,
       })
       .option('quiet', { type: 'boolean', default: false, describe: 'no session log lines on stderr' }),
   handler: async (args) => {
-    const listen = args.listen === undefined ? undefined : parseHostPort(args.listen, DEFAULT_PORT);
+    const listen = args.listen === undefined ? undefined : parseListen(args.listen);
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.on('SIGINT', onSignal);
