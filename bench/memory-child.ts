@@ -1,0 +1,206 @@
+/**
+ * Child process of the memory table: opens N idle probe connections on loopback and prints one
+ * JSON line with the process's memory before and after, both measured after forced GC.
+ *
+ *   node --expose-gc --import tsx bench/memory-child.ts raw|idlescope N
+ *
+ * raw:       N plain `net` socket pairs (client and server side in this process), idle.
+ * idlescope: the real Reflector plus N ProbeConnections attached through a ControlChannel.
+ *
+ * Both sides live in this one process, so a figure is per pair (client + server). Kernel socket
+ * buffers are not process memory and are not counted. Every wait is bounded; everything is closed
+ * before exit. 127.0.0.1 and port 0 only.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Reflector } from '../reflector/reflector.js';
+import { ControlChannel } from '../client/control-channel.js';
+import { ProbeConnection } from '../client/probe-connection.js';
+
+export type MemoryMode = 'raw' | 'idlescope';
+
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+export interface MemoryChildReport {
+  mode: MemoryMode;
+  n: number;
+  /** Connections actually established (and, for idlescope, attached by the reflector). */
+  established: number;
+  before: MemorySample;
+  after: MemorySample;
+  setupMs: number;
+  error: string | null;
+}
+
+/** Connections being opened at once: well under the listen backlog (511), so no SYN is dropped. */
+const IN_FLIGHT = 128;
+/** The whole setup must finish in this; the parent also kills the child a little later. */
+const SETUP_LIMIT_MS = 60_000;
+const HOST = '127.0.0.1';
+
+function noop(): void {}
+
+async function sample(): Promise<MemorySample> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with --expose-gc');
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await sleep(40);
+  }
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+}
+
+/** Runs `open(i)` for i in [0, n) with at most IN_FLIGHT pending; resolves with how many succeeded. */
+async function openAll(n: number, deadlineMs: number, open: (i: number) => Promise<boolean>): Promise<number> {
+  let next = 0;
+  let ok = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n && performance.now() < deadlineMs) {
+      const i = next++;
+      if (await open(i)) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, n) }, worker));
+  return ok;
+}
+
+/** Resolves true when `event` fires on the emitter, false on `failEvent` or after `ms`. */
+function within(ms: number, register: (done: (ok: boolean) => void) => () => void): Promise<boolean> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (ok: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      unregister();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), ms);
+    const unregister = register(finish);
+  });
+}
+
+async function runRaw(n: number, deadlineMs: number): Promise<{ established: number; before: MemorySample; after: MemorySample; close: () => Promise<void> }> {
+  const accepted: Socket[] = [];
+  const clients: Socket[] = [];
+  const server: Server = createServer({ noDelay: true, keepAlive: false }, (socket) => {
+    socket.setTimeout(0);
+    socket.on('error', noop);
+    socket.on('data', noop);
+    accepted.push(socket);
+  });
+  server.on('error', noop);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: HOST, port: 0 }, resolve);
+  });
+  const { port } = server.address() as { port: number };
+  const close = async (): Promise<void> => {
+    for (const s of clients) s.destroy();
+    for (const s of accepted) s.destroy();
+    await within(5000, (done) => {
+      server.close(() => done(true));
+      return noop;
+    });
+  };
+  const before = await sample();
+  const established = await openAll(n, deadlineMs, (i) => {
+    const socket = connect({ host: HOST, port, noDelay: true, keepAlive: false });
+    socket.setTimeout(0);
+    socket.on('error', noop);
+    socket.on('data', noop);
+    clients[i] = socket;
+    return within(10_000, (done) => {
+      const onConnect = (): void => done(true);
+      const onClose = (): void => done(false);
+      socket.once('connect', onConnect);
+      socket.once('close', onClose);
+      return () => {
+        socket.off('connect', onConnect);
+        socket.off('close', onClose);
+      };
+    });
+  });
+  // The server side accepts asynchronously: wait (bounded) until it holds every pair.
+  while (accepted.length < established && performance.now() < deadlineMs) await sleep(20);
+  const after = await sample();
+  return { established: Math.min(established, accepted.length), before, after, close };
+}
+
+async function runIdlescope(n: number, deadlineMs: number): Promise<{ established: number; before: MemorySample; after: MemorySample; close: () => Promise<void> }> {
+  const reflector = new Reflector();
+  const address = await reflector.listen(HOST, 0);
+  const control = new ControlChannel(address);
+  const probes: ProbeConnection[] = [];
+  const close = async (): Promise<void> => {
+    for (const p of probes) p.destroy();
+    control.close();
+    await within(5000, (done) => {
+      void reflector.close().then(() => done(true));
+      return noop;
+    });
+  };
+  try {
+    await control.connect();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const session = control.session;
+  if (session === null) throw new Error('control channel has no session');
+  const waiting = new Map<number, (ok: boolean) => void>();
+  control.on('probe', (probe, event) => {
+    if (event === 'attached') waiting.get(probe)?.(true);
+  });
+  const before = await sample();
+  const established = await openAll(n, deadlineMs, (i) => {
+    const id = i + 1;
+    const probe = new ProbeConnection(address.host, address.port, session, id);
+    probes[i] = probe;
+    return within(10_000, (done) => {
+      waiting.set(id, done);
+      const onFail = (): void => done(false);
+      probe.once('failed', onFail);
+      probe.once('died', onFail);
+      return () => {
+        waiting.delete(id);
+        probe.off('failed', onFail);
+        probe.off('died', onFail);
+      };
+    });
+  });
+  const after = await sample();
+  return { established, before, after, close };
+}
+
+async function main(): Promise<void> {
+  const mode = process.argv[2];
+  const n = Number(process.argv[3]);
+  if ((mode !== 'raw' && mode !== 'idlescope') || !Number.isInteger(n) || n < 1) {
+    console.error('usage: memory-child.ts raw|idlescope N');
+    process.exit(2);
+  }
+  const started = performance.now();
+  const deadlineMs = started + SETUP_LIMIT_MS;
+  const empty: MemorySample = { rss: 0, heapUsed: 0, external: 0 };
+  let report: MemoryChildReport;
+  try {
+    const run = mode === 'raw' ? await runRaw(n, deadlineMs) : await runIdlescope(n, deadlineMs);
+    const setupMs = Math.round(performance.now() - started);
+    await run.close();
+    report = { mode, n, established: run.established, before: run.before, after: run.after, setupMs, error: null };
+  } catch (error) {
+    const setupMs = Math.round(performance.now() - started);
+    report = { mode, n, established: 0, before: empty, after: empty, setupMs, error: error instanceof Error ? error.message : String(error) };
+  }
+  console.log(JSON.stringify(report));
+  // Anything left (a stalled close handshake) must not keep the child alive.
+  process.exit(0);
+}
+
+await main();

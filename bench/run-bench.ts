@@ -1,0 +1,89 @@
+/**
+ * Runs every table of the bench and returns them as one plain record (what `--json` prints).
+ * The simulated tables are deterministic; only the memory table measures the real machine.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SIMULATION, type SimulationOptions } from '../client/simulation/virtual-driver.js';
+import { LADDER_STEP_MS } from './strategies/linear-ladder.js';
+import {
+  DEFAULT_CONNECTIONS,
+  MAIN_TIMEOUTS_S,
+  MAX_HEADROOM,
+  MAX_S,
+  MIN_S,
+  QUICK_TIMEOUTS_S,
+  TRADEOFF_BUDGETS,
+  TRADEOFF_RESOLUTIONS,
+  TRADEOFF_TIMEOUTS_S,
+  mainTable,
+  noisyTable,
+  tradeoffTable,
+  type MainTable,
+  type NoisyRow,
+  type TradeoffCell,
+} from './scenarios.js';
+import { MEMORY_COUNTS, MEMORY_RUNS, QUICK_MEMORY_COUNTS, memoryTable, type MemoryRow } from './memory.js';
+
+export interface BenchOptions {
+  /** A reduced set, for tests. */
+  quick: boolean;
+  /** Run the real-socket memory table. */
+  memory: boolean;
+}
+
+export interface BenchReport {
+  schema: 1;
+  quick: boolean;
+  /** Last commit that touched the search or the simulation, and whether they have local changes. */
+  searchRevision: { commit: string | null; dirty: boolean };
+  simulation: SimulationOptions;
+  defaults: { connections: number; minS: number; maxS: number; maxHeadroom: number; resolution: string; ladderStepS: number };
+  main: MainTable;
+  tradeoff: { timeoutsS: number[]; budgets: number[]; resolutions: number[]; cells: TradeoffCell[] };
+  noisy: NoisyRow[];
+  memory: { node: string; counts: number[]; rows: MemoryRow[] } | null;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SEARCH_PATHS = ['client/search', 'client/simulation'];
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export function searchRevision(): BenchReport['searchRevision'] {
+  const commit = git(['log', '-1', '--format=%h', '--', ...SEARCH_PATHS]);
+  const status = git(['status', '--porcelain', '--', ...SEARCH_PATHS]);
+  return { commit: commit === '' ? null : commit, dirty: status !== null && status !== '' };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const timeouts = options.quick ? [...QUICK_TIMEOUTS_S] : [...MAIN_TIMEOUTS_S];
+  const tradeoff = options.quick
+    ? { timeoutsS: [350], budgets: [16, 256], resolutions: [0.01] }
+    : { timeoutsS: [...TRADEOFF_TIMEOUTS_S], budgets: [...TRADEOFF_BUDGETS], resolutions: [...TRADEOFF_RESOLUTIONS] };
+  const counts = options.quick ? [...QUICK_MEMORY_COUNTS] : [...MEMORY_COUNTS];
+  return {
+    schema: 1,
+    quick: options.quick,
+    searchRevision: searchRevision(),
+    simulation: DEFAULT_SIMULATION,
+    defaults: {
+      connections: DEFAULT_CONNECTIONS,
+      minS: MIN_S,
+      maxS: MAX_S,
+      maxHeadroom: MAX_HEADROOM,
+      resolution: 'max(1 s, 1% of T)',
+      ladderStepS: LADDER_STEP_MS / 1000,
+    },
+    main: mainTable(timeouts),
+    tradeoff: { ...tradeoff, cells: tradeoffTable(tradeoff.timeoutsS, tradeoff.budgets, tradeoff.resolutions) },
+    noisy: noisyTable(),
+    memory: options.memory ? { node: process.version, counts, rows: await memoryTable(counts, options.quick ? 1 : MEMORY_RUNS) } : null,
+  };
+}
