@@ -11,7 +11,7 @@
  *   - a surviving direction (nat-loose and firewall6 outbound): no eviction, survived up to --max;
  *   - the recommended keepalive idle is below the shortest surviving bound of a dying direction.
  *
- * Runs go MAX_PARALLEL_RUNS at a time, each in its own lab (namespaces are independent): about
+ * Runs go MAX_PARALLEL_RUNS at a time, each in its own lab (namespaces are independent):
  * about 1 min for the ten runs (57-75 s measured, alone or in a full `npx vitest run`); one at a
  * time they would take about 3.5 min.
  */
