@@ -236,10 +236,15 @@ function diesFirstText(report: DiscoveryReport, limiting: Direction): string[] {
   return lines;
 }
 
+function formatBasis(seconds: number | null): string {
+  // Short and exact enough: "4 s", "349.5 s", "7200 s" (never a float's full expansion).
+  return seconds === null ? 'nothing' : `${Number(seconds.toFixed(seconds < 10 ? 2 : 1))} s`;
+}
+
 const BASIS_LABEL: Record<Recommendation['basis'], (rec: Recommendation) => string> = {
   timeout: (rec) =>
-    `planned from ${rec.basedOnS} s, the longest idle that survived ${rec.limitingDirection ?? ''}`.trimEnd(),
-  'no-eviction-up-to-max': (rec) => `no eviction seen: planned from ${rec.basedOnS} s, the longest idle tested`,
+    `planned from ${formatBasis(rec.basedOnS)}, the longest idle that survived ${rec.limitingDirection ?? ''}`.trimEnd(),
+  'no-eviction-up-to-max': (rec) => `no eviction seen: planned from ${formatBasis(rec.basedOnS)}, the longest idle tested`,
   'nothing-survived': () => 'nothing survived: the smallest possible values',
   'no-data': () => 'nothing measured: a guess',
 };
