@@ -33,13 +33,17 @@ export function isStrong(o: Observation): boolean {
   return !o.survived && o.how !== 'silent-drop';
 }
 
-export function judge(observations: readonly Observation[]): Judgement {
+/**
+ * `noSweepAtOrBelowMs`: contradicted evictions at or below this idle were already examined in
+ * batches and showed no moving boundary, so they are loss, not a sweep.
+ */
+export function judge(observations: readonly Observation[], noSweepAtOrBelowMs = Number.NEGATIVE_INFINITY): Judgement {
   let maxSurvivedMs: number | null = null;
   for (const o of observations) if (o.survived && (maxSurvivedMs === null || o.idleMs > maxSurvivedMs)) maxSurvivedMs = o.idleMs;
 
   const contradicted = maxSurvivedMs === null ? [] : observations.filter((o) => !o.survived && o.idleMs < (maxSurvivedMs as number));
   const zoneFloorMs = (maxSurvivedMs ?? 0) * (1 - SWEEP_ZONE_FRACTION);
-  const inZone = contradicted.filter((o) => o.idleMs >= zoneFloorMs);
+  const inZone = contradicted.filter((o) => o.idleMs >= zoneFloorMs && o.idleMs > noSweepAtOrBelowMs);
   const sweepZone = inZone.length >= SWEEP_MIN_CONTRADICTIONS ? inZone : [];
   const kept = new Set(sweepZone);
   const lost = new Set(contradicted.filter((o) => !isStrong(o) && !kept.has(o)));

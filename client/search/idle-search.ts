@@ -63,15 +63,19 @@ const VERIFY_STEP_FRACTION = 0.01;
 const MIN_VERIFY_ROUNDS = 2;
 const MAX_VERIFY_ROUNDS = 5;
 
+/** A suspected sweep must show a boundary in this many of its first batches, or it was loss. */
+const SWEEP_BATCHES_TO_CONFIRM = 3;
+const SWEEP_BOUNDARIES_TO_CONFIRM = 2;
+
 /** A sweep is sampled in at most this many batches. */
 const MAX_SWEEP_BATCHES = 24;
 
-/**
- * A pass in which this share of all tests (and at least this many) went unanswered at idles other
- * connections survived is re-checked: far more than probe loss on any usable path.
- */
-const RECHECK_CONTRADICTED_SHARE = 0.15;
+/** A pass whose first tests went unanswered this often (and at least this many times) is re-checked. */
+const RECHECK_CONTRADICTED_SHARE = 0.04;
 const RECHECK_MIN_CONTRADICTED = 4;
+
+/** The re-check's frontier starts at this fraction of the first pass's longest survival. */
+const RECHECK_START_FRACTION = 0.8;
 
 /** The re-check holds this many connections: few enough for any table to keep them all. */
 export const RECHECK_CONNECTIONS = 16;
@@ -87,10 +91,14 @@ interface Conn {
   probeIdleMs: number;
   probeAtMs: number;
   batch: number;
+  /** Tests this connection has answered so far (0: never tested since it was opened). */
+  survivals: number;
 }
 
 interface ProbeRecord extends Observation {
   batch: number;
+  /** The connection's first test since it was opened. */
+  first: boolean;
 }
 
 type Phase = 'search' | 'verify' | 'sweep';
@@ -98,6 +106,8 @@ type Phase = 'search' | 'verify' | 'sweep';
 interface Target {
   atMs: number;
   untilMs: number;
+  /** The batch goes ahead only if this target finds a clock now (its partners are only useful beside it). */
+  anchor?: true;
 }
 
 /** One pass of the search at one connection budget. */
@@ -110,12 +120,18 @@ interface Pass {
   verify: { loMs: number | null; hiMs: number; batches: Map<number, number> } | null;
   /** When the next verification or sweep batch is due (they keep one step between batches). */
   nextBatchAtMs: number | null;
+  /** A suspected sweep that batches did not bear out: contradictions up to here are loss. */
+  noSweepAtOrBelowMs: number;
+  /** Where the frontier starts: a re-check begins just below what the first pass found. */
+  frontierStartMs: number;
 }
 
 interface PassSummary {
   budget: number;
   survivedMs: number | null;
   evictedMs: number | null;
+  /** Share of its tests judged lost: evictions at idles other connections survived. */
+  lostShare: number;
 }
 
 export class IdleSearch implements SearchEngine {
@@ -139,11 +155,15 @@ export class IdleSearch implements SearchEngine {
     if (!(config.maxConnections >= 2)) throw new RangeError('need at least 2 connections');
     this.config = config;
     this.direction = config.direction;
-    this.pass = IdleSearch.newPass(config.maxConnections);
+    this.pass = IdleSearch.newPass(config.maxConnections, config.minMs);
   }
 
-  private static newPass(budget: number): Pass {
-    return { budget, records: [], sweepBatches: new Map(), verify: null, nextBatchAtMs: null };
+  private static newPass(budget: number, frontierStartMs: number): Pass {
+    return { budget, records: [], sweepBatches: new Map(), verify: null, nextBatchAtMs: null, noSweepAtOrBelowMs: Number.NEGATIVE_INFINITY, frontierStartMs };
+  }
+
+  private judge(): Judgement {
+    return judge(this.pass.records, this.pass.noSweepAtOrBelowMs);
   }
 
   get finished(): boolean {
@@ -153,7 +173,7 @@ export class IdleSearch implements SearchEngine {
   decide(nowMs: number): { actions: SearchAction[]; wakeAtMs: number | null } {
     if (this.done) return { actions: [], wakeAtMs: null };
     const actions: SearchAction[] = [];
-    const judgement = judge(this.pass.records);
+    const judgement = this.judge();
     const phase = this.phaseOf(judgement);
     let targets: Target[] | null = null;
     switch (phase) {
@@ -161,7 +181,7 @@ export class IdleSearch implements SearchEngine {
         targets = this.searchTargets(judgement.bracket);
         break;
       case 'verify':
-        targets = this.verifyTargets(judgement.bracket, nowMs);
+        targets = this.verifyTargets(judgement, nowMs);
         break;
       case 'sweep':
         targets = this.sweepTargets(judgement, nowMs);
@@ -190,10 +210,8 @@ export class IdleSearch implements SearchEngine {
       // A verification or sweep batch counts from the moment it really tested something.
       if (phase === 'verify') this.pass.verify?.batches.set(batch, nowMs);
       if (phase === 'sweep') this.pass.sweepBatches.set(batch, nowMs);
-    } else if (targets.length > 0 && wakeAtMs === null && !this.hasPending() && !this.hasOpening()) {
-      // Starved: every clock is already past the idles wanted. Retire the oldest for a fresh one.
-      this.retireOldest(actions);
     }
+    this.retireStale(targets, nowMs, actions);
     this.refill(actions);
     const next = this.pass.nextBatchAtMs;
     this.pass.nextBatchAtMs = null;
@@ -226,8 +244,10 @@ export class IdleSearch implements SearchEngine {
       how: outcome.survived ? null : outcome.how,
       spontaneous: false,
       batch: c.batch,
+      first: c.survivals === 0,
     });
     if (outcome.survived) {
+      c.survivals++;
       c.state = 'idle';
       c.idleSinceMs = nowMs;
     } else {
@@ -243,7 +263,7 @@ export class IdleSearch implements SearchEngine {
       return;
     }
     if (c.state === 'idle') {
-      this.record({ conn, idleMs: nowMs - c.idleSinceMs, atMs: nowMs, survived: false, how, spontaneous: true, batch: 0 });
+      this.record({ conn, idleMs: nowMs - c.idleSinceMs, atMs: nowMs, survived: false, how, spontaneous: true, batch: 0, first: c.survivals === 0 });
     }
     this.conns.delete(conn);
   }
@@ -256,7 +276,7 @@ export class IdleSearch implements SearchEngine {
   }
 
   result(): DirectionResult {
-    const judgement = judge(this.pass.records);
+    const judgement = this.judge();
     const bracket = this.reportedBracket(judgement);
     return {
       direction: this.direction,
@@ -273,7 +293,7 @@ export class IdleSearch implements SearchEngine {
   }
 
   progress(nowMs: number): SearchProgress {
-    const { bracket } = judge(this.pass.records);
+    const { bracket } = this.judge();
     const count = { idle: 0, probing: 0, opening: 0 };
     for (const c of this.conns.values()) count[c.state]++;
     return {
@@ -298,7 +318,8 @@ export class IdleSearch implements SearchEngine {
   private isNarrow({ loMs, hiMs }: Bracket): boolean {
     if (hiMs === null) return false;
     if (hiMs <= this.config.minMs) return true;
-    return loMs !== null && hiMs - loMs <= this.config.resolutionMs(hiMs);
+    // Relative to the lower bound, which is at most T, so the width meets the resolution at T.
+    return loMs !== null && hiMs - loMs <= this.config.resolutionMs(loMs);
   }
 
   /** The step used above the bracket when verifying and around the zone in a sweep. */
@@ -319,7 +340,8 @@ export class IdleSearch implements SearchEngine {
     if (hiMs === null) {
       const highest = Math.max(loMs ?? 0, ...pending);
       if (highest >= maxMs) return loMs !== null && loMs >= maxMs ? null : [];
-      const atMs = highest < minMs ? minMs : Math.min(maxMs, highest * FRONTIER_GROWTH);
+      const start = Math.max(minMs, this.pass.frontierStartMs);
+      const atMs = highest < start ? start : Math.min(maxMs, highest * FRONTIER_GROWTH);
       return [{ atMs, untilMs: Number.POSITIVE_INFINITY }];
     }
 
@@ -329,7 +351,7 @@ export class IdleSearch implements SearchEngine {
       // Nothing survived yet: the shortest idle of interest must be tested itself.
       targets.push({ atMs: minMs, untilMs: Math.min(hiMs, minMs * FRONTIER_GROWTH) });
     }
-    const resolution = this.config.resolutionMs(hiMs);
+    const resolution = this.config.resolutionMs(loMs ?? minMs);
     const points = [loMs ?? minMs, ...inside, hiMs].sort((a, b) => a - b);
     for (let i = 0; i + 1 < points.length; i++) {
       const a = points[i] as number;
@@ -354,24 +376,22 @@ export class IdleSearch implements SearchEngine {
    *   batch 1          ✓       ✓ │ ✗     ✗          at t
    *   batch 2          ✓       ✓ │ ✗     ✗          at t + step   (a sweep would break this)
    */
-  private verifyTargets(bracket: Bracket, nowMs: number): Target[] | null {
+  private verifyTargets(judgement: Judgement, nowMs: number): Target[] | null {
+    const { bracket } = judgement;
     const hiMs = bracket.hiMs as number;
     if (bracket.loMs !== null && bracket.loMs >= this.config.maxMs) return null;
     const spontaneousCloses = this.pass.records.filter((o) => o.spontaneous && o.how === 'close' && o.idleMs >= hiMs).length;
     if (spontaneousCloses >= 2) return null;
     const step = this.stepMs(hiMs);
-    if (this.pass.verify?.loMs !== bracket.loMs || this.pass.verify.hiMs !== hiMs) {
-      this.pass.verify = { loMs: bracket.loMs, hiMs, batches: new Map() };
-    }
-    const verify = this.pass.verify;
-    if (this.confirmations(verify, step) >= this.verifyRounds()) return null;
+    const verify = this.verificationOf(bracket, step);
+    if (this.confirmations(verify, step) >= this.verifyRounds(judgement)) return null;
     if (this.hasPending()) return [];
     const lastMs = Math.max(Number.NEGATIVE_INFINITY, ...verify.batches.values());
     if (nowMs - lastMs < step - CROSSING_TOLERANCE_MS) {
       this.pass.nextBatchAtMs = lastMs + step;
       return [];
     }
-    const targets: Target[] = [{ atMs: hiMs, untilMs: hiMs + step / 2 }];
+    const targets: Target[] = [{ atMs: hiMs, untilMs: hiMs + step / 2, anchor: true }];
     if (bracket.loMs !== null) {
       targets.push({ atMs: Math.max(this.config.minMs, bracket.loMs - step / 2), untilMs: bracket.loMs + CROSSING_TOLERANCE_MS });
     }
@@ -380,16 +400,17 @@ export class IdleSearch implements SearchEngine {
 
   /** Verification batches that saw the eviction at hi again (a batch that found no clock counts for nothing). */
   private confirmations(verify: NonNullable<Pass['verify']>, step: number): number {
-    let count = 0;
-    for (const batch of verify.batches.keys()) {
-      if (this.pass.records.some((o) => o.batch === batch && !o.survived && o.idleMs >= verify.hiMs && o.idleMs <= verify.hiMs + step)) count++;
+    const confirming = new Set<number>();
+    for (const o of this.pass.records) {
+      const near = o.idleMs >= verify.hiMs - CROSSING_TOLERANCE_MS && o.idleMs <= verify.hiMs + step;
+      if (!o.survived && near && verify.batches.has(o.batch)) confirming.add(o.batch);
     }
-    return count;
+    return confirming.size;
   }
 
   /** One more round of verification for every probe judged lost so far, up to a limit. */
-  private verifyRounds(): number {
-    return Math.min(MAX_VERIFY_ROUNDS, MIN_VERIFY_ROUNDS + judge(this.pass.records).lost.size);
+  private verifyRounds(judgement: Judgement): number {
+    return Math.min(MAX_VERIFY_ROUNDS, MIN_VERIFY_ROUNDS + judgement.lost.size);
   }
 
   /**
@@ -402,6 +423,12 @@ export class IdleSearch implements SearchEngine {
     const zone = this.sweepZoneBounds(judgement);
     const step = this.stepMs(zone.hiMs);
     const batches = [...this.pass.sweepBatches.values()];
+    if (!this.hasPending() && batches.length >= SWEEP_BATCHES_TO_CONFIRM && this.batchesWithBoundary() < SWEEP_BOUNDARIES_TO_CONFIRM) {
+      // Batches across the zone found no boundary there: the contradictions were lost probes.
+      this.pass.noSweepAtOrBelowMs = zone.hiMs;
+      this.pass.sweepBatches.clear();
+      return [];
+    }
     const spanMs = batches.length === 0 ? 0 : nowMs - Math.min(...batches);
     const coveredPeriod = batches.length >= 3 && spanMs >= zone.hiMs - zone.loMs + 2 * step;
     if (coveredPeriod || batches.length >= MAX_SWEEP_BATCHES) return null;
@@ -418,6 +445,16 @@ export class IdleSearch implements SearchEngine {
     return targets;
   }
 
+  /** Sweep batches whose own tests show a boundary: an eviction above every survival in the batch. */
+  private batchesWithBoundary(): number {
+    let count = 0;
+    for (const batch of this.pass.sweepBatches.keys()) {
+      const b = bracketOf(this.pass.records.filter((o) => o.batch === batch));
+      if (b.hiMs !== null && b.loMs !== null) count++;
+    }
+    return count;
+  }
+
   private sweepZoneBounds({ sweepZone, bracket }: Judgement): { loMs: number; hiMs: number } {
     const idles = sweepZone.map((o) => o.idleMs);
     const survived = this.pass.records.filter((o) => o.survived).map((o) => o.idleMs);
@@ -430,21 +467,42 @@ export class IdleSearch implements SearchEngine {
   // ── table pressure ────────────────────────────────────────────────────────────────────────
 
   /**
-   * A middlebox with a full table evicts the oldest mappings to make room, so a tool holding many
-   * connections can cause the eviction it measures. The signs: evictions contradicted by longer
-   * survivals far too often for probe loss, or nothing surviving at all. Then run again with few.
+   * A middlebox with a full table evicts the least recently used mappings to make room, so a tool
+   * holding many connections can cause the eviction it measures. Its victims are connections that
+   * sat untouched since they were opened; a connection just tested is safe for a while. Probe loss
+   * strikes first tests and later ones alike. So: first tests going unanswered at idles others
+   * survived, far more often than later tests do, or nothing surviving at all, call for a re-check
+   * with few connections.
    */
   private shouldRecheck(judgement: Judgement): boolean {
     if (this.earlierPasses.length > 0 || this.pass.budget <= RECHECK_CONNECTIONS) return false;
     if (judgement.bracket.loMs === null && judgement.bracket.hiMs !== null) return true;
-    const lost = judgement.lost.size;
-    return lost >= RECHECK_MIN_CONTRADICTED && lost >= RECHECK_CONTRADICTED_SHARE * this.pass.records.length;
+    const first = this.lostShareOf(judgement, true);
+    const later = this.lostShareOf(judgement, false);
+    return first.lost >= RECHECK_MIN_CONTRADICTED && first.share >= RECHECK_CONTRADICTED_SHARE && first.share >= 3 * later.share;
+  }
+
+  private lostShareOf(judgement: Judgement, first: boolean): { lost: number; share: number } {
+    let tests = 0;
+    let lost = 0;
+    for (const o of this.pass.records) {
+      if (o.first !== first || o.spontaneous) continue;
+      tests++;
+      if (judgement.lost.has(o)) lost++;
+    }
+    return { lost, share: tests === 0 ? 0 : lost / tests };
   }
 
   private startRecheck(bracket: Bracket, actions: SearchAction[]): void {
-    this.earlierPasses.push({ budget: this.pass.budget, survivedMs: bracket.loMs, evictedMs: bracket.hiMs });
+    this.earlierPasses.push({ budget: this.pass.budget, survivedMs: bracket.loMs, evictedMs: bracket.hiMs, lostShare: this.lostShare() });
     for (const conn of [...this.conns.values()]) this.close(conn, actions);
-    this.pass = IdleSearch.newPass(Math.min(RECHECK_CONNECTIONS, this.pass.budget));
+    // Start just below the first pass's answer: if pressure made it too low, the frontier climbs on.
+    const startMs = Math.max(this.config.minMs, (bracket.loMs ?? this.config.minMs) * RECHECK_START_FRACTION);
+    this.pass = IdleSearch.newPass(Math.min(RECHECK_CONNECTIONS, this.pass.budget), startMs);
+  }
+
+  private lostShare(judgement: Judgement = this.judge()): number {
+    return this.pass.records.length === 0 ? 0 : judgement.lost.size / this.pass.records.length;
   }
 
   // ── connections ───────────────────────────────────────────────────────────────────────────
@@ -453,7 +511,9 @@ export class IdleSearch implements SearchEngine {
   private probeTargets(targets: Target[], nowMs: number, batch: number, actions: SearchAction[]): number | null {
     const idle = [...this.conns.values()].filter((c) => c.state === 'idle');
     let wakeAtMs: number | null = null;
-    for (const { atMs, untilMs } of targets) {
+    const chosen: Conn[] = [];
+    let anchorMissing = false;
+    for (const { atMs, untilMs, anchor } of targets) {
       let best: Conn | null = null;
       let nextCrossingMs: number | null = null;
       for (const conn of idle) {
@@ -466,25 +526,46 @@ export class IdleSearch implements SearchEngine {
           if (nextCrossingMs === null || crossing < nextCrossingMs) nextCrossingMs = crossing;
         }
       }
-      if (best !== null) this.probe(best, nowMs, batch, actions);
-      else if (nextCrossingMs !== null) wakeAtMs = wakeAtMs === null ? nextCrossingMs : Math.min(wakeAtMs, nextCrossingMs);
+      if (best !== null && !chosen.includes(best)) chosen.push(best);
+      if (best === null && anchor === true) anchorMissing = true;
+      if (best === null && nextCrossingMs !== null) wakeAtMs = wakeAtMs === null ? nextCrossingMs : Math.min(wakeAtMs, nextCrossingMs);
     }
+    if (!anchorMissing) for (const conn of chosen) this.probe(conn, nowMs, batch, actions);
     return wakeAtMs;
   }
 
   /** A connection already idle well past a believed eviction can only die: free its slot. */
-  private closeDeadWeight({ bracket, sweepZone }: Judgement, nowMs: number, actions: SearchAction[]): void {
-    if (bracket.hiMs === null || sweepZone.length > 0 || !this.isVerified(bracket)) return;
+  private closeDeadWeight(judgement: Judgement, nowMs: number, actions: SearchAction[]): void {
+    const { bracket, sweepZone } = judgement;
+    if (bracket.hiMs === null || sweepZone.length > 0 || !this.isVerified(judgement)) return;
     const limitMs = bracket.hiMs + 3 * this.stepMs(bracket.hiMs);
     for (const conn of [...this.conns.values()]) {
       if (conn.state === 'idle' && nowMs - conn.idleSinceMs >= limitMs) this.close(conn, actions);
     }
   }
 
-  private isVerified({ loMs, hiMs }: Bracket): boolean {
+  private isVerified(judgement: Judgement): boolean {
+    const { hiMs } = judgement.bracket;
+    if (hiMs === null || this.pass.verify === null) return false;
+    const verify = this.verificationOf(judgement.bracket, this.stepMs(hiMs));
+    return this.confirmations(verify, this.stepMs(hiMs)) >= this.verifyRounds(judgement);
+  }
+
+  /**
+   * The verification under way for this bracket. A bracket that moved by less than half a step
+   * (a test a few ms either side of a bound) is the same bracket: its batches still count.
+   */
+  private verificationOf(bracket: Bracket, step: number): NonNullable<Pass['verify']> {
+    const hiMs = bracket.hiMs as number;
     const verify = this.pass.verify;
-    if (verify === null || verify.loMs !== loMs || verify.hiMs !== hiMs) return false;
-    return this.confirmations(verify, this.stepMs(hiMs)) >= this.verifyRounds();
+    const near = (a: number | null, b: number | null): boolean => (a === null ? b === null : b !== null && Math.abs(a - b) < step / 2);
+    if (verify !== null && near(verify.hiMs, hiMs) && near(verify.loMs, bracket.loMs)) {
+      verify.hiMs = Math.min(verify.hiMs, hiMs);
+      verify.loMs = bracket.loMs;
+      return verify;
+    }
+    this.pass.verify = { loMs: bracket.loMs, hiMs, batches: new Map() };
+    return this.pass.verify;
   }
 
   private pendingIdles(): number[] {
@@ -493,15 +574,29 @@ export class IdleSearch implements SearchEngine {
     return idles;
   }
 
-  private hasOpening(): boolean {
-    for (const c of this.conns.values()) if (c.state === 'opening') return true;
-    return false;
-  }
-
-  private retireOldest(actions: SearchAction[]): void {
-    let oldest: Conn | null = null;
-    for (const c of this.conns.values()) if (c.state === 'idle' && (oldest === null || c.idleSinceMs < oldest.idleSinceMs)) oldest = c;
-    if (oldest !== null) this.close(oldest, actions);
+  /**
+   * Clocks already past every idle wanted are of no use to this bracket, but may be to the next one
+   * (a lost probe can fake a low bracket), so a reserve of them is kept. Beyond that, the oldest
+   * are retired for fresh clocks when too few clocks are left below the targets to serve them.
+   */
+  private retireStale(targets: Target[], nowMs: number, actions: SearchAction[]): void {
+    // The frontier has no ceiling: every clock can serve it.
+    if (targets.length === 0 || targets.some((t) => !Number.isFinite(t.untilMs))) return;
+    const ceilingMs = Math.max(...targets.map((t) => t.untilMs));
+    const stale: Conn[] = [];
+    let useful = 0;
+    for (const c of this.conns.values()) {
+      if (c.state === 'opening' || (c.state === 'idle' && nowMs - c.idleSinceMs < ceilingMs)) useful++;
+      else if (c.state === 'idle') stale.push(c);
+    }
+    const wanted = Math.min(targets.length + 2, Math.floor(this.pass.budget / 2));
+    const reserve = Math.floor(this.pass.budget / 4);
+    stale.sort((a, b) => a.idleSinceMs - b.idleSinceMs);
+    for (const conn of stale.slice(0, Math.max(0, stale.length - reserve))) {
+      if (useful >= wanted) break;
+      this.close(conn, actions);
+      useful++; // refill puts a fresh clock in its slot
+    }
   }
 
   private hasPending(): boolean {
@@ -534,7 +629,7 @@ export class IdleSearch implements SearchEngine {
     if (this.openFailures > this.config.maxConnections) return;
     while (this.conns.size < this.pass.budget) {
       const id = this.nextConnId++;
-      this.conns.set(id, { id, state: 'opening', idleSinceMs: 0, probeIdleMs: 0, probeAtMs: 0, batch: 0 });
+      this.conns.set(id, { id, state: 'opening', idleSinceMs: 0, probeIdleMs: 0, probeAtMs: 0, batch: 0, survivals: 0 });
       this.connectionsOpened++;
       actions.push({ type: 'open', conn: id });
     }
@@ -601,16 +696,21 @@ export class IdleSearch implements SearchEngine {
     const notes: string[] = [];
     if (this.abortReason !== null) notes.push(`stopped early: ${this.abortReason}`);
     const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+    const percent = (share: number): string => `${Math.round(share * 100)}%`;
     for (const earlier of this.earlierPasses) {
-      const now = judge(this.pass.records).bracket;
+      const now = judgement.bracket;
       const range = (lo: number | null, hi: number | null): string => `${lo === null ? '—' : seconds(lo)} to ${hi === null ? '—' : seconds(hi)}`;
-      const differs = earlier.evictedMs !== now.hiMs && (earlier.evictedMs === null || now.loMs === null || earlier.evictedMs <= now.loMs);
+      const lostNow = this.lostShare(judgement);
+      // Loss on the path does not care how many connections are open; a full table does.
+      const pressure = lostNow <= earlier.lostShare / 3 || (earlier.survivedMs === null && now.loMs !== null);
       notes.push(
-        differs
+        pressure
           ? `evictions depend on the number of open connections: results at ${earlier.budget} and ${this.pass.budget} connections differ ` +
-              `(${range(earlier.survivedMs, earlier.evictedMs)} vs ${range(now.loMs, now.hiMs)}); a full connection table evicts the oldest idle mappings, ` +
-              `so the result at ${this.pass.budget} is reported`
-          : `re-checked with ${this.pass.budget} connections after contradictory results at ${earlier.budget}; the results agree`,
+              `(${range(earlier.survivedMs, earlier.evictedMs)} with ${percent(earlier.lostShare)} of tests evicted early, vs ` +
+              `${range(now.loMs, now.hiMs)} with ${percent(lostNow)}); a full connection table evicts the oldest idle mappings to make room, ` +
+              `so keep the number of connections through this middlebox low, and the result at ${this.pass.budget} connections is reported`
+          : `re-checked with ${this.pass.budget} connections because ${percent(earlier.lostShare)} of tests at ${earlier.budget} went unanswered: ` +
+              `the same happens with few connections (${percent(lostNow)}), so it is loss on the path, not a full table`,
       );
     }
     if (judgement.sweepZone.length > 0) {
