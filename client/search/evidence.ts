@@ -9,8 +9,8 @@
  *
  * A survival is never doubted (nothing fakes an answer). An RST or a FIN is never doubted either
  * (loss does not fake those). A silent eviction contradicted by a longer survival is judged loss
- * and set aside, unless several such contradictions cluster in the top zone: then it is a sweep,
- * and they stay, widening the bracket to cover the zone.
+ * and set aside, unless it lies in the top zone: then it may be a sweep, it stays (widening the
+ * bracket to cover the zone) until batches of tests there show whether the boundary moves.
  */
 import { bracketOf, type Bracket } from './bracket.js';
 import type { Observation } from './types.js';
@@ -18,8 +18,11 @@ import type { Observation } from './types.js';
 /** Contradicted evictions within this fraction below the longest survival form a sweep zone. */
 export const SWEEP_ZONE_FRACTION = 0.05;
 
-/** How many contradicted evictions in the zone it takes to call it a sweep rather than bad luck. */
-export const SWEEP_MIN_CONTRADICTIONS = 2;
+/**
+ * How many contradicted evictions in the zone make it a suspected sweep. One is enough to look:
+ * the search then tests the zone in batches, and a boundary that does not move clears it as loss.
+ */
+export const SWEEP_MIN_CONTRADICTIONS = 1;
 
 export interface Judgement {
   bracket: Bracket;
@@ -41,7 +44,7 @@ export function judge(observations: readonly Observation[], noSweepAtOrBelowMs =
   let maxSurvivedMs: number | null = null;
   for (const o of observations) if (o.survived && (maxSurvivedMs === null || o.idleMs > maxSurvivedMs)) maxSurvivedMs = o.idleMs;
 
-  const contradicted = maxSurvivedMs === null ? [] : observations.filter((o) => !o.survived && o.idleMs < (maxSurvivedMs as number));
+  const contradicted = maxSurvivedMs === null ? [] : observations.filter((o) => !o.survived && o.idleMs <= (maxSurvivedMs as number));
   const zoneFloorMs = (maxSurvivedMs ?? 0) * (1 - SWEEP_ZONE_FRACTION);
   const inZone = contradicted.filter((o) => o.idleMs >= zoneFloorMs && o.idleMs > noSweepAtOrBelowMs);
   const sweepZone = inZone.length >= SWEEP_MIN_CONTRADICTIONS ? inZone : [];

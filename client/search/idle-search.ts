@@ -44,6 +44,13 @@ import type {
   SearchProgress,
 } from './types.js';
 
+/** A search with nothing under way looks again this often (a safety net against stalling). */
+const IDLE_POLL_MS = 1000;
+
+/** The search stops, saying so, after this multiple of --max plus the slack. */
+const DEADLINE_FACTOR = 4;
+const DEADLINE_SLACK_MS = 120_000;
+
 /** Ratio between successive frontier tests before the first eviction. */
 export const FRONTIER_GROWTH = 1.04;
 
@@ -148,6 +155,7 @@ export class IdleSearch implements SearchEngine {
   private probesSent = 0;
   private openFailures = 0;
   private abortReason: string | null = null;
+  private startedAtMs: number | null = null;
   private done = false;
 
   constructor(config: SearchConfig) {
@@ -156,6 +164,11 @@ export class IdleSearch implements SearchEngine {
     this.config = config;
     this.direction = config.direction;
     this.pass = IdleSearch.newPass(config.maxConnections, config.minMs);
+  }
+
+  /** No run takes longer than this: a re-check and its verification fit well within it. */
+  private deadlineMs(): number {
+    return DEADLINE_FACTOR * this.config.maxMs + DEADLINE_SLACK_MS;
   }
 
   private static newPass(budget: number, frontierStartMs: number): Pass {
@@ -173,6 +186,13 @@ export class IdleSearch implements SearchEngine {
   decide(nowMs: number): { actions: SearchAction[]; wakeAtMs: number | null } {
     if (this.done) return { actions: [], wakeAtMs: null };
     const actions: SearchAction[] = [];
+    this.startedAtMs ??= nowMs;
+    if (nowMs - this.startedAtMs > this.deadlineMs()) {
+      // A safety net, not a plan: observations this contradictory will not settle by waiting longer.
+      this.abortReason = `gave up after ${Math.round((nowMs - this.startedAtMs) / 1000)} s: the observations do not settle`;
+      this.finish(actions);
+      return { actions, wakeAtMs: null };
+    }
     const judgement = this.judge();
     const phase = this.phaseOf(judgement);
     let targets: Target[] | null = null;
@@ -216,6 +236,8 @@ export class IdleSearch implements SearchEngine {
     const next = this.pass.nextBatchAtMs;
     this.pass.nextBatchAtMs = null;
     if (next !== null && next > nowMs) wakeAtMs = wakeAtMs === null ? next : Math.min(wakeAtMs, next);
+    // Nothing under way and nothing to wake for would stall the run: look again shortly.
+    if (wakeAtMs === null && !this.hasPending() && actions.every((a) => a.type !== 'open')) wakeAtMs = nowMs + IDLE_POLL_MS;
     return { actions, wakeAtMs };
   }
 
@@ -423,10 +445,12 @@ export class IdleSearch implements SearchEngine {
     const zone = this.sweepZoneBounds(judgement);
     const step = this.stepMs(zone.hiMs);
     const batches = [...this.pass.sweepBatches.values()];
-    if (!this.hasPending() && batches.length >= SWEEP_BATCHES_TO_CONFIRM && this.batchesWithBoundary() < SWEEP_BOUNDARIES_TO_CONFIRM) {
-      // Batches across the zone found no boundary there: the contradictions were lost probes.
+    if (!this.hasPending() && batches.length >= SWEEP_BATCHES_TO_CONFIRM && !this.boundaryMoves(step)) {
+      // Batches across the zone found no boundary there, or the same one each time: the
+      // contradictions were lost probes, not a collector's phase.
       this.pass.noSweepAtOrBelowMs = zone.hiMs;
       this.pass.sweepBatches.clear();
+      this.pass.nextBatchAtMs = nowMs + CROSSING_TOLERANCE_MS; // decide again, as a plain search
       return [];
     }
     const spanMs = batches.length === 0 ? 0 : nowMs - Math.min(...batches);
@@ -445,14 +469,17 @@ export class IdleSearch implements SearchEngine {
     return targets;
   }
 
-  /** Sweep batches whose own tests show a boundary: an eviction above every survival in the batch. */
-  private batchesWithBoundary(): number {
-    let count = 0;
+  /**
+   * Whether the sweep batches show a moving boundary: each batch's own tests bracket one (an
+   * eviction above every survival in the batch), at least two do, and they differ by more than a step.
+   */
+  private boundaryMoves(step: number): boolean {
+    const boundaries: number[] = [];
     for (const batch of this.pass.sweepBatches.keys()) {
       const b = bracketOf(this.pass.records.filter((o) => o.batch === batch));
-      if (b.hiMs !== null && b.loMs !== null) count++;
+      if (b.hiMs !== null && b.loMs !== null) boundaries.push((b.loMs + b.hiMs) / 2);
     }
-    return count;
+    return boundaries.length >= SWEEP_BOUNDARIES_TO_CONFIRM && Math.max(...boundaries) - Math.min(...boundaries) > step;
   }
 
   private sweepZoneBounds({ sweepZone, bracket }: Judgement): { loMs: number; hiMs: number } {
