@@ -46,6 +46,10 @@ export class RunawayGuard implements SearchEngine {
   lost(conn: ConnId, nowMs: number, how: EvictionKind): void {
     this.inner.lost(conn, nowMs, how);
   }
+  forget(conn: ConnId): void {
+    this.inner.forget(conn);
+  }
+
   abort(reason: string): void {
     this.inner.abort(reason);
   }

@@ -4,8 +4,14 @@
  * probes must be the only idle connections). The heartbeat also measures the round-trip time,
  * which sizes the grace window for silent drops.
  *
- * Lifecycle: connect() resolves on the reflector's welcome; afterwards exactly one 'lost' event is
- * emitted if the channel dies or falls silent for CONTROL_SILENCE_LIMIT_MS, unless close() came first.
+ * Lifecycle: connect() resolves on the reflector's welcome. If the channel later dies or falls
+ * silent for CONTROL_SILENCE_LIMIT_MS, it emits 'interrupted' and tries to resume the same session
+ * (the reflector keeps it, and the idle probes with it, for SESSION_RESUME_GRACE_MS): 'resumed' on
+ * success, else exactly one 'lost'. A refused connection ends the attempts at once: nothing listens
+ * there any more, so the session is gone with the process that held it. Nothing after close().
+ *
+ *   open ──(dies)──► resuming ──(welcome, resumed)──► open
+ *                        └──(refused, unknown session, window over)──► closed + 'lost'
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
@@ -13,7 +19,7 @@ import {
   CONTROL_HEARTBEAT_INTERVAL_MS,
   CONTROL_PATH,
   CONTROL_SILENCE_LIMIT_MS,
-  MAX_CONTROL_MESSAGE_BYTES,
+  MAX_REFLECTOR_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   decodeReflectorMessage,
   encodeMessage,
@@ -28,6 +34,10 @@ import { ReflectorRefusedError, ReflectorUnreachableError, describeCause } from 
 
 export interface ControlChannelEvents {
   probe: [probe: ProbeId, event: ProbeEventKind];
+  /** The channel dropped; resuming. Commands sent now are lost. */
+  interrupted: [why: string];
+  /** The same session again, with the probes the reflector still holds. */
+  resumed: [probes: ProbeId[]];
   lost: [why: string];
 }
 
@@ -35,14 +45,25 @@ export interface ControlChannelOptions {
   connectTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   silenceLimitMs?: number;
+  /** How long to keep trying to resume a dropped channel (0: never try). */
+  resumeWindowMs?: number;
 }
+
+/** Default resume window: well inside the reflector's SESSION_RESUME_GRACE_MS. */
+export const RESUME_WINDOW_MS = 60_000;
+
+/** Pause between resume attempts: doubling from the first to the last. */
+const RESUME_FIRST_DELAY_MS = 250;
+const RESUME_MAX_DELAY_MS = 5000;
 
 /** Smoothing of the RTT estimate, as TCP's SRTT (RFC 6298: alpha = 1/8). */
 const RTT_ALPHA = 0.125;
 
 export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private ws: WebSocket | null = null;
-  private state: 'idle' | 'connecting' | 'open' | 'closed' = 'idle';
+  private state: 'idle' | 'connecting' | 'open' | 'resuming' | 'closed' = 'idle';
+  private token: string | null = null;
+  private resumeTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private heartbeatSeq = 0;
   private readonly heartbeatSentAt = new Map<number, number>();
@@ -68,12 +89,26 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   connect(): Promise<void> {
     if (this.state !== 'idle') return Promise.reject(new Error('connect() called twice'));
     this.state = 'connecting';
+    return this.open(null).then(
+      () => undefined,
+      (error: unknown) => {
+        this.state = 'closed';
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Opens one WebSocket and says hello (fresh, or resuming a session). Resolves on the welcome,
+   * with the probes the reflector still holds; afterwards the socket's death goes to lose().
+   */
+  private open(resume: { session: SessionId; token: string } | null): Promise<ProbeId[]> {
     const label = formatHostPort(this.reflector);
     const url = `ws://${label}${CONTROL_PATH}`;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<ProbeId[]>((resolve, reject) => {
       const ws = new WebSocket(url, {
         perMessageDeflate: false,
-        maxPayload: MAX_CONTROL_MESSAGE_BYTES,
+        maxPayload: MAX_REFLECTOR_MESSAGE_BYTES,
         handshakeTimeout: this.options.connectTimeoutMs ?? 10_000,
       });
       this.ws = ws;
@@ -81,7 +116,6 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       const fail = (error: Error): void => {
         if (settled) return;
         settled = true;
-        this.state = 'closed';
         ws.on('error', noop);
         ws.terminate();
         reject(error);
@@ -91,17 +125,18 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       });
       ws.once('open', () => {
         // The handshake's time is not an RTT sample: it includes the HTTP upgrade on both sides.
-        this.send({ type: 'hello', version: PROTOCOL_VERSION });
+        this.sendOn(ws, resume === null ? { type: 'hello', version: PROTOCOL_VERSION } : { type: 'hello', version: PROTOCOL_VERSION, resume });
       });
       ws.on('error', (error) => {
         if (!settled) fail(new ReflectorUnreachableError(label, error));
-        else this.lose(`control channel error: ${describeCause(error)}`);
+        else if (this.ws === ws) this.lose(`control channel error: ${describeCause(error)}`);
       });
       ws.on('close', (code, reason) => {
         if (!settled) fail(new ReflectorUnreachableError(label, new Error(`closed during handshake (${code} ${reason.toString()})`)));
-        else this.lose(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+        else if (this.ws === ws) this.lose(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
       });
       ws.on('message', (data, isBinary) => {
+        if (this.ws !== ws) return;
         this.lastHeardMs = performance.now();
         const decoded = isBinary ? ({ ok: false, reason: 'binary frame' } as const) : decodeReflectorMessage(data as Buffer);
         if (!decoded.ok) {
@@ -115,8 +150,9 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
             settled = true;
             this.state = 'open';
             this.session = message.session;
+            this.token = message.token;
             this.startHeartbeat();
-            resolve();
+            resolve(message.probes);
           } else if (message.type === 'error') {
             fail(new ReflectorRefusedError(label, `${message.code}: ${message.message}`));
           } else {
@@ -156,6 +192,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.stopHeartbeat();
+    this.aliveWaiters = [];
+    if (this.resumeTimer !== null) clearTimeout(this.resumeTimer);
     if (this.ws !== null) {
       const ws = this.ws;
       ws.on('error', noop);
@@ -199,8 +237,13 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   }
 
   private send(message: ClientMessage): void {
-    if (this.ws === null || this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(encodeMessage(message));
+    if (this.state !== 'open' || this.ws === null) return;
+    this.sendOn(this.ws, message);
+  }
+
+  private sendOn(ws: WebSocket, message: ClientMessage): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(encodeMessage(message));
   }
 
   private startHeartbeat(): void {
@@ -228,17 +271,55 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private stopHeartbeat(): void {
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
-    this.aliveWaiters = [];
   }
 
+  /** The open channel died: resume the session if we can, else report it lost. */
   private lose(why: string): void {
     if (this.state !== 'open') return;
-    this.state = 'closed';
     this.stopHeartbeat();
     if (this.ws !== null) {
       this.ws.on('error', noop);
       this.ws.terminate();
+      this.ws = null;
     }
+    const windowMs = this.options.resumeWindowMs ?? RESUME_WINDOW_MS;
+    if (windowMs <= 0 || this.session === null || this.token === null) {
+      this.giveUp(why);
+      return;
+    }
+    this.state = 'resuming';
+    this.emit('interrupted', why);
+    this.tryResume(why, performance.now() + windowMs, RESUME_FIRST_DELAY_MS);
+  }
+
+  private tryResume(why: string, deadlineMs: number, delayMs: number): void {
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = null;
+      if (this.state !== 'resuming') return;
+      this.open({ session: this.session as SessionId, token: this.token as string }).then(
+        (probes) => {
+          if (this.state !== 'open') return;
+          this.emit('resumed', probes);
+          // Waiters from before the drop are answered by the first heartbeat on the new channel.
+          if (this.aliveWaiters.length > 0) this.sendHeartbeat(performance.now());
+        },
+        (error: unknown) => {
+          if (this.state !== 'resuming') return;
+          const refused = (error as { cause?: NodeJS.ErrnoException }).cause?.code === 'ECONNREFUSED';
+          const sessionGone = error instanceof ReflectorRefusedError;
+          if (refused || sessionGone || performance.now() + delayMs > deadlineMs) {
+            this.giveUp(`${why}; could not resume the session: ${error instanceof Error ? error.message : String(error)}`);
+            return;
+          }
+          this.tryResume(why, deadlineMs, Math.min(RESUME_MAX_DELAY_MS, delayMs * 2));
+        },
+      );
+    }, delayMs);
+  }
+
+  private giveUp(why: string): void {
+    this.state = 'closed';
+    this.aliveWaiters = [];
     this.emit('lost', why);
   }
 }

@@ -80,6 +80,8 @@ interface ProbeSlot {
   testedAtMs: number;
   /** When the hello was written. */
   helloAtMs: number;
+  /** An inbound test whose push command may have been lost with the control channel. */
+  pushInDoubt: boolean;
 }
 
 export async function runDiscovery(options: DiscoveryOptions): Promise<{ report: DiscoveryReport; end: DiscoveryEnd }> {
@@ -104,6 +106,8 @@ class DiscoveryRun {
   private end: DiscoveryEnd | null = null;
   private abortReason: string | null = null;
   private resolveRun: (() => void) | null = null;
+  private interrupted = false;
+  private resumes = 0;
 
   constructor(
     private readonly options: DiscoveryOptions,
@@ -125,6 +129,8 @@ class DiscoveryRun {
     const finished = new Promise<void>((resolve) => (this.resolveRun = resolve));
     this.control.on('probe', this.controlOnProbe);
     this.control.once('lost', this.controlOnLost);
+    this.control.on('interrupted', this.controlOnInterrupted);
+    this.control.on('resumed', this.controlOnResumed);
     const signal = this.options.signal;
     const signalOnAbort = (): void => this.stop('interrupted', 'interrupted');
     signal?.addEventListener('abort', signalOnAbort, { once: true });
@@ -159,7 +165,8 @@ class DiscoveryRun {
 
   private step(direction: Direction): void {
     const engine = this.engines.get(direction);
-    if (engine === undefined || this.end !== null) return;
+    // While the control channel resumes, decisions wait: an inbound test could not be sent.
+    if (engine === undefined || this.end !== null || this.interrupted) return;
     const { actions, wakeAtMs } = engine.decide(this.now());
     for (const action of actions) this.perform(direction, action);
     const previous = this.wakeTimers.get(direction);
@@ -213,7 +220,7 @@ class DiscoveryRun {
     const session = this.control.session as string;
     const id = this.nextProbeId++;
     const connection = new ProbeConnection(this.dial.host, this.dial.port, session, id);
-    const slot: ProbeSlot = { id, direction, conn, connection, state: 'opening', timer: null, testedAtMs: 0, helloAtMs: 0 };
+    const slot: ProbeSlot = { id, direction, conn, connection, state: 'opening', timer: null, testedAtMs: 0, helloAtMs: 0, pushInDoubt: false };
     this.slots.set(id, slot);
     this.slotByConn.set(connKey(direction, conn), slot);
     slot.timer = setTimeout(() => this.openFailed(slot, 'the reflector never confirmed the probe connection'), ATTACH_TIMEOUT_MS);
@@ -328,6 +335,13 @@ class DiscoveryRun {
   private concluded(slot: ProbeSlot, how: EvictionKind): void {
     if (slot.state !== 'testing' || !this.slots.has(slot.id)) return;
     this.discard(slot);
+    if (slot.pushInDoubt) {
+      // No push arrived, but perhaps none was ever sent: the command may have died with the
+      // control channel. Silence proves nothing here, so the test is dropped, not counted.
+      this.engines.get(slot.direction)?.forget(slot.conn);
+      this.queueStep(slot.direction);
+      return;
+    }
     this.engines.get(slot.direction)?.outcome(slot.conn, this.now(), { survived: false, how }, slot.testedAtMs);
     this.queueStep(slot.direction);
   }
@@ -353,6 +367,17 @@ class DiscoveryRun {
         throw new Error(`unknown probe event ${String(never)}`);
       }
     }
+  };
+
+  private readonly controlOnInterrupted = (): void => {
+    this.interrupted = true;
+    for (const slot of this.slots.values()) if (slot.state === 'testing' && slot.direction === 'inbound') slot.pushInDoubt = true;
+  };
+
+  private readonly controlOnResumed = (): void => {
+    this.interrupted = false;
+    this.resumes++;
+    for (const direction of this.engines.keys()) this.queueStep(direction);
   };
 
   private readonly controlOnLost = (why: string): void => {
@@ -382,6 +407,8 @@ class DiscoveryRun {
     for (const slot of [...this.slots.values()]) this.discard(slot);
     this.control.off('probe', this.controlOnProbe);
     this.control.off('lost', this.controlOnLost);
+    this.control.off('interrupted', this.controlOnInterrupted);
+    this.control.off('resumed', this.controlOnResumed);
     this.control.close();
     this.resolveRun?.();
   }

@@ -28,8 +28,14 @@ export const CONTROL_PATH = '/idlescope';
 /** Default reflector port. */
 export const DEFAULT_PORT = 7000;
 
-/** Largest control message either side accepts (also the ws `maxPayload`). */
+/** Largest control message the reflector accepts from a client (also its ws `maxPayload`). */
 export const MAX_CONTROL_MESSAGE_BYTES = 4096;
+
+/**
+ * Largest message the client accepts from the reflector: a resumed welcome lists every probe still
+ * open, up to MAX_PROBES_PER_SESSION of them, so it is allowed more room than a client message.
+ */
+export const MAX_REFLECTOR_MESSAGE_BYTES = 256 * 1024;
 
 /** The client sends a heartbeat this often so no middlebox ever evicts the control channel. */
 export const CONTROL_HEARTBEAT_INTERVAL_MS = 1000;
@@ -99,9 +105,9 @@ export function encodeMessage(message: ClientMessage | ReflectorMessage): string
   return JSON.stringify(message);
 }
 
-function parseObject(raw: string | Buffer): Decoded<Record<string, unknown>> {
+function parseObject(raw: string | Buffer, maxBytes: number): Decoded<Record<string, unknown>> {
   const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
-  if (bytes > MAX_CONTROL_MESSAGE_BYTES) return fail(`message of ${bytes} bytes exceeds ${MAX_CONTROL_MESSAGE_BYTES}`);
+  if (bytes > maxBytes) return fail(`message of ${bytes} bytes exceeds ${maxBytes}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
@@ -118,7 +124,7 @@ const isToken = (v: unknown): v is string => typeof v === 'string' && SESSION_ID
 
 /** Decodes a message the client sent; used by the reflector. */
 export function decodeClientMessage(raw: string | Buffer): Decoded<ClientMessage> {
-  const object = parseObject(raw);
+  const object = parseObject(raw, MAX_CONTROL_MESSAGE_BYTES);
   if (!object.ok) return object;
   const m = object.value;
   switch (m['type']) {
@@ -154,7 +160,7 @@ const ERROR_CODES: readonly ProtocolErrorCode[] = [
 
 /** Decodes a message the reflector sent; used by the client. */
 export function decodeReflectorMessage(raw: string | Buffer): Decoded<ReflectorMessage> {
-  const object = parseObject(raw);
+  const object = parseObject(raw, MAX_REFLECTOR_MESSAGE_BYTES);
   if (!object.ok) return object;
   const m = object.value;
   switch (m['type']) {

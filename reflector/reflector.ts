@@ -24,8 +24,8 @@
  * Accuracy: the reflector timestamps nothing that the client relies on; its events only say WHAT
  * happened on its side (attached, pushed, echoed, reset, closed), the client does the timing.
  *
- * Known limit: a resumed welcome lists every open probe id. With more than a few hundred probes it
- * exceeds MAX_CONTROL_MESSAGE_BYTES, which a client enforcing that limit will reject.
+ * A resumed welcome lists every open probe id: up to MAX_PROBES_PER_SESSION of them, which is why
+ * the client accepts reflector messages up to MAX_REFLECTOR_MESSAGE_BYTES, not the client limit.
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes, timingSafeEqual } from 'node:crypto';

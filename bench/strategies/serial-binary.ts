@@ -83,6 +83,10 @@ export class SerialBinarySearch implements SearchEngine {
     this.ledger.lost(conn, nowMs, how);
   }
 
+  forget(conn: ConnId): void {
+    this.ledger.conns.delete(conn);
+  }
+
   abort(reason: string): void {
     if (this.done) return;
     this.abortReason = reason;

@@ -290,6 +290,10 @@ export class IdleSearch implements SearchEngine {
     this.conns.delete(conn);
   }
 
+  forget(conn: ConnId): void {
+    this.conns.delete(conn);
+  }
+
   abort(reason: string): void {
     if (this.done) return;
     this.abortReason = reason;

@@ -95,6 +95,8 @@ export interface SearchEngine {
   outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void;
   /** The connection died while idle, without being probed (a proxy's FIN, an RST). */
   lost(conn: ConnId, nowMs: number, how: EvictionKind): void;
+  /** The driver lost track of this connection's test (no result either way): drop it unrecorded. */
+  forget(conn: ConnId): void;
   /** Stop now (the reflector vanished); the result holds what was learned so far. */
   abort(reason: string): void;
   result(): DirectionResult;

@@ -108,3 +108,15 @@ describe('classifyConnection', () => {
     expect(classifyConnection(Buffer.from(text, 'latin1'))).toBe(kind);
   });
 });
+
+describe('message size limits by direction', () => {
+  it('accepts a resumed welcome listing a full session of probes, which a client message could never be', async () => {
+    const { MAX_PROBES_PER_SESSION, MAX_REFLECTOR_MESSAGE_BYTES } = await import('../../protocol/wire.js');
+    const probes = Array.from({ length: MAX_PROBES_PER_SESSION }, (_, i) => 0xfff0_0000 + i);
+    const welcome = encodeMessage({ type: 'welcome', version: 1, session: SESSION, token: SESSION, resumed: true, probes });
+    expect(Buffer.byteLength(welcome)).toBeGreaterThan(MAX_CONTROL_MESSAGE_BYTES);
+    expect(Buffer.byteLength(welcome)).toBeLessThan(MAX_REFLECTOR_MESSAGE_BYTES);
+    expect(decodeReflectorMessage(welcome).ok).toBe(true);
+    expect(decodeReflectorMessage('{"type":"heartbeat-ack","seq":1,"pad":"' + 'x'.repeat(MAX_REFLECTOR_MESSAGE_BYTES) + '"}').ok).toBe(false);
+  });
+});
