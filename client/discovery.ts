@@ -418,6 +418,9 @@ class DiscoveryRun {
     let connectionsUsed = 0;
     for (const [direction, engine] of this.engines) {
       const result = engine.result();
+      if (this.resumes > 0) {
+        result.notes.push(`the control channel dropped ${this.resumes} time(s) and the session was resumed; idle probes kept their clocks`);
+      }
       directions[direction] = result;
       connectionsUsed += result.connectionsOpened;
     }
