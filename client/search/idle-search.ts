@@ -70,9 +70,8 @@ const VERIFY_STEP_FRACTION = 0.01;
 const MIN_VERIFY_ROUNDS = 2;
 const MAX_VERIFY_ROUNDS = 5;
 
-/** A suspected sweep must show a boundary in this many of its first batches, or it was loss. */
+/** A suspected sweep must show its boundary moving within this many batches, or it was loss. */
 const SWEEP_BATCHES_TO_CONFIRM = 3;
-const SWEEP_BOUNDARIES_TO_CONFIRM = 2;
 
 /** A sweep is sampled in at most this many batches. */
 const MAX_SWEEP_BATCHES = 24;
@@ -449,7 +448,7 @@ export class IdleSearch implements SearchEngine {
     const zone = this.sweepZoneBounds(judgement);
     const step = this.stepMs(zone.hiMs);
     const batches = [...this.pass.sweepBatches.values()];
-    if (!this.hasPending() && batches.length >= SWEEP_BATCHES_TO_CONFIRM && !this.boundaryMoves(step)) {
+    if (!this.hasPending() && batches.length >= SWEEP_BATCHES_TO_CONFIRM && !this.boundaryMoves(judgement)) {
       // Batches across the zone found no boundary there, or the same one each time: the
       // contradictions were lost probes, not a collector's phase.
       this.pass.noSweepAtOrBelowMs = zone.hiMs;
@@ -459,7 +458,18 @@ export class IdleSearch implements SearchEngine {
     }
     const spanMs = batches.length === 0 ? 0 : nowMs - Math.min(...batches);
     const coveredPeriod = batches.length >= 3 && spanMs >= zone.hiMs - zone.loMs + 2 * step;
-    if (coveredPeriod || batches.length >= MAX_SWEEP_BATCHES) return null;
+    // Above a sweep's zone everything dies: the zone is only believed once batches saw that twice.
+    const batchesWithDeathAbove = new Set(
+      this.pass.records.filter((o) => !o.survived && o.idleMs > zone.hiMs && this.pass.sweepBatches.has(o.batch)).map((o) => o.batch),
+    ).size;
+    if (coveredPeriod && batchesWithDeathAbove >= 2) return null;
+    if (batches.length >= MAX_SWEEP_BATCHES) {
+      if (batchesWithDeathAbove >= 2) return null;
+      this.pass.noSweepAtOrBelowMs = zone.hiMs;
+      this.pass.sweepBatches.clear();
+      this.pass.nextBatchAtMs = nowMs + CROSSING_TOLERANCE_MS;
+      return [];
+    }
     const lastBatchMs = batches.length === 0 ? Number.NEGATIVE_INFINITY : Math.max(...batches);
     if (this.hasPending()) return [];
     if (nowMs - lastBatchMs < step - CROSSING_TOLERANCE_MS) {
@@ -474,16 +484,32 @@ export class IdleSearch implements SearchEngine {
   }
 
   /**
-   * Whether the sweep batches show a moving boundary: each batch's own tests bracket one (an
-   * eviction above every survival in the batch), at least two do, and they differ by more than a step.
+   * Whether the sweep batches show a moving boundary. Each batch, tested at one instant, brackets
+   * the boundary of that instant (an interval open below when all its tests died, above when all
+   * survived, or when only one test died: that may be a lost probe). Two batches whose intervals do not overlap saw the
+   * boundary in two places: a collector's phase, not loss, which would leave every interval on T.
    */
-  private boundaryMoves(step: number): boolean {
-    const boundaries: number[] = [];
+  private boundaryMoves(judgement: Judgement): boolean {
+    let lowestCeilingMs = Number.POSITIVE_INFINITY;
+    let highestFloorMs = Number.NEGATIVE_INFINITY;
+    let ceilings = 0;
+    let reachedAbove = 0;
+    const zoneTopMs = this.sweepZoneBounds(judgement).hiMs;
     for (const batch of this.pass.sweepBatches.keys()) {
-      const b = bracketOf(this.pass.records.filter((o) => o.batch === batch));
-      if (b.hiMs !== null && b.loMs !== null) boundaries.push((b.loMs + b.hiMs) / 2);
+      const tests = this.pass.records.filter((o) => o.batch === batch && !judgement.lost.has(o));
+      if (tests.some((o) => o.idleMs > zoneTopMs)) reachedAbove++;
+      const b = bracketOf(tests);
+      // A ceiling needs two deaths at or above it: one unanswered test alone may be a lost probe.
+      const deathsAbove = b.hiMs === null ? 0 : tests.filter((o) => !o.survived && o.idleMs >= (b.hiMs as number)).length;
+      if (b.hiMs !== null && deathsAbove >= 2) {
+        lowestCeilingMs = Math.min(lowestCeilingMs, b.hiMs);
+        ceilings++;
+      }
+      if (b.loMs !== null) highestFloorMs = Math.max(highestFloorMs, b.loMs);
     }
-    return boundaries.length >= SWEEP_BOUNDARIES_TO_CONFIRM && Math.max(...boundaries) - Math.min(...boundaries) > step;
+    // Above the zone a sweep kills everything: most batches that tested there must have seen deaths.
+    const mostlyCeilinged = ceilings * 2 >= reachedAbove;
+    return mostlyCeilinged && lowestCeilingMs < highestFloorMs - CROSSING_TOLERANCE_MS;
   }
 
   private sweepZoneBounds({ sweepZone, bracket }: Judgement): { loMs: number; hiMs: number } {

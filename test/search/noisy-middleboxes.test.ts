@@ -1,7 +1,7 @@
 /**
  * The search against noisy middleboxes on the simulated clock: each behaviour from the search
  * issue, several seeds or phases each, asserting that the bracket contains the truth and that the
- * notes name what happened. Seeds are listed, not picked: see the one known miss below.
+ * notes name what happened. Seeds and phases are consecutive, not picked.
  */
 import { describe, expect, it } from 'vitest';
 import { IdleSearch } from '../../client/search/idle-search.js';
@@ -36,17 +36,34 @@ function expectContains(r: DirectionResult, fromMs: number, toMs: number): void 
 }
 
 describe('noisy middleboxes on the simulated clock', () => {
-  describe.each([1, 2, 3, 4, 5, 6])('probe loss, seed %i', (seed) => {
+  /**
+   * Known misdiagnoses, kept visible: the bracket still contains T in both, but the notes blame the
+   * wrong behaviour (seed 1 at 1%: a re-check calls it a full table; seed 10 at 5%: two losses in
+   * one batch look like a moving sweep boundary). `it.fails` turns green-to-red when they are fixed.
+   */
+  const KNOWN_MISDIAGNOSIS = new Set(['0.01/1', '0.05/10']);
+
+  describe.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])('probe loss, seed %i', (seed) => {
     for (const rate of [0.01, 0.05]) {
-      it(`${rate * 100}% loss on T = 350 s: the bracket contains T and the notes say what was set aside`, () => {
+      const known = KNOWN_MISDIAGNOSIS.has(`${rate}/${seed}`);
+      const test = known ? it.fails : it;
+      test(`${rate * 100}% loss on T = 350 s: the bracket contains T and the notes name the loss`, () => {
         const { inbound, outbound } = run(new LossyPath(new SharpTimeout(350 * S, 'drop'), rate, seed));
         for (const r of [inbound, outbound]) {
           expectContains(r, 350 * S, 350 * S);
           const setAside = r.observations.some((o) => !o.survived && o.how === 'silent-drop' && o.idleMs < 340 * S);
-          // Every unanswered test well below T was loss, and the report must say something about it.
-          if (setAside) expect(r.notes.join(' '), `${r.direction} notes`).toMatch(/unanswered|not sharp|number of open connections/);
+          // Every unanswered test well below T was loss, and the report must name it as such.
+          if (setAside) expect(r.notes.join(' '), `${r.direction} notes`).toMatch(/went unanswered|loss on the path/);
+          expect(r.notes.join(' '), `${r.direction}: loss is not a sweep`).not.toContain('sweep granularity');
+          expect(r.notes.join(' '), `${r.direction}: loss is not a full table`).not.toContain('evictions depend on the number');
         }
       });
+      if (known) {
+        it(`${rate * 100}% loss on T = 350 s (known misdiagnosis): the bracket still contains T`, () => {
+          const { inbound, outbound } = run(new LossyPath(new SharpTimeout(350 * S, 'drop'), rate, seed));
+          for (const r of [inbound, outbound]) expectContains(r, 350 * S, 350 * S);
+        });
+      }
     }
   });
 
@@ -67,18 +84,9 @@ describe('noisy middleboxes on the simulated clock', () => {
     expect((outbound.evictedMs as number) - (outbound.survivedMs as number)).toBeLessThanOrEqual(defaultResolutionMs(300 * S));
   });
 
-  // Sweep T = 300 s, G = 10 s: evictions happen between T and T + G. Phase 6 is a known miss in
-  // the inbound direction (its batches found one boundary twice and the zone was cleared as loss);
-  // it is listed here, skipped, so the gap stays visible. See the search issue's note.
-  describe.each([
-    [1, true],
-    [2, true],
-    [3, true],
-    [4, true],
-    [5, true],
-    [6, false],
-  ])('periodic sweep, phase %i', (phase, expectedToPass) => {
-    it.skipIf(!expectedToPass)('the bracket contains [T, T + G] and the notes name the sweep', () => {
+  // Sweep T = 300 s, G = 10 s: evictions happen between T and T + G, at ten collector phases.
+  describe.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])('periodic sweep, phase %i', (phase) => {
+    it('the bracket contains [T, T + G] and the notes name the sweep', () => {
       const { inbound, outbound } = run(new PeriodicSweep(300 * S, 10 * S, phase * 1700));
       for (const r of [inbound, outbound]) {
         expectContains(r, 300 * S, 310 * S);
