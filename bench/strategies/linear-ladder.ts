@@ -14,8 +14,8 @@
  * eviction of a sharp timeout) and is offered for a fairer comparison. Either way the bracket is
  * one step wide, and nothing below `step` can be told apart.
  */
-import type { ConnId, DirectionResult, EvictionKind, ProbeOutcome, SearchAction, SearchConfig, SearchEngine, SearchProgress } from '../../client/search/types.js';
-import { ProbeLedger } from './probe-ledger.js';
+import type { ConnId, ProbeOutcome, SearchAction, SearchConfig } from '../../client/search/types.js';
+import { LedgerStrategy } from './ledger-strategy.js';
 
 const CROSSING_TOLERANCE_MS = 1;
 
@@ -28,28 +28,19 @@ export interface LinearLadderConfig extends Pick<SearchConfig, 'direction' | 'ma
   stopOnEviction: boolean;
 }
 
-export class LinearLadderSearch implements SearchEngine {
-  readonly direction;
+export class LinearLadderSearch extends LedgerStrategy {
   readonly rungs: number;
-  private readonly ledger: ProbeLedger;
   /** Which rung each connection serves: rung i is tested at idle i·step. */
   private readonly rungOf = new Map<ConnId, number>();
   /** Connections whose rung is done: closed at the next decision. */
   private readonly tested = new Set<ConnId>();
   private started = false;
-  private done = false;
-  private abortReason: string | null = null;
 
   constructor(private readonly config: LinearLadderConfig) {
     if (!(config.stepMs > 0 && config.maxMs >= config.stepMs)) throw new RangeError('need 0 < stepMs <= maxMs');
     if (!(config.maxConnections >= 1)) throw new RangeError('need at least 1 connection');
-    this.direction = config.direction;
-    this.ledger = new ProbeLedger(config.direction);
+    super(config.direction);
     this.rungs = Math.min(config.maxConnections, Math.ceil(config.maxMs / config.stepMs));
-  }
-
-  get finished(): boolean {
-    return this.done;
   }
 
   decide(nowMs: number): { actions: SearchAction[]; wakeAtMs: number | null } {
@@ -85,41 +76,12 @@ export class LinearLadderSearch implements SearchEngine {
     return { actions, wakeAtMs };
   }
 
-  opened(conn: ConnId, idleSinceMs: number): void {
-    this.ledger.opened(conn, idleSinceMs);
-  }
-
-  openFailed(conn: ConnId): void {
-    this.ledger.openFailed(conn);
-  }
-
-  outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
+  override outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
     // Each connection serves one rung; a survivor has nothing left to do.
     if (this.ledger.outcome(conn, nowMs, outcome, testedAtMs)?.survived === true) this.tested.add(conn);
   }
 
-  lost(conn: ConnId, nowMs: number, how: EvictionKind): void {
-    this.ledger.lost(conn, nowMs, how);
-  }
-
-  forget(conn: ConnId): void {
-    this.ledger.conns.delete(conn);
-  }
-
-  abort(reason: string): void {
-    if (this.done) return;
-    this.abortReason = reason;
-    this.done = true;
-    this.ledger.conns.clear();
-  }
-
-  result(): DirectionResult {
-    const notes = [`ladder: ${this.rungs} connection(s), one test each every ${this.config.stepMs / 1000} s of idle`];
-    if (this.abortReason !== null) notes.push(`stopped early: ${this.abortReason}`);
-    return this.ledger.result(notes);
-  }
-
-  progress(nowMs: number): SearchProgress {
-    return this.ledger.progress(nowMs, this.done, null);
+  protected notes(): string[] {
+    return [`ladder: ${this.rungs} connection(s), one test each every ${this.config.stepMs / 1000} s of idle`];
   }
 }

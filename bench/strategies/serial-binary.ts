@@ -16,30 +16,21 @@
  * The answer is the bracket of what was observed (bracketOf), never the planned waits.
  */
 import { bracketOf } from '../../client/search/bracket.js';
-import type { ConnId, DirectionResult, EvictionKind, ProbeOutcome, SearchAction, SearchConfig, SearchEngine, SearchProgress } from '../../client/search/types.js';
-import { ProbeLedger } from './probe-ledger.js';
+import type { ConnId, SearchAction, SearchConfig } from '../../client/search/types.js';
+import { LedgerStrategy } from './ledger-strategy.js';
 
 /** A connection within this of its wait counts as having reached it (timer and float slack). */
 const CROSSING_TOLERANCE_MS = 1;
 
 export type SerialBinaryConfig = Omit<SearchConfig, 'maxConnections'>;
 
-export class SerialBinarySearch implements SearchEngine {
-  readonly direction;
-  private readonly ledger: ProbeLedger;
+export class SerialBinarySearch extends LedgerStrategy {
   /** The wait of the last doubling test, so the next one is exactly twice it. */
   private lastDoublingWaitMs: number | null = null;
-  private done = false;
-  private abortReason: string | null = null;
 
   constructor(private readonly config: SerialBinaryConfig) {
     if (!(config.minMs > 0 && config.maxMs >= config.minMs)) throw new RangeError('need 0 < minMs <= maxMs');
-    this.direction = config.direction;
-    this.ledger = new ProbeLedger(config.direction);
-  }
-
-  get finished(): boolean {
-    return this.done;
+    super(config.direction);
   }
 
   decide(nowMs: number): { actions: SearchAction[]; wakeAtMs: number | null } {
@@ -65,42 +56,14 @@ export class SerialBinarySearch implements SearchEngine {
     return { actions, wakeAtMs: conn.idleSinceMs + wait };
   }
 
-  opened(conn: ConnId, idleSinceMs: number): void {
-    this.ledger.opened(conn, idleSinceMs);
-  }
-
-  openFailed(conn: ConnId): void {
-    this.ledger.openFailed(conn);
+  override openFailed(conn: ConnId, nowMs: number, reason: string): void {
+    super.openFailed(conn, nowMs, reason);
     // A serial search with no connection cannot go on; the peers give up too.
     if (this.ledger.openFailures >= 3) this.abort('probe connections fail to open');
   }
 
-  outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
-    this.ledger.outcome(conn, nowMs, outcome, testedAtMs);
-  }
-
-  lost(conn: ConnId, nowMs: number, how: EvictionKind): void {
-    this.ledger.lost(conn, nowMs, how);
-  }
-
-  forget(conn: ConnId): void {
-    this.ledger.conns.delete(conn);
-  }
-
-  abort(reason: string): void {
-    if (this.done) return;
-    this.abortReason = reason;
-    this.done = true;
-    this.ledger.conns.clear();
-  }
-
-  result(): DirectionResult {
-    const notes = this.abortReason === null ? [] : [`stopped early: ${this.abortReason}`];
-    return this.ledger.result(notes);
-  }
-
-  progress(nowMs: number): SearchProgress {
-    return this.ledger.progress(nowMs, this.done, null);
+  protected notes(): string[] {
+    return [];
   }
 
   private bracket(): ReturnType<typeof bracketOf> {
