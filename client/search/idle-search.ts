@@ -313,7 +313,7 @@ export class IdleSearch implements SearchEngine {
       probesSent: this.probesSent,
       connectionsOpened: this.connectionsOpened,
       peakConnections: this.peakConnections,
-      observations: this.allRecords.map(({ batch: _batch, ...o }) => o),
+      observations: this.allRecords.map(({ batch: _batch, first: _first, ...o }) => o),
     };
   }
 
@@ -411,11 +411,7 @@ export class IdleSearch implements SearchEngine {
     const verify = this.verificationOf(bracket, step);
     if (this.confirmations(verify, step) >= this.verifyRounds(judgement)) return null;
     if (this.hasPending()) return [];
-    const lastMs = Math.max(Number.NEGATIVE_INFINITY, ...verify.batches.values());
-    if (nowMs - lastMs < step - CROSSING_TOLERANCE_MS) {
-      this.pass.nextBatchAtMs = lastMs + step;
-      return [];
-    }
+    if (this.awaitingCadence([...verify.batches.values()], step, nowMs)) return [];
     const targets: Target[] = [{ atMs: hiMs, untilMs: hiMs + step / 2, anchor: true }];
     if (bracket.loMs !== null) {
       targets.push({ atMs: Math.max(this.config.minMs, bracket.loMs - step / 2), untilMs: bracket.loMs + CROSSING_TOLERANCE_MS });
@@ -451,10 +447,7 @@ export class IdleSearch implements SearchEngine {
     if (!this.hasPending() && batches.length >= SWEEP_BATCHES_TO_CONFIRM && !this.boundaryMoves(judgement)) {
       // Batches across the zone found no boundary there, or the same one each time: the
       // contradictions were lost probes, not a collector's phase.
-      this.pass.noSweepAtOrBelowMs = zone.hiMs;
-      this.pass.sweepBatches.clear();
-      this.pass.nextBatchAtMs = nowMs + CROSSING_TOLERANCE_MS; // decide again, as a plain search
-      return [];
+      return this.dismissSweep(zone.hiMs, nowMs);
     }
     const spanMs = batches.length === 0 ? 0 : nowMs - Math.min(...batches);
     const coveredPeriod = batches.length >= 3 && spanMs >= zone.hiMs - zone.loMs + 2 * step;
@@ -463,19 +456,8 @@ export class IdleSearch implements SearchEngine {
       this.pass.records.filter((o) => !o.survived && o.idleMs > zone.hiMs && this.pass.sweepBatches.has(o.batch)).map((o) => o.batch),
     ).size;
     if (coveredPeriod && batchesWithDeathAbove >= 2) return null;
-    if (batches.length >= MAX_SWEEP_BATCHES) {
-      if (batchesWithDeathAbove >= 2) return null;
-      this.pass.noSweepAtOrBelowMs = zone.hiMs;
-      this.pass.sweepBatches.clear();
-      this.pass.nextBatchAtMs = nowMs + CROSSING_TOLERANCE_MS;
-      return [];
-    }
-    const lastBatchMs = batches.length === 0 ? Number.NEGATIVE_INFINITY : Math.max(...batches);
-    if (this.hasPending()) return [];
-    if (nowMs - lastBatchMs < step - CROSSING_TOLERANCE_MS) {
-      this.pass.nextBatchAtMs = lastBatchMs + step;
-      return [];
-    }
+    if (batches.length >= MAX_SWEEP_BATCHES) return batchesWithDeathAbove >= 2 ? null : this.dismissSweep(zone.hiMs, nowMs);
+    if (this.hasPending() || this.awaitingCadence(batches, step, nowMs)) return [];
     const targets: Target[] = [];
     for (let at = Math.max(this.config.minMs, zone.loMs - 2 * step); at <= zone.hiMs + 2 * step; at += step) {
       targets.push({ atMs: at, untilMs: at + step });
@@ -483,11 +465,31 @@ export class IdleSearch implements SearchEngine {
     return targets;
   }
 
+  /** The suspected sweep was loss: contradictions up to `zoneTopMs` are set aside, and the search resumes. */
+  private dismissSweep(zoneTopMs: number, nowMs: number): Target[] {
+    this.pass.noSweepAtOrBelowMs = zoneTopMs;
+    this.pass.sweepBatches.clear();
+    this.pass.nextBatchAtMs = nowMs + CROSSING_TOLERANCE_MS; // decide again, as a plain search
+    return [];
+  }
+
+  /**
+   * Verification and sweep batches keep one step apart in time: true (and a wake-up booked) while
+   * the last batch is less than a step old.
+   */
+  private awaitingCadence(batchTimesMs: number[], step: number, nowMs: number): boolean {
+    const lastMs = Math.max(Number.NEGATIVE_INFINITY, ...batchTimesMs);
+    if (nowMs - lastMs >= step - CROSSING_TOLERANCE_MS) return false;
+    this.pass.nextBatchAtMs = lastMs + step;
+    return true;
+  }
+
   /**
    * Whether the sweep batches show a moving boundary. Each batch, tested at one instant, brackets
    * the boundary of that instant (an interval open below when all its tests died, above when all
-   * survived, or when only one test died: that may be a lost probe). Two batches whose intervals do not overlap saw the
-   * boundary in two places: a collector's phase, not loss, which would leave every interval on T.
+   * survived, or when only one test died: that may be a lost probe). Two batches whose intervals
+   * do not overlap saw the boundary in two places: a collector's phase, not loss, which would
+   * leave every interval on T.
    */
   private boundaryMoves(judgement: Judgement): boolean {
     let lowestCeilingMs = Number.POSITIVE_INFINITY;
@@ -574,7 +576,6 @@ export class IdleSearch implements SearchEngine {
       let best: Conn | null = null;
       let nextCrossingMs: number | null = null;
       for (const conn of idle) {
-        if (conn.state !== 'idle') continue;
         const idleMs = nowMs - conn.idleSinceMs + CROSSING_TOLERANCE_MS;
         if (idleMs >= atMs && idleMs < untilMs) {
           if (best === null || conn.idleSinceMs > best.idleSinceMs) best = conn;
@@ -604,8 +605,8 @@ export class IdleSearch implements SearchEngine {
   private isVerified(judgement: Judgement): boolean {
     const { hiMs } = judgement.bracket;
     if (hiMs === null || this.pass.verify === null) return false;
-    const verify = this.verificationOf(judgement.bracket, this.stepMs(hiMs));
-    return this.confirmations(verify, this.stepMs(hiMs)) >= this.verifyRounds(judgement);
+    const step = this.stepMs(hiMs);
+    return this.confirmations(this.verificationOf(judgement.bracket, step), step) >= this.verifyRounds(judgement);
   }
 
   /**
