@@ -10,7 +10,9 @@
  * A survival is never doubted (nothing fakes an answer). An RST or a FIN is never doubted either
  * (loss does not fake those). A silent eviction contradicted by a longer survival is judged loss
  * and set aside, unless it lies in the top zone: then it may be a sweep, it stays (widening the
- * bracket to cover the zone) until batches of tests there show whether the boundary moves.
+ * bracket to cover the zone) until batches of tests there tell the two apart
+ * (`sweepLogLikelihoodRatio`). On a path seen to lose probes, the shortest eviction needs a
+ * second one above it before it bounds the bracket.
  */
 import { bracketOf, type Bracket } from './bracket.js';
 import type { Observation } from './types.js';
@@ -46,9 +48,95 @@ export function judge(observations: readonly Observation[], noSweepAtOrBelowMs =
 
   const contradicted = maxSurvivedMs === null ? [] : observations.filter((o) => !o.survived && o.idleMs <= (maxSurvivedMs as number));
   const zoneFloorMs = (maxSurvivedMs ?? 0) * (1 - SWEEP_ZONE_FRACTION);
-  const inZone = contradicted.filter((o) => o.idleMs >= zoneFloorMs && o.idleMs > noSweepAtOrBelowMs);
+  // A sweep kills everything above its zone: with no death above the longest survival yet, the
+  // contradictions cannot be a sweep's zone (the search goes on upward and finds out).
+  const deathAbove = maxSurvivedMs !== null && observations.some((o) => !o.survived && o.idleMs > (maxSurvivedMs as number));
+  const inZone = deathAbove ? contradicted.filter((o) => o.idleMs >= zoneFloorMs && o.idleMs > noSweepAtOrBelowMs) : [];
   const sweepZone = inZone.length >= SWEEP_MIN_CONTRADICTIONS ? inZone : [];
   const kept = new Set(sweepZone);
   const lost = new Set(contradicted.filter((o) => !isStrong(o) && !kept.has(o)));
-  return { bracket: bracketOf(observations, lost), lost, sweepZone };
+  return { bracket: doubtLoneSilentEviction(bracketOf(observations, lost), observations, lost), lost, sweepZone };
+}
+
+/**
+ * On a path that loses probes, the shortest silent eviction may itself be a lost probe just below
+ * T, with nothing above it to contradict it yet. There the bracket ends at the second shortest:
+ * two losses in a row are far less likely than one.
+ */
+function doubtLoneSilentEviction(bracket: Bracket, observations: readonly Observation[], lost: ReadonlySet<Observation>): Bracket {
+  if (lost.size === 0 || bracket.hiMs === null || bracket.eviction !== 'silent-drop') return bracket;
+  const hiMs = bracket.hiMs;
+  let secondMs: number | null = null;
+  let lowest = true;
+  for (const o of [...observations].sort((a, b) => a.idleMs - b.idleMs)) {
+    if (o.survived || lost.has(o) || o.idleMs < hiMs) continue;
+    if (lowest) {
+      lowest = false;
+      continue;
+    }
+    secondMs = o.idleMs;
+    if (o.how !== 'silent-drop') return { ...bracket, hiMs: secondMs, eviction: o.how };
+    break;
+  }
+  return secondMs === null ? bracket : { ...bracket, hiMs: secondMs };
+}
+
+/**
+ * Sweep or loss, as a log-likelihood ratio (positive favours a sweep). Each sweep batch tests the
+ * zone at one instant; let F be the longest idle any test survived, and the zone run from
+ * `zoneFloorMs` up to F.
+ *
+ *   loss    the timeout is above F: every death below F is a lost probe, each with the same rate p.
+ *   sweep   at each instant the boundary sits anywhere in the zone, with even odds along it: in a
+ *           batch, the tests between its own longest survival and F died because of it (a run of
+ *           m deaths), which takes the boundary to lie in the gap just above that survival;
+ *           any other death below F is a lost probe.
+ *
+ *   idle ─►   zone ............................ F
+ *   batch 1     ✓  ✓  ✓  ✓  ✗  ✗  ✗              m = 3: three losses in a row, or one boundary
+ *   batch 2     ✓  ✗  ✓  ✓  ✓  ✓  ✓              m = 0: the ✗ is a lost probe either way
+ *
+ * Loss pays p for every death in a run; a sweep pays, once per batch, the share of the zone its
+ * boundary had to fall in. Runs of deaths at the top of batches tell a sweep; batches that
+ * survive close to F tell loss. Each hypothesis uses the loss rate that suits it best (a
+ * generalised likelihood ratio).
+ */
+export function sweepLogLikelihoodRatio(
+  observations: readonly Observation[],
+  batches: readonly (readonly Observation[])[],
+  zoneFloorMs: number,
+): number {
+  const tests = observations.filter((o) => !o.spontaneous);
+  let topSurvivalMs = Number.NEGATIVE_INFINITY;
+  for (const o of tests) if (o.survived) topSurvivalMs = Math.max(topSurvivalMs, o.idleMs);
+  const zoneMs = topSurvivalMs - zoneFloorMs;
+  if (!(zoneMs > 0)) return 0;
+  const below = tests.filter((o) => o.idleMs < topSurvivalMs);
+  const deaths = below.filter((o) => !o.survived).length;
+
+  let boundaryLogLikelihood = 0;
+  let deathsInRuns = 0;
+  for (const batch of batches) {
+    const batchBelow = batch.filter((o) => !o.spontaneous && o.idleMs < topSurvivalMs);
+    if (batchBelow.length === 0) continue;
+    const ownTopMs = Math.max(zoneFloorMs, ...batchBelow.filter((o) => o.survived).map((o) => o.idleMs));
+    const run = batchBelow.filter((o) => o.idleMs > ownTopMs);
+    deathsInRuns += run.length;
+    const gapTopMs = Math.min(topSurvivalMs, ...run.map((o) => o.idleMs));
+    boundaryLogLikelihood += Math.log(Math.max(MIN_GAP_SHARE, (gapTopMs - ownTopMs) / zoneMs));
+  }
+  const lossOnly = binomialLogLikelihood(deaths, below.length);
+  const sweep = boundaryLogLikelihood + binomialLogLikelihood(deaths - deathsInRuns, below.length - deathsInRuns);
+  return sweep - lossOnly;
+}
+
+/** A gap narrower than this share of the zone still counts as this wide: idles are not exact. */
+const MIN_GAP_SHARE = 0.02;
+
+/** ln of the likelihood of `failures` in `trials` at the rate that explains them best. */
+function binomialLogLikelihood(failures: number, trials: number): number {
+  const xLogY = (x: number, y: number): number => (x === 0 ? 0 : x * Math.log(y));
+  if (trials === 0) return 0;
+  const rate = failures / trials;
+  return xLogY(failures, rate) + xLogY(trials - failures, 1 - rate);
 }

@@ -14,7 +14,8 @@
  *   verify     the bracket is narrow: test just above hi, twice, before believing it. A survival
  *              there means the eviction at hi was a lost probe (or a sweep), and the search goes on.
  *   sweep      evictions and survivals interleave near the top: test the whole zone in batches,
- *              each batch at one instant, for as long as one sweep period, and report the zone.
+ *              each batch at one instant, until a likelihood ratio tells a sweep from lost probes;
+ *              a sweep is then sampled for a whole period and its zone reported.
  *   recheck    evictions depend on how many connections are open (a full table): run again with
  *              few connections and say how the results differ.
  *
@@ -31,7 +32,8 @@
  * never emits work for a connection that is not idle.
  */
 import { bracketOf, type Bracket } from './bracket.js';
-import { judge, type Judgement } from './evidence.js';
+import { judge, sweepLogLikelihoodRatio, type Judgement } from './evidence.js';
+import { fewerFailuresPValue } from './statistics.js';
 import type {
   ConnId,
   DirectionResult,
@@ -70,15 +72,27 @@ const VERIFY_STEP_FRACTION = 0.01;
 const MIN_VERIFY_ROUNDS = 2;
 const MAX_VERIFY_ROUNDS = 5;
 
-/** A suspected sweep must show its boundary moving within this many batches, or it was loss. */
-const SWEEP_BATCHES_TO_CONFIRM = 3;
+/** Verification batches span at least this fraction of the bound in time (see `verificationDone`). */
+const VERIFY_WATCH_FRACTION = 0.02;
+
+/**
+ * A suspected sweep is believed, or dismissed as loss, once the batches favour one over the other
+ * by these log odds (100 to 1); until then the search keeps sampling the zone.
+ */
+const SWEEP_DECISION_LOG_ODDS = Math.log(100);
 
 /** A sweep is sampled in at most this many batches. */
 const MAX_SWEEP_BATCHES = 24;
 
-/** A pass whose first tests went unanswered this often (and at least this many times) is re-checked. */
-const RECHECK_CONTRADICTED_SHARE = 0.04;
+/**
+ * A pass is re-checked when its first tests went unanswered at least this many times, and more
+ * often than its later tests by more than chance allows (this p-value, one-sided).
+ */
 const RECHECK_MIN_CONTRADICTED = 4;
+const RECHECK_P_VALUE = 0.01;
+
+/** The re-check names a full table when its tests fail less often than the first pass's first tests (this p-value). */
+const PRESSURE_P_VALUE = 0.05;
 
 /** The re-check's frontier starts at this fraction of the first pass's longest survival. */
 const RECHECK_START_FRACTION = 0.8;
@@ -87,6 +101,9 @@ const RECHECK_START_FRACTION = 0.8;
 export const RECHECK_CONNECTIONS = 16;
 
 type ConnState = 'opening' | 'idle' | 'probing';
+
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+const percent = (share: number): string => `${Math.round(share * 100)}%`;
 
 interface Conn {
   id: ConnId;
@@ -122,6 +139,8 @@ interface Pass {
   records: ProbeRecord[];
   /** Sweep batches: when each was launched. */
   sweepBatches: Map<number, number>;
+  /** The sweep batches made the case for a sweep: the rest only map its zone. */
+  sweepBelieved: boolean;
   /** The bracket under verification, and its batches: id -> when launched. */
   verify: { loMs: number | null; hiMs: number; batches: Map<number, number> } | null;
   /** When the next verification or sweep batch is due (they keep one step between batches). */
@@ -132,12 +151,17 @@ interface Pass {
   frontierStartMs: number;
 }
 
+interface LostCount {
+  tests: number;
+  lost: number;
+}
+
 interface PassSummary {
   budget: number;
   survivedMs: number | null;
   evictedMs: number | null;
-  /** Share of its tests judged lost: evictions at idles other connections survived. */
-  lostShare: number;
+  /** Its connections' first tests, and how many of them were judged lost. */
+  firstTests: LostCount;
 }
 
 export class IdleSearch implements SearchEngine {
@@ -171,7 +195,7 @@ export class IdleSearch implements SearchEngine {
   }
 
   private static newPass(budget: number, frontierStartMs: number): Pass {
-    return { budget, records: [], sweepBatches: new Map(), verify: null, nextBatchAtMs: null, noSweepAtOrBelowMs: Number.NEGATIVE_INFINITY, frontierStartMs };
+    return { budget, records: [], sweepBatches: new Map(), sweepBelieved: false, verify: null, nextBatchAtMs: null, noSweepAtOrBelowMs: Number.NEGATIVE_INFINITY, frontierStartMs };
   }
 
   private judge(): Judgement {
@@ -214,7 +238,7 @@ export class IdleSearch implements SearchEngine {
     if (targets === null) {
       if (this.hasPending()) return { actions, wakeAtMs: null };
       if (this.shouldRecheck(judgement)) {
-        this.startRecheck(judgement.bracket, actions);
+        this.startRecheck(judgement, actions);
         return { actions, wakeAtMs: nowMs };
       }
       this.finish(actions);
@@ -409,7 +433,7 @@ export class IdleSearch implements SearchEngine {
     if (spontaneousCloses >= 2) return null;
     const step = this.stepMs(hiMs);
     const verify = this.verificationOf(bracket, step);
-    if (this.confirmations(verify, step) >= this.verifyRounds(judgement)) return null;
+    if (this.verificationDone(verify, step, judgement)) return null;
     if (this.hasPending()) return [];
     if (this.awaitingCadence([...verify.batches.values()], step, nowMs)) return [];
     const targets: Target[] = [{ atMs: hiMs, untilMs: hiMs + step / 2, anchor: true }];
@@ -429,6 +453,16 @@ export class IdleSearch implements SearchEngine {
     return confirming.size;
   }
 
+  /**
+   * Enough batches saw the eviction at hi again, and they watched the boundary for long enough that
+   * a periodic sweep of a few percent of T would have moved it out of the bracket.
+   */
+  private verificationDone(verify: NonNullable<Pass['verify']>, step: number, judgement: Judgement): boolean {
+    if (this.confirmations(verify, step) < this.verifyRounds(judgement)) return false;
+    const times = [...verify.batches.values()];
+    return Math.max(...times) - Math.min(...times) >= VERIFY_WATCH_FRACTION * verify.hiMs - CROSSING_TOLERANCE_MS;
+  }
+
   /** One more round of verification for every probe judged lost so far, up to a limit. */
   private verifyRounds(judgement: Judgement): number {
     return Math.min(MAX_VERIFY_ROUNDS, MIN_VERIFY_ROUNDS + judgement.lost.size);
@@ -444,25 +478,56 @@ export class IdleSearch implements SearchEngine {
     const zone = this.sweepZoneBounds(judgement);
     const step = this.stepMs(zone.hiMs);
     const batches = [...this.pass.sweepBatches.values()];
-    if (!this.hasPending() && batches.length >= SWEEP_BATCHES_TO_CONFIRM && !this.boundaryMoves(judgement)) {
-      // Batches across the zone found no boundary there, or the same one each time: the
-      // contradictions were lost probes, not a collector's phase.
-      return this.dismissSweep(zone.hiMs, nowMs);
-    }
+    const evidence = this.hasPending() ? 0 : this.sweepEvidence(zone.loMs - step);
+    // Batches survived up to the top of the zone, each death alone: the contradictions were lost
+    // probes, not a collector's phase.
+    if (!this.pass.sweepBelieved && evidence <= -SWEEP_DECISION_LOG_ODDS) return this.dismissSweep(zone.hiMs, nowMs);
     const spanMs = batches.length === 0 ? 0 : nowMs - Math.min(...batches);
-    const coveredPeriod = batches.length >= 3 && spanMs >= zone.hiMs - zone.loMs + 2 * step;
+    // The boundary moves with time and falls back at each sweep: batches spanning more time than
+    // it was seen to move (plus a step either side) have seen every phase.
+    const movedMs = Math.max(zone.hiMs - zone.loMs, this.sweepSpread(judgement)?.allowedMs ?? 0);
+    const coveredPeriod = batches.length >= 3 && spanMs >= movedMs + 2 * this.sweepBatchGapMs(step);
     // Above a sweep's zone everything dies: the zone is only believed once batches saw that twice.
     const batchesWithDeathAbove = new Set(
       this.pass.records.filter((o) => !o.survived && o.idleMs > zone.hiMs && this.pass.sweepBatches.has(o.batch)).map((o) => o.batch),
     ).size;
-    if (coveredPeriod && batchesWithDeathAbove >= 2) return null;
-    if (batches.length >= MAX_SWEEP_BATCHES) return batchesWithDeathAbove >= 2 ? null : this.dismissSweep(zone.hiMs, nowMs);
+    // Like any sequential test, the decision stands once made: later batches only map the zone.
+    if (evidence >= SWEEP_DECISION_LOG_ODDS && batchesWithDeathAbove >= 2) this.pass.sweepBelieved = true;
+    const believed = this.pass.sweepBelieved;
+    if (believed && coveredPeriod) return null;
+    // Few clocks near the zone make batches thin and slow: a sweep gets as much time as the batches would take.
+    if (batches.length >= MAX_SWEEP_BATCHES || spanMs >= MAX_SWEEP_BATCHES * step) return believed ? null : this.dismissSweep(zone.hiMs, nowMs);
     if (this.hasPending() || this.awaitingCadence(batches, step, nowMs)) return [];
     const targets: Target[] = [];
     for (let at = Math.max(this.config.minMs, zone.loMs - 2 * step); at <= zone.hiMs + 2 * step; at += step) {
       targets.push({ atMs: at, untilMs: at + step });
     }
     return targets;
+  }
+
+  /**
+   * The longest time between consecutive sweep batches, and at least one step: batches keep a
+   * step apart, but also wait for the last one's silent drops to be declared (the grace period).
+   */
+  private sweepBatchGapMs(step: number): number {
+    const times = [...this.pass.sweepBatches.values()].sort((a, b) => a - b);
+    let gapMs = step;
+    for (let i = 1; i < times.length; i++) gapMs = Math.max(gapMs, (times[i] as number) - (times[i - 1] as number));
+    return gapMs;
+  }
+
+  /**
+   * Sweep over loss, as log odds (see `sweepLogLikelihoodRatio`), from every batch of the pass:
+   * a lone test at its own instant says as much about the boundary of that instant as a batch.
+   */
+  private sweepEvidence(zoneFloorMs: number): number {
+    const byBatch = new Map<number, ProbeRecord[]>();
+    for (const o of this.pass.records) {
+      const batch = byBatch.get(o.batch);
+      if (batch === undefined) byBatch.set(o.batch, [o]);
+      else batch.push(o);
+    }
+    return sweepLogLikelihoodRatio(this.pass.records, [...byBatch.values()], zoneFloorMs);
   }
 
   /** The suspected sweep was loss: contradictions up to `zoneTopMs` are set aside, and the search resumes. */
@@ -482,36 +547,6 @@ export class IdleSearch implements SearchEngine {
     if (nowMs - lastMs >= step - CROSSING_TOLERANCE_MS) return false;
     this.pass.nextBatchAtMs = lastMs + step;
     return true;
-  }
-
-  /**
-   * Whether the sweep batches show a moving boundary. Each batch, tested at one instant, brackets
-   * the boundary of that instant (an interval open below when all its tests died, above when all
-   * survived, or when only one test died: that may be a lost probe). Two batches whose intervals
-   * do not overlap saw the boundary in two places: a collector's phase, not loss, which would
-   * leave every interval on T.
-   */
-  private boundaryMoves(judgement: Judgement): boolean {
-    let lowestCeilingMs = Number.POSITIVE_INFINITY;
-    let highestFloorMs = Number.NEGATIVE_INFINITY;
-    let ceilings = 0;
-    let reachedAbove = 0;
-    const zoneTopMs = this.sweepZoneBounds(judgement).hiMs;
-    for (const batch of this.pass.sweepBatches.keys()) {
-      const tests = this.pass.records.filter((o) => o.batch === batch && !judgement.lost.has(o));
-      if (tests.some((o) => o.idleMs > zoneTopMs)) reachedAbove++;
-      const b = bracketOf(tests);
-      // A ceiling needs two deaths at or above it: one unanswered test alone may be a lost probe.
-      const deathsAbove = b.hiMs === null ? 0 : tests.filter((o) => !o.survived && o.idleMs >= (b.hiMs as number)).length;
-      if (b.hiMs !== null && deathsAbove >= 2) {
-        lowestCeilingMs = Math.min(lowestCeilingMs, b.hiMs);
-        ceilings++;
-      }
-      if (b.loMs !== null) highestFloorMs = Math.max(highestFloorMs, b.loMs);
-    }
-    // Above the zone a sweep kills everything: most batches that tested there must have seen deaths.
-    const mostlyCeilinged = ceilings * 2 >= reachedAbove;
-    return mostlyCeilinged && lowestCeilingMs < highestFloorMs - CROSSING_TOLERANCE_MS;
   }
 
   private sweepZoneBounds({ sweepZone, bracket }: Judgement): { loMs: number; hiMs: number } {
@@ -536,12 +571,12 @@ export class IdleSearch implements SearchEngine {
   private shouldRecheck(judgement: Judgement): boolean {
     if (this.earlierPasses.length > 0 || this.pass.budget <= RECHECK_CONNECTIONS) return false;
     if (judgement.bracket.loMs === null && judgement.bracket.hiMs !== null) return true;
-    const first = this.lostShareOf(judgement, true);
-    const later = this.lostShareOf(judgement, false);
-    return first.lost >= RECHECK_MIN_CONTRADICTED && first.share >= RECHECK_CONTRADICTED_SHARE && first.share >= 3 * later.share;
+    const first = this.lostCount(judgement, true);
+    const later = this.lostCount(judgement, false);
+    return first.lost >= RECHECK_MIN_CONTRADICTED && fewerFailuresPValue(first.lost, first.tests, later.lost, later.tests) < RECHECK_P_VALUE;
   }
 
-  private lostShareOf(judgement: Judgement, first: boolean): { lost: number; share: number } {
+  private lostCount(judgement: Judgement, first: boolean): LostCount {
     let tests = 0;
     let lost = 0;
     for (const o of this.pass.records) {
@@ -549,11 +584,17 @@ export class IdleSearch implements SearchEngine {
       tests++;
       if (judgement.lost.has(o)) lost++;
     }
-    return { lost, share: tests === 0 ? 0 : lost / tests };
+    return { lost, tests };
   }
 
-  private startRecheck(bracket: Bracket, actions: SearchAction[]): void {
-    this.earlierPasses.push({ budget: this.pass.budget, survivedMs: bracket.loMs, evictedMs: bracket.hiMs, lostShare: this.lostShare() });
+  private startRecheck(judgement: Judgement, actions: SearchAction[]): void {
+    const { bracket } = judgement;
+    this.earlierPasses.push({
+      budget: this.pass.budget,
+      survivedMs: bracket.loMs,
+      evictedMs: bracket.hiMs,
+      firstTests: this.lostCount(judgement, true),
+    });
     for (const conn of [...this.conns.values()]) this.close(conn, actions);
     // Start just below the first pass's answer: if pressure made it too low, the frontier climbs on.
     const startMs = Math.max(this.config.minMs, (bracket.loMs ?? this.config.minMs) * RECHECK_START_FRACTION);
@@ -606,7 +647,7 @@ export class IdleSearch implements SearchEngine {
     const { hiMs } = judgement.bracket;
     if (hiMs === null || this.pass.verify === null) return false;
     const step = this.stepMs(hiMs);
-    return this.confirmations(this.verificationOf(judgement.bracket, step), step) >= this.verifyRounds(judgement);
+    return this.verificationDone(this.verificationOf(judgement.bracket, step), step, judgement);
   }
 
   /**
@@ -708,7 +749,9 @@ export class IdleSearch implements SearchEngine {
    */
   private reportedBracket(judgement: Judgement): Bracket {
     if (judgement.sweepZone.length === 0) return judgement.bracket;
-    const step = this.stepMs(this.sweepZoneBounds(judgement).hiMs);
+    // Between two batches the boundary moves by at most the time between them: the extremes of a
+    // whole period lie within that of the extremes the batches saw.
+    const marginMs = this.sweepBatchGapMs(this.stepMs(this.sweepZoneBounds(judgement).hiMs));
     let lowestBoundaryMs = Number.POSITIVE_INFINITY;
     let highestBoundaryMs = Number.NEGATIVE_INFINITY;
     for (const batch of this.pass.sweepBatches.keys()) {
@@ -718,8 +761,8 @@ export class IdleSearch implements SearchEngine {
       if (b.loMs !== null) highestBoundaryMs = Math.max(highestBoundaryMs, b.hiMs ?? b.loMs);
     }
     const zone = this.sweepZoneBounds(judgement);
-    const floorMs = Math.min(lowestBoundaryMs, zone.loMs) - step;
-    const ceilingMs = Math.max(highestBoundaryMs, zone.hiMs) + step;
+    const floorMs = Math.min(lowestBoundaryMs, zone.loMs) - marginMs;
+    const ceilingMs = Math.max(highestBoundaryMs, zone.hiMs) + marginMs;
     let loMs: number | null = null;
     let hiMs: number | null = null;
     let eviction: EvictionKind | null = null;
@@ -737,6 +780,36 @@ export class IdleSearch implements SearchEngine {
     return { loMs, hiMs, eviction, contradictions: judgement.bracket.contradictions };
   }
 
+  /**
+   * How far the boundary moved between sweep batches: each batch saw it in (lo, hi] at its
+   * instant, so it moved at least `forcedMs` (the spread those intervals force), about
+   * `typicalMs`, and at most `allowedMs` as far as the batches saw. Null before two batches
+   * bracketed it.
+   */
+  private sweepSpread(judgement: Judgement): { forcedMs: number; typicalMs: number; allowedMs: number } | null {
+    const seen: { loMs: number; hiMs: number }[] = [];
+    for (const batch of this.pass.sweepBatches.keys()) {
+      const b = bracketOf(this.pass.records.filter((o) => o.batch === batch && !judgement.lost.has(o)));
+      if (b.loMs !== null && b.hiMs !== null) seen.push({ loMs: b.loMs, hiMs: b.hiMs });
+    }
+    if (seen.length < 2) return null;
+    const mids = seen.map((b) => (b.loMs + b.hiMs) / 2);
+    return {
+      forcedMs: Math.max(0, Math.max(...seen.map((b) => b.loMs)) - Math.min(...seen.map((b) => b.hiMs))),
+      typicalMs: Math.max(...mids) - Math.min(...mids),
+      allowedMs: Math.max(...seen.map((b) => b.hiMs)) - Math.min(...seen.map((b) => b.loMs)),
+    };
+  }
+
+  private sweepGranularity(judgement: Judgement): string {
+    const spread = this.sweepSpread(judgement);
+    if (spread === null) {
+      const zone = this.sweepZoneBounds(judgement);
+      return `sweep granularity about ${seconds(zone.hiMs - zone.loMs)}`;
+    }
+    return `sweep granularity about ${seconds(spread.typicalMs)}, at least ${seconds(spread.forcedMs)}`;
+  }
+
   private estimateFinish(bracket: Bracket, nowMs: number): number | null {
     if (bracket.hiMs === null) return null;
     const width = bracket.hiMs - (bracket.loMs ?? this.config.minMs);
@@ -750,34 +823,47 @@ export class IdleSearch implements SearchEngine {
     return Math.round(Math.max(0, 1 - doubted / total) * 100) / 100;
   }
 
+  /**
+   * What the re-check with few connections says. Loss on the path does not care how many
+   * connections are open; a full table does: it struck the first pass's untouched connections, and
+   * with few connections it should strike nothing. Too few tests to tell is said as such.
+   */
+  private recheckNote(earlier: PassSummary, judgement: Judgement): string {
+    const now = judgement.bracket;
+    const range = (lo: number | null, hi: number | null): string => `${lo === null ? '—' : seconds(lo)} to ${hi === null ? '—' : seconds(hi)}`;
+    const testsNow = this.pass.records.filter((o) => !o.spontaneous).length;
+    const lostNow = this.lostShare(judgement);
+    const firstShare = earlier.firstTests.tests === 0 ? 0 : earlier.firstTests.lost / earlier.firstTests.tests;
+    const fewerNow = fewerFailuresPValue(earlier.firstTests.lost, earlier.firstTests.tests, judgement.lost.size, testsNow) < PRESSURE_P_VALUE;
+    const comparison =
+      `${range(earlier.survivedMs, earlier.evictedMs)} with ${percent(firstShare)} of first tests evicted early at ${earlier.budget} connections, vs ` +
+      `${range(now.loMs, now.hiMs)} with ${percent(lostNow)} of ${testsNow} tests at ${this.pass.budget}`;
+    if (fewerNow || (earlier.survivedMs === null && now.loMs !== null)) {
+      return (
+        `evictions depend on the number of open connections: results at ${earlier.budget} and ${this.pass.budget} connections differ (${comparison}); ` +
+        `a full connection table evicts the oldest idle mappings to make room, so keep the number of connections through this middlebox low, ` +
+        `and the result at ${this.pass.budget} connections is reported`
+      );
+    }
+    if (lostNow >= firstShare / 2) {
+      return `re-checked with ${this.pass.budget} connections because first tests at ${earlier.budget} went unanswered more often than later ones: the same happens with few connections (${comparison}), so it is loss on the path, not a full table`;
+    }
+    return (
+      `re-checked with ${this.pass.budget} connections because first tests at ${earlier.budget} went unanswered more often than later ones; ` +
+      `fewer went unanswered with few connections (${comparison}), but too few tests to tell a full connection table from loss on the path; ` +
+      `the result at ${this.pass.budget} connections is reported`
+    );
+  }
+
   private notes(judgement: Judgement): string[] {
     const notes: string[] = [];
     if (this.abortReason !== null) notes.push(`stopped early: ${this.abortReason}`);
-    const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
-    const percent = (share: number): string => `${Math.round(share * 100)}%`;
-    for (const earlier of this.earlierPasses) {
-      const now = judgement.bracket;
-      const range = (lo: number | null, hi: number | null): string => `${lo === null ? '—' : seconds(lo)} to ${hi === null ? '—' : seconds(hi)}`;
-      const lostNow = this.lostShare(judgement);
-      // Loss on the path does not care how many connections are open; a full table does.
-      const pressure = lostNow <= earlier.lostShare / 3 || (earlier.survivedMs === null && now.loMs !== null);
-      notes.push(
-        pressure
-          ? `evictions depend on the number of open connections: results at ${earlier.budget} and ${this.pass.budget} connections differ ` +
-              `(${range(earlier.survivedMs, earlier.evictedMs)} with ${percent(earlier.lostShare)} of tests evicted early, vs ` +
-              `${range(now.loMs, now.hiMs)} with ${percent(lostNow)}); a full connection table evicts the oldest idle mappings to make room, ` +
-              `so keep the number of connections through this middlebox low, and the result at ${this.pass.budget} connections is reported`
-          : `re-checked with ${this.pass.budget} connections because ${percent(earlier.lostShare)} of tests at ${earlier.budget} went unanswered: ` +
-              `the same happens with few connections (${percent(lostNow)}), so it is loss on the path, not a full table`,
-      );
-    }
+    for (const earlier of this.earlierPasses) notes.push(this.recheckNote(earlier, judgement));
     if (judgement.sweepZone.length > 0) {
       const reported = this.reportedBracket(judgement);
-      const zone = this.sweepZoneBounds(judgement);
       notes.push(
-        `evictions are not sharp: connections die anywhere in a zone of about ${seconds(zone.hiMs - zone.loMs)}, ` +
-          `as with a periodic sweep (sweep granularity about ${seconds(zone.hiMs - zone.loMs)}); ` +
-          `the bracket ${reported.loMs === null ? '' : `from ${seconds(reported.loMs)} `}covers the whole zone`,
+        `evictions are not sharp: at each instant the boundary is sharp, but it moves (${this.sweepGranularity(judgement)}), ` +
+          `as with a periodic sweep; the bracket ${reported.loMs === null ? '' : `from ${seconds(reported.loMs)} `}covers the whole zone`,
       );
     }
     if (judgement.lost.size > 0) {
