@@ -7,12 +7,13 @@
  * has seen, which idle values are worth testing and probes a connection the moment its idle
  * crosses one of them.
  *
- *   search     no eviction yet: test at lo x FRONTIER_GROWTH (pipelined: a pending probe counts
- *              as survived for planning); the oldest connection crosses it first.
+ *   search     no eviction yet: test at lo x q (pipelined: a pending probe counts as survived for
+ *              planning); the oldest connection crosses it first.
  *              bracket (lo, hi]: split every gap wider than the resolution into equal parts and
  *              test all the split points at once (k-ary: one round when clocks are near them).
- *   verify     the bracket is narrow: test just above hi, twice, before believing it. A survival
- *              there means the eviction at hi was a lost probe (or a sweep), and the search goes on.
+ *   verify     the bracket is narrow: test just above hi and just below lo, in batches spread over
+ *              2% of T, before believing it. A survival above hi means the eviction at hi was a
+ *              lost probe (or a sweep), a death below lo a loss or a sweep; the search goes on.
  *   sweep      evictions and survivals interleave near the top: test the whole zone in batches,
  *              each batch at one instant, until a likelihood ratio tells a sweep from lost probes;
  *              a sweep is then sampled for a whole period and its zone reported.
@@ -26,7 +27,8 @@
  *
  * Recycling makes the pool self-organising: after the frontier has used every connection once,
  * the oldest clock was recycled B probes ago, so it offers about T·(1 - q^-B) when the frontier
- * reaches T (B = connection budget). That, plus q, bounds the wall time near q·T / (1 - q^-B).
+ * reaches T (B = connection budget). That, plus q, bounds the wall time near q·T / (1 - q^-B),
+ * which is why q depends on the budget (`frontierGrowthFor`): 1.04 from 128 connections up.
  *
  * Accuracy: idles are measured by the driver's clock; this module adds no error of its own. It
  * never emits work for a connection that is not idle.
@@ -53,8 +55,30 @@ const IDLE_POLL_MS = 1000;
 const DEADLINE_FACTOR = 4;
 const DEADLINE_SLACK_MS = 120_000;
 
-/** Ratio between successive frontier tests before the first eviction. */
+/** Ratio between successive frontier tests before the first eviction: the finest ever used. */
 export const FRONTIER_GROWTH = 1.04;
+
+/**
+ * The frontier ratio for a budget of B connections. Recycled by a frontier of ratio q, the oldest
+ * clock offers about T·(1 - q^-B) when the frontier reaches T, so the first eviction comes near
+ * q·T / (1 - q^-B): few connections need a coarser q, or they wait. A coarser q leaves a wider
+ * first bracket, about (q - 1)·T, for the comb to refine; about half of it is paid in time. The
+ * ratio minimising the two together, never finer than FRONTIER_GROWTH (which 128 connections and
+ * more already reach).
+ *
+ *   B      16     32     64     128+
+ *   q    ~1.17  ~1.10  ~1.06   1.04
+ */
+export function frontierGrowthFor(budget: number): number {
+  const cost = (q: number): number => q / (1 - q ** -budget) + FRONTIER_WIDTH_COST * (q - 1);
+  let best = FRONTIER_GROWTH;
+  for (let q = FRONTIER_GROWTH; q <= MAX_FRONTIER_GROWTH; q += 0.005) if (cost(q) < cost(best)) best = q;
+  return best;
+}
+
+/** The share of the first bracket's width that the comb pays in wall time. */
+const FRONTIER_WIDTH_COST = 0.5;
+const MAX_FRONTIER_GROWTH = 1.5;
 
 /**
  * A clock within this of a target counts as having crossed it: timers (and float sums) may land
@@ -149,6 +173,8 @@ interface Pass {
   noSweepAtOrBelowMs: number;
   /** Where the frontier starts: a re-check begins just below what the first pass found. */
   frontierStartMs: number;
+  /** Ratio between successive frontier tests, for this pass's budget (`frontierGrowthFor`). */
+  frontierGrowth: number;
 }
 
 interface LostCount {
@@ -195,7 +221,7 @@ export class IdleSearch implements SearchEngine {
   }
 
   private static newPass(budget: number, frontierStartMs: number): Pass {
-    return { budget, records: [], sweepBatches: new Map(), sweepBelieved: false, verify: null, nextBatchAtMs: null, noSweepAtOrBelowMs: Number.NEGATIVE_INFINITY, frontierStartMs };
+    return { budget, records: [], sweepBatches: new Map(), sweepBelieved: false, verify: null, nextBatchAtMs: null, noSweepAtOrBelowMs: Number.NEGATIVE_INFINITY, frontierStartMs, frontierGrowth: frontierGrowthFor(budget) };
   }
 
   private judge(): Judgement {
@@ -390,15 +416,15 @@ export class IdleSearch implements SearchEngine {
       const highest = Math.max(loMs ?? 0, ...pending);
       if (highest >= maxMs) return loMs !== null && loMs >= maxMs ? null : [];
       const start = Math.max(minMs, this.pass.frontierStartMs);
-      const atMs = highest < start ? start : Math.min(maxMs, highest * FRONTIER_GROWTH);
+      const atMs = highest < start ? start : Math.min(maxMs, highest * this.pass.frontierGrowth);
       return [{ atMs, untilMs: Number.POSITIVE_INFINITY }];
     }
 
     const targets: Target[] = [];
     const inside = pending.filter((p) => (loMs === null || p > loMs) && p < hiMs);
-    if (loMs === null && !inside.some((p) => p <= minMs * FRONTIER_GROWTH)) {
+    if (loMs === null && !inside.some((p) => p <= minMs * this.pass.frontierGrowth)) {
       // Nothing survived yet: the shortest idle of interest must be tested itself.
-      targets.push({ atMs: minMs, untilMs: Math.min(hiMs, minMs * FRONTIER_GROWTH) });
+      targets.push({ atMs: minMs, untilMs: Math.min(hiMs, minMs * this.pass.frontierGrowth) });
     }
     const resolution = this.config.resolutionMs(loMs ?? minMs);
     const points = [loMs ?? minMs, ...inside, hiMs].sort((a, b) => a - b);
