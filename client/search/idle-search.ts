@@ -105,6 +105,9 @@ const VERIFY_WATCH_FRACTION = 0.02;
  */
 const SWEEP_DECISION_LOG_ODDS = Math.log(100);
 
+/** A believed sweep is watched for this many of its periods before its zone is reported. */
+const SWEEP_PERIODS_WATCHED = 2;
+
 /** A sweep is sampled in at most this many batches. */
 const MAX_SWEEP_BATCHES = 24;
 
@@ -114,6 +117,14 @@ const MAX_SWEEP_BATCHES = 24;
  */
 const RECHECK_MIN_CONTRADICTED = 4;
 const RECHECK_P_VALUE = 0.01;
+
+/**
+ * Weaker evidence of the same (this p-value) is enough when many tests went unanswered (this
+ * share): a full table's victims are not all first tests (a tested connection that sits idle long
+ * becomes the least recently used again), and a wrong answer costs more than a re-check.
+ */
+const RECHECK_SUSPECT_P_VALUE = 0.05;
+const RECHECK_SUSPECT_LOST_SHARE = 0.05;
 
 /** The re-check names a full table when its tests fail less often than the first pass's first tests (this p-value). */
 const PRESSURE_P_VALUE = 0.05;
@@ -510,9 +521,10 @@ export class IdleSearch implements SearchEngine {
     if (!this.pass.sweepBelieved && evidence <= -SWEEP_DECISION_LOG_ODDS) return this.dismissSweep(zone.hiMs, nowMs);
     const spanMs = batches.length === 0 ? 0 : nowMs - Math.min(...batches);
     // The boundary moves with time and falls back at each sweep: batches spanning more time than
-    // it was seen to move (plus a step either side) have seen every phase.
+    // it was seen to move have seen every phase; twice that (plus the gap between batches either
+    // side) sees each phase twice, so a batch short of clocks at one phase does not leave a hole.
     const movedMs = Math.max(zone.hiMs - zone.loMs, this.sweepSpread(judgement)?.allowedMs ?? 0);
-    const coveredPeriod = batches.length >= 3 && spanMs >= movedMs + 2 * this.sweepBatchGapMs(step);
+    const coveredPeriod = batches.length >= 3 && spanMs >= SWEEP_PERIODS_WATCHED * movedMs + 2 * this.sweepBatchGapMs(step);
     // Above a sweep's zone everything dies: the zone is only believed once batches saw that twice.
     const batchesWithDeathAbove = new Set(
       this.pass.records.filter((o) => !o.survived && o.idleMs > zone.hiMs && this.pass.sweepBatches.has(o.batch)).map((o) => o.batch),
@@ -525,7 +537,7 @@ export class IdleSearch implements SearchEngine {
     if (batches.length >= MAX_SWEEP_BATCHES || spanMs >= MAX_SWEEP_BATCHES * step) return believed ? null : this.dismissSweep(zone.hiMs, nowMs);
     if (this.hasPending() || this.awaitingCadence(batches, step, nowMs)) return [];
     const targets: Target[] = [];
-    for (let at = Math.max(this.config.minMs, zone.loMs - 2 * step); at <= zone.hiMs + 2 * step; at += step) {
+    for (let at = Math.max(this.config.minMs, zone.loMs - step); at <= zone.hiMs + 2 * step; at += step) {
       targets.push({ atMs: at, untilMs: at + step });
     }
     return targets;
@@ -599,7 +611,10 @@ export class IdleSearch implements SearchEngine {
     if (judgement.bracket.loMs === null && judgement.bracket.hiMs !== null) return true;
     const first = this.lostCount(judgement, true);
     const later = this.lostCount(judgement, false);
-    return first.lost >= RECHECK_MIN_CONTRADICTED && fewerFailuresPValue(first.lost, first.tests, later.lost, later.tests) < RECHECK_P_VALUE;
+    if (first.lost < RECHECK_MIN_CONTRADICTED) return false;
+    const pValue = fewerFailuresPValue(first.lost, first.tests, later.lost, later.tests);
+    const lostShare = (first.lost + later.lost) / Math.max(1, first.tests + later.tests);
+    return pValue < RECHECK_P_VALUE || (pValue < RECHECK_SUSPECT_P_VALUE && lostShare >= RECHECK_SUSPECT_LOST_SHARE);
   }
 
   private lostCount(judgement: Judgement, first: boolean): LostCount {

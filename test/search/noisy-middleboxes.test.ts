@@ -36,6 +36,12 @@ function expectContains(r: DirectionResult, fromMs: number, toMs: number): void 
   expect(r.evictedMs, `${r.direction}: evicted bound exists`).not.toBeNull();
   expect(r.survivedMs as number, `${r.direction}: survived ${r.survivedMs} <= ${fromMs}`).toBeLessThanOrEqual(fromMs);
   expect(r.evictedMs as number, `${r.direction}: evicted ${r.evictedMs} >= ${toMs}`).toBeGreaterThanOrEqual(toMs);
+  // Never a bracket its own observations contradict: nothing survived at or past the evicted
+  // bound, and nothing that cannot be a lost probe (an RST, a FIN) died at or below the survived one.
+  const survivedPast = r.observations.filter((o) => o.survived && o.idleMs >= (r.evictedMs as number));
+  expect(survivedPast, `${r.direction}: survivals at or past the evicted bound`).toEqual([]);
+  const strongBelow = r.observations.filter((o) => !o.survived && o.how !== 'silent-drop' && o.idleMs <= (r.survivedMs as number));
+  expect(strongBelow, `${r.direction}: resets or closes at or below the survived bound`).toEqual([]);
 }
 
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
@@ -66,6 +72,18 @@ describe('noisy middleboxes on the simulated clock', () => {
         expectContains(r, timeoutS * S, timeoutS * S);
         expect(r.notes.join(' '), `seed ${seed} ${r.direction}`).not.toMatch(/sweep granularity|evictions depend on the number/);
       }
+    }
+  });
+
+  it('5% loss on a NAT that resets: the RSTs are believed, the silent losses set aside', () => {
+    for (const seed of [1, 2, 3]) {
+      const { results } = run(new LossyPath(new SharpTimeout(350 * S, 'reset'), 0.05, seed));
+      for (const r of results) {
+        expectContains(r, 350 * S, 350 * S);
+        expect(r.notes.join(' '), `seed ${seed} ${r.direction}`).not.toMatch(/sweep granularity|evictions depend on the number/);
+      }
+      // Outbound tests see the RST at T; inbound pushes are dropped silently there (see the driver).
+      expect(results[1]?.eviction, `seed ${seed}: outbound eviction kind`).toBe('reset');
     }
   });
 
@@ -103,6 +121,7 @@ describe('noisy middleboxes on the simulated clock', () => {
     { timeoutS: 300, periodS: 10, directions: ['inbound', 'outbound'] as const, phases: SEEDS.map((i) => i * 530) },
     { timeoutS: 300, periodS: 10, directions: ['inbound'] as const, phases: SEEDS.slice(0, 10).map((i) => i * 1700) },
     { timeoutS: 60, periodS: 5, directions: ['inbound', 'outbound'] as const, phases: SEEDS.slice(0, 10).map((i) => i * 370) },
+    { timeoutS: 1200, periodS: 30, directions: ['inbound', 'outbound'] as const, phases: SEEDS.slice(0, 10).map((i) => i * 2900) },
   ])('periodic sweep T = $timeoutS s, G = $periodS s, $directions', ({ timeoutS, periodS, directions, phases }) => {
     it.each(phases)('phase %i ms: the bracket contains [T, T + G] and the notes name the sweep', (phaseMs) => {
       const { results } = run(new PeriodicSweep(timeoutS * S, periodS * S, phaseMs), directions);
