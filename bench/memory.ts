@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { MemoryChildReport, MemoryMode } from './memory-child.js';
+import { median } from './stats.js';
 
 export const MEMORY_COUNTS = [1000, 4000] as const;
 export const QUICK_MEMORY_COUNTS = [100] as const;
@@ -92,11 +93,10 @@ function runChild(mode: MemoryMode, n: number): Promise<MemoryMeasurement> {
   });
 }
 
-function median(values: (number | null)[]): number | null {
-  const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
-  if (known.length === 0) return null;
-  const mid = known.length >> 1;
-  return known.length % 2 === 1 ? (known[mid] as number) : Math.round(((known[mid - 1] as number) + (known[mid] as number)) / 2);
+/** Bytes per connection: the median of the runs, in whole bytes. */
+function medianBytes(values: (number | null)[]): number | null {
+  const m = median(values);
+  return m === null ? null : Math.round(m);
 }
 
 /** The median of several runs; the first failure, if any, is kept as the error. */
@@ -109,9 +109,9 @@ function combine(runs: MemoryMeasurement[]): MemoryMeasurement {
     runs: runs.length,
     rssPerConnRuns: runs.map((r) => r.rssPerConn),
     established: Math.min(...runs.map((r) => r.established)),
-    rssPerConn: median(runs.map((r) => r.rssPerConn)),
-    heapPerConn: median(runs.map((r) => r.heapPerConn)),
-    externalPerConn: median(runs.map((r) => r.externalPerConn)),
+    rssPerConn: medianBytes(runs.map((r) => r.rssPerConn)),
+    heapPerConn: medianBytes(runs.map((r) => r.heapPerConn)),
+    externalPerConn: medianBytes(runs.map((r) => r.externalPerConn)),
     setupMs: Math.max(...runs.map((r) => r.setupMs)),
     error: failed === undefined ? null : failed.error,
   };

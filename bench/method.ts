@@ -1,4 +1,6 @@
 /** The "how this was measured" section of BENCH.md. */
+import { ROBUSTNESS_RUNS } from './robustness.js';
+
 export const METHOD = `## Method
 
 **Virtual clock.** Every strategy is a \`SearchEngine\` (client/search/types.ts) driven by the same
@@ -34,4 +36,10 @@ seen to survive, shortest idle seen evicted]; "—" when there is none (the ladd
 evicted before anything survived: its bracket then starts at 0). width: evicted − survived. T inside:
 survived ≤ T ≤ evicted (for an inbound test the idle is measured where the push crosses the
 middlebox, as the driver reports it). The acceptance column applies idlescope's target to every row:
-wall ≤ 1.1 T + 10 s and width ≤ max(1 s, 1% of T), in every direction searched.`;
+wall ≤ 1.1 T + 10 s and width ≤ max(1 s, 1% of T), in every direction searched.
+
+**Noisy middleboxes across seeds.** The one-run noisy table shows what a single seed or sweep phase
+gives; the table after it runs each noisy behaviour over ${ROBUSTNESS_RUNS} consecutive loss seeds or
+sweep phases (the full table and the directional timeout are deterministic: one run) and counts, per
+direction, how often the bracket holds the truth, the notes name the behaviour and no observation
+contradicts the bracket, with the median and worst wall time.`;

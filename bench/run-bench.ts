@@ -23,6 +23,7 @@ import {
   type NoisyRow,
   type TradeoffCell,
 } from './scenarios.js';
+import { QUICK_ROBUSTNESS_RUNS, ROBUSTNESS_RUNS, robustnessTable, type RobustnessRow } from './robustness.js';
 import { MEMORY_COUNTS, MEMORY_RUNS, QUICK_MEMORY_COUNTS, memoryTable, type MemoryRow } from './memory.js';
 
 export interface BenchOptions {
@@ -42,6 +43,8 @@ export interface BenchReport {
   main: MainTable;
   tradeoff: { timeoutsS: number[]; budgets: number[]; resolutions: number[]; cells: TradeoffCell[] };
   noisy: NoisyRow[];
+  /** The noisy behaviours again, many seeds or sweep phases each, summarised per case. */
+  robustness: RobustnessRow[];
   memory: { node: string; counts: number[]; rows: MemoryRow[] } | null;
 }
 
@@ -84,6 +87,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     main: mainTable(timeouts),
     tradeoff: { ...tradeoff, cells: tradeoffTable(tradeoff.timeoutsS, tradeoff.budgets, tradeoff.resolutions) },
     noisy: noisyTable(),
+    robustness: robustnessTable(options.quick ? QUICK_ROBUSTNESS_RUNS : ROBUSTNESS_RUNS),
     memory: options.memory ? { node: process.version, counts, rows: await memoryTable(counts, options.quick ? 1 : MEMORY_RUNS) } : null,
   };
 }

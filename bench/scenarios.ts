@@ -18,6 +18,7 @@ import { DEFAULT_SIMULATION, simulate, type SimulationStats } from '../client/si
 import { SerialBinarySearch } from './strategies/serial-binary.js';
 import { LADDER_STEP_MS, LinearLadderSearch } from './strategies/linear-ladder.js';
 import { RunawayGuard } from './runaway-guard.js';
+import { round } from './stats.js';
 
 const S = 1000;
 
@@ -118,12 +119,8 @@ export interface NoisyRow {
   peakConcurrent: number;
 }
 
-function round(x: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function idlescope(direction: Direction, maxMs: number, connections: number, resolutionMs = defaultResolutionMs): IdleSearch {
+/** idlescope's own search at the bench's --min, for one direction. */
+export function idlescope(direction: Direction, maxMs: number, connections: number, resolutionMs = defaultResolutionMs): IdleSearch {
   return new IdleSearch({ direction, minMs: MIN_S * S, maxMs, resolutionMs, maxConnections: connections });
 }
 
@@ -132,7 +129,7 @@ function idlescope(direction: Direction, maxMs: number, connections: number, res
  * G. A bracket contains the truth when lo ≤ a and hi ≥ b: it claims no survival past the first
  * possible eviction and does not cut the zone short (which would pretend the timeout is sharp).
  */
-function summarize(result: DirectionResult, truthMs: [number, number]): BracketSummary {
+export function summarize(result: DirectionResult, truthMs: [number, number]): BracketSummary {
   const lo = result.survivedMs;
   const hi = result.evictedMs;
   const width = hi === null ? null : hi - (lo ?? 0);
@@ -148,7 +145,7 @@ function summarize(result: DirectionResult, truthMs: [number, number]): BracketS
 }
 
 /** Simulates guarded engines; `hitLimit` also covers a search the guard had to stop. */
-function guardedSimulate(engines: SearchEngine[], model: MiddleboxModel, limitMs = DEFAULT_SIMULATION.limitMs): SimulationStats {
+export function guardedSimulate(engines: SearchEngine[], model: MiddleboxModel, limitMs = DEFAULT_SIMULATION.limitMs): SimulationStats {
   const guards = engines.map((e) => new RunawayGuard(e));
   const stats = simulate(guards, model, { ...DEFAULT_SIMULATION, limitMs });
   return { ...stats, hitLimit: stats.hitLimit || guards.some((g) => g.tripped) };
@@ -285,7 +282,7 @@ interface NoisyCase {
 
 const T350 = 350 * S;
 /** Every noisy case has T ≤ 350 s: a search still running after 6 virtual hours is stuck. */
-const NOISY_LIMIT_MS = 6 * 3600 * S;
+export const NOISY_LIMIT_MS = 6 * 3600 * S;
 
 function noisyCases(): NoisyCase[] {
   const inbound = (a: number, b = a): NoisyCase['directions'] => [{ direction: 'inbound', truthMs: [a * S, b * S] }];

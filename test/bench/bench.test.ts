@@ -41,6 +41,11 @@ describe('bench --quick --json', () => {
     }
     expect(report.tradeoff.cells.length).toBeGreaterThan(0);
     expect(report.noisy.length).toBeGreaterThan(0);
+    for (const behaviour of ['sweep', 'loss', 'table', 'directional'] as const) {
+      const rows = report.robustness.filter((r) => r.behaviour === behaviour);
+      expect(rows.length, `robustness rows for ${behaviour}`).toBeGreaterThan(0);
+      for (const r of rows) expect(r.runs, `${r.case}: runs`).toBeGreaterThan(0);
+    }
     expect(report.memory?.rows.length, 'memory table present').toBeGreaterThan(0);
     for (const row of report.memory?.rows ?? []) {
       for (const m of [row.raw, row.idlescope]) {
@@ -70,9 +75,12 @@ describe('bench tables', () => {
     const text = renderText(report);
     expect(text).toContain('serial-binary');
     expect(text).toContain('Not run');
+    expect(text).toContain('== Noisy middleboxes across seeds');
     const md = renderMarkdown(report, 'npm run bench', '## Method');
     expect(md).toMatch(/^# idlescope bench/);
     expect(md).toContain('| T (s) | strategy |');
+    expect(md).toContain('## Noisy middleboxes across seeds');
+    expect(md).toContain('| case | searched, conns | varied | runs | truth inside | named | never contradicted |');
     expect(renderMarkdown(report, 'npm run bench', '## Method'), 'rendering is deterministic').toBe(md);
   });
 
