@@ -196,7 +196,7 @@ function renderRobustness(report: BenchReport, format: Format): string {
     r.varied,
     String(r.runs),
     `${r.truthInside}/${r.runs}`,
-    r.named === null ? 'n/a' : `${r.named}/${r.runs}`,
+    r.named === null ? 'n/a' : `${r.named}/${r.namable}`,
     `${r.neverContradicted}/${r.runs}`,
     r.wallOverT.median.toFixed(3),
     r.wallOverT.max.toFixed(3) + (r.wallOverT.maxAt === null || r.simulations === 1 ? '' : ` (${r.wallOverT.maxAt})`),
@@ -207,7 +207,7 @@ function renderRobustness(report: BenchReport, format: Format): string {
   return [
     table(format, headers, rows, align),
     '',
-    'A run is one direction\'s result; with both directions searched, one simulation gives two runs. "truth inside": survived ≤ a and evicted ≥ b for the truth [a, b] ([T, T + G] for a sweep, [T, T] otherwise, per direction for the directional case). "named": the notes name the behaviour: a sweep says "sweep granularity"; a loss run blames neither a sweep nor a full table, and says its unanswered tests were loss when it set aside a silent eviction below 0.97 T; a full table says "evictions depend on the number of open connections"; a directional timeout needs no note (n/a). "never contradicted": no test survived at or past the reported evicted bound and no reset or close came at or below the survived bound. wall/T: virtual time of the simulation over T (the longer T, 300 s, for the directional case), the slowest run in parentheses. Probes are per direction. The table and directional models are deterministic (no seed, no phase), so one run each says all there is.',
+    'A run is one direction\'s result; with both directions searched, one simulation gives two runs. "truth inside": survived ≤ a and evicted ≥ b for the truth [a, b] ([T, T + G] for a sweep, [T, T] otherwise, per direction for the directional case). "named": the notes name the behaviour: a sweep says "sweep granularity"; a loss run blames neither a sweep nor a full table, and says its unanswered tests were loss when it set aside a silent eviction below 0.97 T; a full table says "evictions depend on the number of open connections", or that a re-check with few connections found the same answer ("does not depend on the number of connections"), counted over the directions it struck early (evictions below the survived bound); a directional timeout needs no note (n/a). "never contradicted": no test survived at or past the reported evicted bound and no reset or close came at or below the survived bound. wall/T: virtual time of the simulation over T (the longer T, 300 s, for the directional case), the slowest run in parentheses. Probes are per direction. The table and directional models are deterministic (no seed, no phase), so one run each says all there is.',
     '',
     misses.length === 0 ? 'Every run passed every check that applies to it.' : ['Runs that missed a check:', '', ...misses].join('\n'),
   ].join('\n');

@@ -51,6 +51,8 @@ export interface RobustnessRow {
   truthInside: number;
   /** Runs whose notes name the behaviour; null where no note is expected (a directional timeout). */
   named: number | null;
+  /** Runs where a note is expected (a full table may leave one direction untouched: nothing to name). */
+  namable: number;
   /** Runs with no survival at or past the evicted bound and no reset or close at or below the survived bound. */
   neverContradicted: number;
   /** Runs cut at NOISY_LIMIT_MS of virtual time or stopped by the runaway guard. */
@@ -156,7 +158,8 @@ export function contradictions(r: DirectionResult): Observation[] {
 }
 
 /**
- * Whether the notes name `behaviour`; null where none is expected. A loss run must blame neither a
+ * Whether the notes name `behaviour`; null where none is expected (a directional timeout, or a
+ * direction a full table never struck early). A loss run must blame neither a
  * sweep nor a full table, and must say "went unanswered" or "loss on the path" when it set aside
  * a silent eviction well below T (`truthMs[0]`).
  */
@@ -165,8 +168,13 @@ export function namesBehaviour(behaviour: NoisyBehaviour, r: DirectionResult, tr
   switch (behaviour) {
     case 'sweep':
       return notes.includes('sweep granularity');
-    case 'table':
-      return notes.includes('evictions depend on the number of open connections');
+    case 'table': {
+      // A direction the table never struck early has nothing to name.
+      const struck = r.observations.some((o) => !o.survived && r.survivedMs !== null && o.idleMs < r.survivedMs);
+      if (!struck) return null;
+      // Either the re-check moved the answer, or it found the same one with few connections and says so.
+      return notes.includes('evictions depend on the number of open connections') || notes.includes('does not depend on the number of connections');
+    }
     case 'loss': {
       if (notes.includes('sweep granularity') || notes.includes('evictions depend on the number')) return false;
       const setAside = r.observations.some((o) => !o.survived && o.how === 'silent-drop' && o.idleMs < LOSS_NOTE_BELOW * truthMs[0]);
@@ -242,6 +250,7 @@ function robustnessRow(c: RobustnessCase, runsPerCase: number): RobustnessRow {
     runs: runs.length,
     truthInside: passed('truth'),
     named: c.behaviour === 'directional' ? null : runs.filter((r) => r.named === true).length,
+    namable: runs.filter((r) => r.named !== null).length,
     neverContradicted: passed('contradicted'),
     cut: runs.length - passed('limit'),
     wallOverT: { median: round(median(runs.map((r) => r.wallOverT)) as number), max: round(slowest.wallOverT), maxAt: slowest.variant },

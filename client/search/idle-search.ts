@@ -105,6 +105,9 @@ const VERIFY_WATCH_FRACTION = 0.02;
  */
 const SWEEP_DECISION_LOG_ODDS = Math.log(100);
 
+/** The fine frontier's rungs, as a fraction of the resolution. */
+const FINE_RUNG_FRACTION = 0.9;
+
 /** A believed sweep is watched for this many of its periods before its zone is reported. */
 const SWEEP_PERIODS_WATCHED = 2;
 
@@ -129,8 +132,6 @@ const RECHECK_SUSPECT_LOST_SHARE = 0.05;
 /** The re-check names a full table when its tests fail less often than the first pass's first tests (this p-value). */
 const PRESSURE_P_VALUE = 0.05;
 
-/** The re-check's frontier starts at this fraction of the first pass's longest survival. */
-const RECHECK_START_FRACTION = 0.8;
 
 /** The re-check holds this many connections: few enough for any table to keep them all. */
 export const RECHECK_CONNECTIONS = 16;
@@ -186,6 +187,10 @@ interface Pass {
   frontierStartMs: number;
   /** Ratio between successive frontier tests, for this pass's budget (`frontierGrowthFor`). */
   frontierGrowth: number;
+  /** Below this the frontier climbs one resolution at a time: a re-check where the answer is expected. */
+  fineFrontierUntilMs: number;
+  /** When the pool may grow to how many connections (empty: all at once). */
+  openingWaves: { atMs: number; upTo: number }[];
 }
 
 interface LostCount {
@@ -231,8 +236,25 @@ export class IdleSearch implements SearchEngine {
     return DEADLINE_FACTOR * this.config.maxMs + DEADLINE_SLACK_MS;
   }
 
-  private static newPass(budget: number, frontierStartMs: number): Pass {
-    return { budget, records: [], sweepBatches: new Map(), sweepBelieved: false, verify: null, nextBatchAtMs: null, noSweepAtOrBelowMs: Number.NEGATIVE_INFINITY, frontierStartMs, frontierGrowth: frontierGrowthFor(budget) };
+  private static newPass(
+    budget: number,
+    frontierStartMs: number,
+    fineFrontierUntilMs = Number.NEGATIVE_INFINITY,
+    openingWaves: Pass['openingWaves'] = [],
+  ): Pass {
+    return {
+      budget,
+      records: [],
+      sweepBatches: new Map(),
+      sweepBelieved: false,
+      verify: null,
+      nextBatchAtMs: null,
+      noSweepAtOrBelowMs: Number.NEGATIVE_INFINITY,
+      frontierStartMs,
+      frontierGrowth: frontierGrowthFor(budget),
+      fineFrontierUntilMs,
+      openingWaves,
+    };
   }
 
   private judge(): Judgement {
@@ -275,7 +297,7 @@ export class IdleSearch implements SearchEngine {
     if (targets === null) {
       if (this.hasPending()) return { actions, wakeAtMs: null };
       if (this.shouldRecheck(judgement)) {
-        this.startRecheck(judgement, actions);
+        this.startRecheck(judgement, nowMs, actions);
         return { actions, wakeAtMs: nowMs };
       }
       this.finish(actions);
@@ -292,7 +314,8 @@ export class IdleSearch implements SearchEngine {
       if (phase === 'sweep') this.pass.sweepBatches.set(batch, nowMs);
     }
     this.retireStale(targets, nowMs, actions);
-    this.refill(actions);
+    const nextWaveMs = this.refill(nowMs, actions);
+    if (nextWaveMs !== null) wakeAtMs = wakeAtMs === null ? nextWaveMs : Math.min(wakeAtMs, nextWaveMs);
     const next = this.pass.nextBatchAtMs;
     this.pass.nextBatchAtMs = null;
     if (next !== null && next > nowMs) wakeAtMs = wakeAtMs === null ? next : Math.min(wakeAtMs, next);
@@ -427,7 +450,10 @@ export class IdleSearch implements SearchEngine {
       const highest = Math.max(loMs ?? 0, ...pending);
       if (highest >= maxMs) return loMs !== null && loMs >= maxMs ? null : [];
       const start = Math.max(minMs, this.pass.frontierStartMs);
-      const atMs = highest < start ? start : Math.min(maxMs, highest * this.pass.frontierGrowth);
+      const fine = highest < this.pass.fineFrontierUntilMs;
+      // A rung a little finer than the resolution: the first eviction on it is already narrow enough.
+      const nextMs = fine ? highest + FINE_RUNG_FRACTION * this.config.resolutionMs(highest) : highest * this.pass.frontierGrowth;
+      const atMs = highest < start ? start : Math.min(maxMs, nextMs);
       return [{ atMs, untilMs: Number.POSITIVE_INFINITY }];
     }
 
@@ -628,7 +654,20 @@ export class IdleSearch implements SearchEngine {
     return { lost, tests };
   }
 
-  private startRecheck(judgement: Judgement, actions: SearchAction[]): void {
+  /**
+   * A re-check with few connections, planned around what the first pass proved. Every survival
+   * is proof (nothing fakes an answer), so the frontier starts just below the longest one and
+   * climbs one resolution at a time through the first pass's bracket: if that bracket was right,
+   * the first eviction lands within the resolution, at about T after the start. The connections
+   * open in three waves, one verification watch apart, so that fresh clocks cross the bracket
+   * again for the verification batches instead of waiting a whole T for recycled ones.
+   *
+   *   time ──►  start      +W       +2W            start+T
+   *   wave 1    ●●●●●●●● ─────────────────────────  ✓✓✗   the ladder through the bracket
+   *   wave 2               ●●●● ─────────────────────  ✓✗  verification, batch 1
+   *   wave 3                       ●●●● ───────────────  ✓✗ verification, batch 2
+   */
+  private startRecheck(judgement: Judgement, nowMs: number, actions: SearchAction[]): void {
     const { bracket } = judgement;
     this.earlierPasses.push({
       budget: this.pass.budget,
@@ -636,10 +675,20 @@ export class IdleSearch implements SearchEngine {
       evictedMs: bracket.hiMs,
       firstTests: this.lostCount(judgement, true),
     });
+    const provenMs = Math.max(this.config.minMs, ...this.pass.records.filter((o) => o.survived).map((o) => o.idleMs));
     for (const conn of [...this.conns.values()]) this.close(conn, actions);
-    // Start just below the first pass's answer: if pressure made it too low, the frontier climbs on.
-    const startMs = Math.max(this.config.minMs, (bracket.loMs ?? this.config.minMs) * RECHECK_START_FRACTION);
-    this.pass = IdleSearch.newPass(Math.min(RECHECK_CONNECTIONS, this.pass.budget), startMs);
+    const resolutionMs = this.config.resolutionMs(provenMs);
+    const startMs = Math.max(this.config.minMs, provenMs - resolutionMs);
+    const expectedMs = Math.max(provenMs, bracket.hiMs ?? provenMs);
+    const budget = Math.min(RECHECK_CONNECTIONS, this.pass.budget);
+    // A little over the watch, so that the verification batches the waves serve span it.
+    const waveGapMs = 1.25 * Math.max(this.stepMs(expectedMs), VERIFY_WATCH_FRACTION * expectedMs);
+    const waves = [
+      { atMs: nowMs, upTo: Math.ceil(budget / 2) },
+      { atMs: nowMs + waveGapMs, upTo: Math.ceil((3 * budget) / 4) },
+      { atMs: nowMs + 2 * waveGapMs, upTo: budget },
+    ];
+    this.pass = IdleSearch.newPass(budget, startMs, expectedMs + 2 * resolutionMs, waves);
   }
 
   private lostShare(judgement: Judgement = this.judge()): number {
@@ -763,17 +812,30 @@ export class IdleSearch implements SearchEngine {
     actions.push({ type: 'close', conn: conn.id });
   }
 
-  /** Keeps the pool at its budget: a clock opened now is the comb a later refinement needs. */
-  private refill(actions: SearchAction[]): void {
+  /**
+   * Keeps the pool at its budget: a clock opened now is the comb a later refinement needs. A pass
+   * with opening waves grows in steps instead; returns when the next wave is due, if any.
+   */
+  private refill(nowMs: number, actions: SearchAction[]): number | null {
     // Stop refilling after repeated failures: the driver reports the reason; opening more helps nobody.
-    if (this.openFailures > this.config.maxConnections) return;
-    while (this.conns.size < this.pass.budget) {
+    if (this.openFailures > this.config.maxConnections) return null;
+    let limit = this.pass.budget;
+    let nextWaveMs: number | null = null;
+    if (this.pass.openingWaves.length > 0) {
+      limit = 0;
+      for (const wave of this.pass.openingWaves) {
+        if (wave.atMs <= nowMs) limit = Math.max(limit, wave.upTo);
+        else nextWaveMs = nextWaveMs === null ? wave.atMs : Math.min(nextWaveMs, wave.atMs);
+      }
+    }
+    while (this.conns.size < limit) {
       const id = this.nextConnId++;
       this.conns.set(id, { id, state: 'opening', idleSinceMs: 0, probeIdleMs: 0, probeAtMs: 0, batch: 0, survivals: 0 });
       this.connectionsOpened++;
       actions.push({ type: 'open', conn: id });
     }
     this.peakConnections = Math.max(this.peakConnections, this.conns.size);
+    return nextWaveMs;
   }
 
   private finish(actions: SearchAction[]): void {
@@ -879,20 +941,21 @@ export class IdleSearch implements SearchEngine {
     const comparison =
       `${range(earlier.survivedMs, earlier.evictedMs)} with ${percent(firstShare)} of first tests evicted early at ${earlier.budget} connections, vs ` +
       `${range(now.loMs, now.hiMs)} with ${percent(lostNow)} of ${testsNow} tests at ${this.pass.budget}`;
-    if (fewerNow || (earlier.survivedMs === null && now.loMs !== null)) {
+    // Survivals are proof: a re-check that survived past the first pass's eviction moved the answer.
+    const answerMoved =
+      (earlier.survivedMs === null && now.loMs !== null) || (earlier.evictedMs !== null && now.loMs !== null && now.loMs >= earlier.evictedMs);
+    const why = `re-checked with ${this.pass.budget} connections because first tests at ${earlier.budget} went unanswered more often than later ones`;
+    if (answerMoved || fewerNow) {
       return (
         `evictions depend on the number of open connections: results at ${earlier.budget} and ${this.pass.budget} connections differ (${comparison}); ` +
         `a full connection table evicts the oldest idle mappings to make room, so keep the number of connections through this middlebox low, ` +
         `and the result at ${this.pass.budget} connections is reported`
       );
     }
-    if (lostNow >= firstShare / 2) {
-      return `re-checked with ${this.pass.budget} connections because first tests at ${earlier.budget} went unanswered more often than later ones: the same happens with few connections (${comparison}), so it is loss on the path, not a full table`;
-    }
+    if (lostNow >= firstShare / 2) return `${why}: the same happens with few connections (${comparison}), so it is loss on the path, not a full table`;
     return (
-      `re-checked with ${this.pass.budget} connections because first tests at ${earlier.budget} went unanswered more often than later ones; ` +
-      `fewer went unanswered with few connections (${comparison}), but too few tests to tell a full connection table from loss on the path; ` +
-      `the result at ${this.pass.budget} connections is reported`
+      `${why}: the answer is the same with few connections (${comparison}), so it does not depend on the number of connections; ` +
+      `too few tests to tell whether the unanswered ones were lost on the path or evicted by a full table`
     );
   }
 

@@ -48,8 +48,12 @@ describe('judging one run', () => {
     const truth: [number, number] = [300 * S, 310 * S];
     expect(namesBehaviour('sweep', result(300, 310, [], ['sweep granularity about 10 s']), truth)).toBe(true);
     expect(namesBehaviour('sweep', result(300, 310, []), truth)).toBe(false);
-    expect(namesBehaviour('table', result(349, 351, [], ['evictions depend on the number of open connections (…)']), truth)).toBe(true);
-    expect(namesBehaviour('table', result(349, 351, []), truth)).toBe(false);
+    const struck = [observation(70, false), observation(349, true), observation(351, false)];
+    expect(namesBehaviour('table', result(349, 351, struck, ['evictions depend on the number of open connections (…)']), truth)).toBe(true);
+    expect(namesBehaviour('table', result(349, 351, struck, ['re-checked …: the answer is the same with few connections (…), so it does not depend on the number of connections']), truth)).toBe(true);
+    expect(namesBehaviour('table', result(349, 351, struck), truth), 'struck early, and not a word').toBe(false);
+    expect(namesBehaviour('table', result(349, 351, struck, ['re-checked …, so it is loss on the path, not a full table']), truth)).toBe(false);
+    expect(namesBehaviour('table', result(349, 351, [observation(349, true), observation(351, false)]), truth), 'never struck early').toBeNull();
     expect(namesBehaviour('directional', result(119, 121, []), truth)).toBeNull();
   });
 });
