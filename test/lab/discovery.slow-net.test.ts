@@ -5,9 +5,10 @@
  * reason in the suite name); fails under CI=true.
  *
  * Every scenario runs at two values of T (5-9 s, not all round) with --min 1 --max 3T, both
- * directions. For each run:
- *   - a dying direction: the bracket (survived, evicted] contains T within TIMING_TOLERANCE_S, its
- *     width is at most max(1 s, 2% of T), and the eviction kind is the scenario's;
+ * directions; nat-lossy is nat-strict losing 3% of the packets it forwards. For each run:
+ *   - a dying direction: the bracket (survived, evicted] contains T within TIMING_TOLERANCE_S (plus
+ *     RETRANSMISSION_TOLERANCE_S on the lossy path), its width is at most max(1 s, 2% of T), the
+ *     eviction kind is the scenario's, and no sweep or full table is blamed;
  *   - a surviving direction (nat-loose and firewall6 outbound): no eviction, survived up to --max;
  *   - the recommended keepalive idle is below the shortest surviving bound of a dying direction.
  *
@@ -41,6 +42,8 @@ const CASES: readonly { scenario: Scenario; timeoutS: number }[] = [
   { scenario: 'proxy', timeoutS: 7 },
   { scenario: 'firewall6', timeoutS: 5 },
   { scenario: 'firewall6', timeoutS: 7 },
+  { scenario: 'nat-lossy', timeoutS: 6 },
+  { scenario: 'nat-lossy', timeoutS: 8 },
 ];
 
 /**
@@ -54,6 +57,19 @@ const CASES: readonly { scenario: Scenario; timeoutS: number }[] = [
  * about 2.5 x the worst stamp lag and a quarter of the 1 s resolution.
  */
 const TIMING_TOLERANCE_S = 0.25;
+
+/**
+ * nat-lossy drops packets at random, and TCP sends them again after its retransmission timeout
+ * (at least 200 ms on Linux, doubling on a second loss). A retransmitted hello refreshes the mapping
+ * that much after the client's stamp, and a retransmitted push crosses that much later than
+ * planned, so a bound can sit one or two timeouts (200 + 400 ms) further off T than the stamps'
+ * own lag. That is what loss on a real path does to any measurement of idle time.
+ */
+const RETRANSMISSION_TOLERANCE_S = 0.6;
+
+function toleranceFor(scenario: Scenario): number {
+  return TIMING_TOLERANCE_S + (scenario === 'nat-lossy' ? RETRANSMISSION_TOLERANCE_S : 0);
+}
 const MIN_S = 1;
 const MAX_PER_T = 3;
 /** Five at once measured reliable alone; three leave headroom while other suites run on 2 cores. */
@@ -74,7 +90,7 @@ function summary(result: LabDiscoveryResult): string {
     const r = report.directions[d];
     return r ? `${d}: survived ${r.survived_s ?? '-'} s, evicted ${r.evicted_s ?? '-'} s, ${r.eviction ?? 'no eviction'}` : `${d}: not in report`;
   });
-  const notes = DIRECTION_NAMES.flatMap((d) => ((report.directions[d] as { notes?: string[] } | undefined)?.notes ?? []).map((n) => `${d} note: ${n}`));
+  const notes = DIRECTION_NAMES.flatMap((d) => (report.directions[d]?.notes ?? []).map((n) => `${d} note: ${n}`));
   return [
     ...lines,
     ...notes,
@@ -118,6 +134,7 @@ if (unavailable !== null && process.env.CI === 'true') {
         const spec = SCENARIO_SPECS[scenario];
         const maxS = MAX_PER_T * timeoutS;
         const widthLimitS = Math.max(1, 0.02 * timeoutS);
+        const toleranceS = toleranceFor(scenario);
 
         it(`${scenario}, T = ${timeoutS} s: outbound ${spec.afterIdle.outbound}, inbound ${spec.afterIdle.inbound}`, async () => {
           const result = await discover(scenario, timeoutS, maxS);
@@ -144,8 +161,11 @@ if (unavailable !== null && process.env.CI === 'true') {
             expect(r.evicted_s, `${direction} has an eviction bound\n${why}`).not.toBeNull();
             const survived = r.survived_s as number;
             const evicted = r.evicted_s as number;
-            expect(survived, `${direction}: survived bound at or below T (+${TIMING_TOLERANCE_S} s)\n${why}`).toBeLessThanOrEqual(timeoutS + TIMING_TOLERANCE_S);
-            expect(evicted, `${direction}: evicted bound at or above T (-${TIMING_TOLERANCE_S} s)\n${why}`).toBeGreaterThanOrEqual(timeoutS - TIMING_TOLERANCE_S);
+            expect(survived, `${direction}: survived bound at or below T (+${toleranceS} s)\n${why}`).toBeLessThanOrEqual(timeoutS + toleranceS);
+            expect(evicted, `${direction}: evicted bound at or above T (-${toleranceS} s)\n${why}`).toBeGreaterThanOrEqual(timeoutS - toleranceS);
+            // Retransmission jitter and lost packets are neither a sweep nor a full table.
+            expect(r.notes, `${direction} has notes\n${why}`).toBeInstanceOf(Array);
+            expect((r.notes ?? []).join(' '), `${direction}: no sweep or full table is blamed\n${why}`).not.toMatch(/sweep granularity|evictions depend on the number/);
             expect(evicted - survived, `${direction}: bracket width at most ${widthLimitS} s\n${why}`).toBeLessThanOrEqual(widthLimitS);
             survivedBounds.push(survived);
           }

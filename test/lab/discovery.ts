@@ -20,7 +20,7 @@ export type EvictionKind = 'silent-drop' | 'reset' | 'close';
 /** The part of the report (schema 1) the lab looks at; everything else is passed through untouched. */
 export interface LabDiscoveryReport {
   schema: 1;
-  directions: Partial<Record<'inbound' | 'outbound', { survived_s: number | null; evicted_s: number | null; eviction: EvictionKind | string | null }>>;
+  directions: Partial<Record<'inbound' | 'outbound', { survived_s: number | null; evicted_s: number | null; eviction: EvictionKind | string | null; notes?: string[] }>>;
   timeout?: unknown;
   recommendation?: { keepalive_idle_s?: number | null; [key: string]: unknown };
   [key: string]: unknown;

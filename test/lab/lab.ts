@@ -121,6 +121,7 @@ class NamespaceLab implements Lab {
       case 'firewall6':
         return `[${ADDR.server6}]:${port}`;
       case 'nat-strict':
+      case 'nat-lossy':
       case 'nat-loose':
       case 'firewall-reset':
         return `${ADDR.server4}:${port}`;

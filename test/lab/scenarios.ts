@@ -9,7 +9,7 @@
  *                                          veth-srv 10.211.2.1 ---- 10.211.2.2  veth-mb
  */
 
-export const SCENARIOS = ['nat-strict', 'nat-loose', 'firewall-reset', 'proxy', 'firewall6'] as const;
+export const SCENARIOS = ['nat-strict', 'nat-loose', 'firewall-reset', 'proxy', 'firewall6', 'nat-lossy'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export function isScenario(value: string): value is Scenario {
@@ -36,6 +36,9 @@ export const ADDR = {
   clientNet6: 'fd00:6964:6c65:1::/64',
   serverNet6: 'fd00:6964:6c65:2::/64',
 } as const;
+
+/** nat-lossy drops this many of every 1000 packets it forwards, chosen at random by the kernel. */
+export const LOSSY_PER_MILLE = 30;
 
 /** Ports the proxy scenario listens on (and forwards to the same port on the server). */
 export const PROXY_PORT_FIRST = 7000;
@@ -71,6 +74,11 @@ export const SCENARIO_SPECS: Record<Scenario, ScenarioSpec> = {
     afterIdle: { outbound: 'close', inbound: 'close' },
     summary: 'haproxy mode tcp, timeout client/server T: both legs closed with FIN at T',
   },
+  'nat-lossy': {
+    family: 4,
+    afterIdle: { outbound: 'silent-drop', inbound: 'silent-drop' },
+    summary: 'nat-strict that also drops 3% of the packets it forwards, either way, at random (TCP retransmits them)',
+  },
   firewall6: {
     family: 6,
     afterIdle: { outbound: 'survives', inbound: 'silent-drop' },
@@ -86,6 +94,7 @@ export function middleboxSysctls(scenario: Scenario, timeoutS: number): string[]
   ];
   switch (scenario) {
     case 'nat-strict':
+    case 'nat-lossy':
     case 'firewall-reset':
       return ['net.ipv4.ip_forward=1', ...conntrack(0)];
     case 'nat-loose':
@@ -104,10 +113,11 @@ export function middleboxSysctls(scenario: Scenario, timeoutS: number): string[]
 
 /** The nftables ruleset for the middlebox namespace (loaded with `nft -f -` inside it), or null. */
 export function middleboxRuleset(scenario: Scenario): string | null {
-  const nat = (invalid: string, invalidIn: string): string => `
+  const nat = (invalid: string, invalidIn: string, forwardFirst = ''): string => `
 table ip idlescope_lab {
   chain forward {
     type filter hook forward priority filter; policy accept;
+    ${forwardFirst}
     ct state invalid ${invalid}
   }
   chain input {
@@ -125,6 +135,8 @@ table ip idlescope_lab {
       // Server packets for an evicted mapping are addressed to the middlebox itself: drop them in
       // input too, or the middlebox's own stack would answer them with RST.
       return nat('drop', 'ct state invalid drop');
+    case 'nat-lossy':
+      return nat('drop', 'ct state invalid drop', `numgen random mod 1000 < ${LOSSY_PER_MILLE} drop`);
     case 'nat-loose':
       // loose=1 marks nothing invalid mid-stream: a server packet for an evicted mapping reaches the
       // middlebox's own stack, which has no such socket and answers with RST.
