@@ -14,6 +14,7 @@
  *                        └──(refused, unknown session, window over)──► closed + 'lost'
  */
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import {
   CONTROL_HEARTBEAT_INTERVAL_MS,
@@ -39,6 +40,16 @@ export interface ControlChannelEvents {
   /** The same session again, with the probes the reflector still holds. */
   resumed: [probes: ProbeId[]];
   lost: [why: string];
+}
+
+/** What the channel has carried, over every WebSocket it opened. */
+export interface ControlTraffic {
+  /** WebSocket connections upgraded (one, plus one per resume). */
+  connections: number;
+  /** Messages sent and received, heartbeats included. */
+  messages: number;
+  /** Bytes written and read on their sockets: the HTTP upgrade, frame headers and payloads. */
+  bytes: number;
 }
 
 export interface ControlChannelOptions {
@@ -72,6 +83,9 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   /** Callers of confirmAlive(), each with the first heartbeat whose ack answers it. */
   private aliveWaiters: { seq: number; then: () => void }[] = [];
   private aliveCheckQueued = false;
+  /** Every socket this channel has upgraded, kept for their byte counters (one per resume). */
+  private readonly sockets: Socket[] = [];
+  private messages = 0;
   session: SessionId | null = null;
 
   constructor(
@@ -84,6 +98,13 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   /** Smoothed round-trip time to the reflector, from heartbeats (0 until the first answer). */
   get rttMs(): number {
     return this.srttMs ?? 0;
+  }
+
+  /** What the channel has carried so far, over every WebSocket it opened. */
+  get traffic(): ControlTraffic {
+    let bytes = 0;
+    for (const socket of this.sockets) bytes += socket.bytesWritten + socket.bytesRead;
+    return { connections: this.sockets.length, messages: this.messages, bytes };
   }
 
   connect(): Promise<void> {
@@ -121,7 +142,10 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         reject(error);
       };
       ws.on('upgrade', (response) => {
+        // ws carries its frames on this very socket (ws 8: req 'upgrade' hands it to setSocket()),
+        // and its counters include the HTTP upgrade already written and read on it.
         response.socket.setNoDelay(true);
+        this.sockets.push(response.socket);
       });
       ws.once('open', () => {
         // The handshake's time is not an RTT sample: it includes the HTTP upgrade on both sides.
@@ -136,6 +160,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         else if (this.ws === ws) this.lose(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
       });
       ws.on('message', (data, isBinary) => {
+        this.messages++;
         if (this.ws !== ws) return;
         this.lastHeardMs = performance.now();
         const decoded = isBinary ? ({ ok: false, reason: 'binary frame' } as const) : decodeReflectorMessage(data as Buffer);
@@ -198,6 +223,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       const ws = this.ws;
       ws.on('error', noop);
       if (wasOpen) {
+        this.messages++;
         ws.send(encodeMessage({ type: 'bye' }), () => ws.close(1000, 'done'));
         // If the close handshake stalls, do not let it hold the process open.
         setTimeout(() => ws.terminate(), 2000).unref();
@@ -243,6 +269,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
 
   private sendOn(ws: WebSocket, message: ClientMessage): void {
     if (ws.readyState !== WebSocket.OPEN) return;
+    this.messages++;
     ws.send(encodeMessage(message));
   }
 

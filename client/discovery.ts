@@ -24,6 +24,7 @@ import { ECHO_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../prot
 import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { describeCause } from './errors.js';
 import type { DiscoveryReport } from './report.js';
+import { RunCostMeter } from './run-cost.js';
 
 export interface DiscoveryOptions {
   /** The reflector, as the user named it (shown in the report). */
@@ -108,6 +109,7 @@ class DiscoveryRun {
   private resolveRun: (() => void) | null = null;
   private interrupted = false;
   private resumes = 0;
+  private readonly cost = new RunCostMeter();
 
   constructor(
     private readonly options: DiscoveryOptions,
@@ -223,6 +225,7 @@ class DiscoveryRun {
     const slot: ProbeSlot = { id, direction, conn, connection, state: 'opening', timer: null, testedAtMs: 0, helloAtMs: 0, pushInDoubt: false };
     this.slots.set(id, slot);
     this.slotByConn.set(connKey(direction, conn), slot);
+    this.cost.probeOpened();
     slot.timer = setTimeout(() => this.openFailed(slot, 'the reflector never confirmed the probe connection'), ATTACH_TIMEOUT_MS);
     connection.on('ready', () => (slot.helloAtMs = this.now()));
     connection.on('failed', (error) => this.openFailed(slot, describeCause(error)));
@@ -267,6 +270,7 @@ class DiscoveryRun {
     slot.testedAtMs = this.now() + (direction === 'inbound' ? this.control.rttMs : 0);
     if (direction === 'outbound') slot.connection.ping();
     else this.control.push(slot.id);
+    this.cost.tested(direction);
     slot.timer = setTimeout(() => this.concluded(slot, 'silent-drop'), this.graceMs + 2 * this.control.rttMs);
   }
 
@@ -391,9 +395,11 @@ class DiscoveryRun {
 
   private discard(slot: ProbeSlot): void {
     this.clearTimer(slot);
-    this.slots.delete(slot.id);
+    const held = this.slots.delete(slot.id);
     this.slotByConn.delete(connKey(slot.direction, slot.conn));
     slot.connection.destroy();
+    // After destroy() its counters are final: nothing more is read or written on it.
+    if (held) this.cost.probeDiscarded(slot.connection.bytesCarried);
   }
 
   private stop(end: DiscoveryEnd, reason: string | null): void {
@@ -431,6 +437,8 @@ class DiscoveryRun {
       connectionsUsed,
       aborted: this.abortReason,
       directions,
+      // stop() has discarded every probe by now, so each one's bytes are in.
+      cost: this.cost.cost(this.control.traffic),
     };
   }
 }

@@ -45,6 +45,14 @@ export class ProbeConnection extends EventEmitter<ProbeConnectionEvents> {
     this.socket.write(Buffer.of(PING_BYTE));
   }
 
+  /**
+   * Payload bytes written and read so far (hello, tests, answers; no headers). Reads the socket's
+   * counters only: no I/O, so it is safe on an idle probe. Final once the connection is dead.
+   */
+  get bytesCarried(): number {
+    return this.socket.bytesWritten + this.socket.bytesRead;
+  }
+
   /** Tears the connection down with RST, so no kernel keeps retransmitting into a dead mapping. */
   destroy(): void {
     if (this.state === 'dead') return;

@@ -14,6 +14,7 @@ import {
   type DirectionResult,
   type EvictionKind,
 } from './search/types.js';
+import type { RunCost } from './run-cost.js';
 
 /** Everything a discovery run learned. */
 export interface DiscoveryReport {
@@ -26,6 +27,8 @@ export interface DiscoveryReport {
   aborted: string | null;
   /** Results per tested direction. */
   directions: Partial<Record<Direction, DirectionResult>>;
+  /** What the run cost on the wire. */
+  cost: RunCost;
 }
 
 export interface JsonDirection {
@@ -63,6 +66,15 @@ export interface JsonReport {
     basis: Recommendation['basis'];
     tcp_keepalive_helps: boolean;
     reasons: string[];
+  };
+  /** What the run cost: bytes are payload actually carried, packets only an estimate. */
+  cost: {
+    connections_opened: number;
+    peak_connections: number;
+    probes_sent: number;
+    probe_bytes: number;
+    control_bytes: number;
+    packets_estimate: number;
   };
 }
 
@@ -128,6 +140,14 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
       tcp_keepalive_helps: rec.tcpKeepaliveHelps,
       reasons: [...rec.reasons],
     },
+    cost: {
+      connections_opened: report.cost.connectionsOpened,
+      peak_connections: report.cost.peakConnections,
+      probes_sent: report.cost.probesSent,
+      probe_bytes: report.cost.probeBytes,
+      control_bytes: report.cost.controlBytes,
+      packets_estimate: report.cost.packetsEstimate,
+    },
   };
 }
 
@@ -166,6 +186,36 @@ export function formatDuration(ms: number): string {
 function formatSeconds(ms: number): string {
   const s = ms / 1000;
   return `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
+}
+
+/** "812 B", "5.3 KiB", "84 KiB", "1.2 MiB": binary units, one decimal below 10, whole above. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const [value, unit] = bytes < 1024 ** 2 ? [bytes / 1024, 'KiB'] : bytes < 1024 ** 3 ? [bytes / 1024 ** 2, 'MiB'] : [bytes / 1024 ** 3, 'GiB'];
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
+}
+
+/**
+ * "about 1,900": an estimate shown to two significant digits, so it does not look measured.
+ * Grouped with commas whatever the locale, like the rest of the report.
+ */
+function formatEstimate(count: number): string {
+  const digits = Math.max(0, Math.floor(Math.log10(Math.max(1, count))) - 1);
+  const rounded = Math.round(count / 10 ** digits) * 10 ** digits;
+  return `about ${rounded.toLocaleString('en-US')}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** One line: "cost: 263 connections (peak 256), 150 probes, 84 KiB on probes + 12 KiB control, about 1,900 packets". */
+function costLine(cost: RunCost): string {
+  return (
+    `cost: ${plural(cost.connectionsOpened, 'connection')} (peak ${cost.peakConnections}), ${plural(cost.probesSent, 'probe')}, ` +
+    `${formatBytes(cost.probeBytes)} on probes + ${formatBytes(cost.controlBytes)} control, ` +
+    `${formatEstimate(cost.packetsEstimate)} packets (estimated)`
+  );
 }
 
 /** Word-wrap `text` to `width` columns: the first line starts with `first`, the others with `rest`. */
@@ -280,6 +330,7 @@ export function renderHuman(report: DiscoveryReport): string {
     `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}, ` +
       `${formatDuration(report.elapsedMs)}, ${report.connectionsUsed} connection${report.connectionsUsed === 1 ? '' : 's'}`,
   );
+  out.push(costLine(report.cost));
   if (report.aborted !== null) {
     out.push('');
     out.push(`PARTIAL RESULT: the run ended early (${report.aborted}).`);

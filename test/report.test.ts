@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatBytes,
   formatDuration,
   renderHuman,
   renderJson,
@@ -30,9 +31,20 @@ function result(
   };
 }
 
+/** A run of 263 connections, as in the README's example line. */
+const COST: DiscoveryReport['cost'] = {
+  connectionsOpened: 263,
+  peakConnections: 256,
+  probesSent: 150,
+  probeBytes: 86_100,
+  controlBytes: 12_400,
+  packetsEstimate: 1_911,
+};
+
 function report(
   directions: DiscoveryReport['directions'],
   aborted: string | null = null,
+  cost: DiscoveryReport['cost'] = COST,
 ): DiscoveryReport {
   return {
     reflector: 'reflector.example:7000',
@@ -41,6 +53,7 @@ function report(
     connectionsUsed: 24,
     aborted,
     directions,
+    cost,
   };
 }
 
@@ -66,6 +79,7 @@ describe('renderJson', () => {
         'timeout',
         'directions',
         'recommendation',
+        'cost',
       ].sort(),
     );
     const timeout = json.timeout as Record<string, unknown>;
@@ -91,6 +105,27 @@ describe('renderJson', () => {
         'reasons',
       ].sort(),
     );
+    expect(Object.keys(json.cost as object).sort()).toEqual(
+      [
+        'connections_opened',
+        'peak_connections',
+        'probes_sent',
+        'probe_bytes',
+        'control_bytes',
+        'packets_estimate',
+      ].sort(),
+    );
+  });
+
+  it('reports the cost as given, in snake_case, unrounded', () => {
+    expect(toJsonReport(LOOSE_NAT).cost).toEqual({
+      connections_opened: 263,
+      peak_connections: 256,
+      probes_sent: 150,
+      probe_bytes: 86_100,
+      control_bytes: 12_400,
+      packets_estimate: 1_911,
+    });
   });
 
   it('gives seconds with millisecond precision and null where unknown', () => {
@@ -244,11 +279,37 @@ describe('renderHuman', () => {
     expect(text).toContain('TCP keepalive: idle 1 s, interval 1 s, 3 probes');
   });
 
+  it('gives the cost on one line, bytes in binary units and the packets as a rounded estimate', () => {
+    const lines = renderHuman(LOOSE_NAT).split('\n');
+    expect(lines[1], 'right under the heading').toBe(
+      'cost: 263 connections (peak 256), 150 probes, 84 KiB on probes + 12 KiB control, about 1,900 packets (estimated)',
+    );
+  });
+
+  it('gives the cost of a small run without rounding its counts away', () => {
+    const small = { connectionsOpened: 1, peakConnections: 1, probesSent: 1, probeBytes: 27, controlBytes: 5_300, packetsEstimate: 47 };
+    const text = renderHuman(report({ outbound: result('outbound', null, 4_000, 'reset') }, null, small));
+    expect(text).toContain('cost: 1 connection (peak 1), 1 probe, 27 B on probes + 5.2 KiB control, about 47 packets (estimated)');
+  });
+
   it('keeps every line scannable (no line over 130 columns except the sysctl command)', () => {
     for (const line of renderHuman(LOOSE_NAT).split('\n')) {
       if (line.includes('sysctl -w')) continue;
       expect(line.length, line).toBeLessThanOrEqual(130);
     }
+  });
+});
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [86_100, '84 KiB'],
+    [5 * 1024 ** 2 + 300_000, '5.3 MiB'],
+    [3 * 1024 ** 3, '3.0 GiB'],
+  ])('%d bytes → %s', (bytes, expected) => {
+    expect(formatBytes(bytes)).toBe(expected);
   });
 });
 

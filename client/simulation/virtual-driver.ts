@@ -11,6 +11,15 @@
  */
 import type { ConnId, EvictionKind, SearchEngine } from '../search/types.js';
 import type { MiddleboxModel, PacketFate } from './middlebox-models.js';
+import { PROBE_HELLO_BYTES } from '../../protocol/wire.js';
+import {
+  FIN_CLOSE_PACKETS,
+  HEADER_BYTES,
+  INBOUND_TEST_PACKETS,
+  OUTBOUND_TEST_PACKETS,
+  PROBE_OPEN_PACKETS,
+  PROBE_RESET_PACKETS,
+} from '../wire-estimate.js';
 
 export interface SimulationOptions {
   rttMs: number;
@@ -20,10 +29,6 @@ export interface SimulationOptions {
 }
 
 export const DEFAULT_SIMULATION: SimulationOptions = { rttMs: 40, graceMs: 2000, limitMs: 48 * 3600_000 };
-
-/** Estimated wire cost, counting 40 bytes of IPv4+TCP header per packet. */
-const HEADER_BYTES = 40;
-const HELLO_BYTES = 25;
 
 export interface SimulationStats {
   elapsedMs: number;
@@ -106,6 +111,7 @@ export function simulate(engines: SearchEngine[], model: MiddleboxModel, options
   const wakeTokens = engines.map(() => 0);
   const half = options.rttMs / 2;
 
+  // The wire estimate of client/wire-estimate.ts, counted event by event.
   const count = (packets: number, payload: number): void => {
     stats.packets += packets;
     stats.bytes += packets * HEADER_BYTES + payload;
@@ -156,7 +162,7 @@ export function simulate(engines: SearchEngine[], model: MiddleboxModel, options
       if (!c.open || c.epoch !== epoch) return;
       c.open = false;
       forget(i, id);
-      count(4, 0);
+      count(FIN_CLOSE_PACKETS, 0);
       (engines[i] as SearchEngine).lost(id, now, 'close');
     });
   };
@@ -168,7 +174,7 @@ export function simulate(engines: SearchEngine[], model: MiddleboxModel, options
     concurrent++;
     stats.peakConcurrent = Math.max(stats.peakConcurrent, concurrent);
     model.connect(c.key, now);
-    count(5, HELLO_BYTES); // SYN, SYN-ACK, ACK, hello, its ACK
+    count(PROBE_OPEN_PACKETS, PROBE_HELLO_BYTES);
     // Handshake (one RTT), then the hello and the reflector's report of it (another): the hello's
     // ACK, the last packet, passes the middlebox about when the client learns of the attach.
     const idleFrom = now + 2 * options.rttMs;
@@ -206,13 +212,13 @@ export function simulate(engines: SearchEngine[], model: MiddleboxModel, options
       fate === 'reset' ? evicted(rstSeenAt, 'reset') : evicted(silentAt, 'silent-drop');
 
     if (engine.direction === 'outbound') {
-      count(4, 2);
+      count(OUTBOUND_TEST_PACKETS, 2);
       const there = model.packet(c.key, testedAt, 'client');
       if (there !== 'pass') return fateToOutcome(there, now);
       const back = model.packet(c.key, now + options.rttMs, 'server');
       if (back !== 'pass') return fateToOutcome(back, now + options.rttMs);
     } else {
-      count(2, 1);
+      count(INBOUND_TEST_PACKETS, 1);
       const push = model.packet(c.key, testedAt, 'server');
       // An RST only the reflector saw reaches the client as a control report, half an RTT later.
       if (push !== 'pass') return fateToOutcome(push, testedAt + half);
@@ -237,7 +243,7 @@ export function simulate(engines: SearchEngine[], model: MiddleboxModel, options
   const closeConn = (i: number, id: ConnId): void => {
     const c = conns[i]?.get(id);
     if (c === undefined) return;
-    if (c.open) count(1, 0); // RST: the client tears probes down with resetAndDestroy()
+    if (c.open) count(PROBE_RESET_PACKETS, 0);
     c.open = false;
     forget(i, id);
   };

@@ -14,10 +14,11 @@ import { useTeardown } from '../helpers/teardown.js';
 /** See test/e2e/discovery-modes.slow-net.test.ts: event-loop latency between the two idle clocks. */
 const SLACK_S = 0.15;
 
-const TOP_KEYS = ['schema', 'reflector', 'transport', 'elapsed_s', 'connections_used', 'aborted', 'timeout', 'directions', 'recommendation'];
+const TOP_KEYS = ['schema', 'reflector', 'transport', 'elapsed_s', 'connections_used', 'aborted', 'timeout', 'directions', 'recommendation', 'cost'];
 const TIMEOUT_KEYS = ['survived_s', 'evicted_s', 'eviction', 'direction', 'hint'];
 const DIRECTION_KEYS = ['survived_s', 'evicted_s', 'eviction', 'confidence', 'notes', 'probes_sent'];
 const RECOMMENDATION_KEYS = ['keepalive_idle_s', 'keepalive_interval_s', 'keepalive_count', 'heartbeat_s', 'basis', 'tcp_keepalive_helps', 'reasons'];
+const COST_KEYS = ['connections_opened', 'peak_connections', 'probes_sent', 'probe_bytes', 'control_bytes', 'packets_estimate'];
 
 /** stdout must be exactly one JSON document (schema 1), pretty-printed, and a newline. */
 function parseReport(stdout: string): JsonReport {
@@ -39,6 +40,11 @@ function parseReport(stdout: string): JsonReport {
   for (const key of ['keepalive_idle_s', 'keepalive_interval_s', 'keepalive_count', 'heartbeat_s'] as const) {
     expect(Number.isInteger(report.recommendation[key]) && report.recommendation[key] > 0, `recommendation.${key} is a positive whole number`).toBe(true);
   }
+  expect(Object.keys(report.cost).sort(), 'cost keys').toEqual([...COST_KEYS].sort());
+  for (const key of COST_KEYS as (keyof JsonReport['cost'])[]) {
+    expect(Number.isInteger(report.cost[key]) && report.cost[key] > 0, `cost.${key} is a positive whole number (${JSON.stringify(report.cost)})`).toBe(true);
+  }
+  expect(report.cost.connections_opened, 'cost counts the connections reported used').toBe(report.connections_used);
   return report;
 }
 
@@ -95,6 +101,9 @@ describe.concurrent('idlescope runs', () => {
     expect(out, 'the heartbeat line').toMatch(/^ {2}or an application heartbeat every \d+ s$/m);
     expect(out, 'ready-to-paste sysctl').toMatch(/^ {2}sysctl -w net\.ipv4\.tcp_keepalive_time=\d+ net\.ipv4\.tcp_keepalive_intvl=\d+ net\.ipv4\.tcp_keepalive_probes=\d+$/m);
     expect(out, 'no partial-result banner').not.toContain('PARTIAL RESULT');
+    expect(out, 'the cost line, packets labelled as an estimate').toMatch(
+      /^cost: \d+ connections \(peak \d+\), \d+ probes, \d+(\.\d)? (B|KiB) on probes \+ \d+(\.\d)? (B|KiB) control, about [\d,]+ packets \(estimated\)$/m,
+    );
   });
 
   it('exits 3 with the partial report when the reflector dies mid-run', { timeout: 60_000 }, async ({ onTestFinished }) => {

@@ -19,6 +19,7 @@ import { runDiscovery, defaultResolutionMs } from '../../client/discovery.js';
 import type { MiddleboxMode } from '../../client/demo/middlebox-emulator.js';
 import type { Direction, DirectionResult, EvictionKind } from '../../client/search/types.js';
 import { hasIpv6Loopback, startStack } from '../helpers/loopback-stack.js';
+import { loopbackDiscovery } from '../helpers/loopback-discovery.js';
 import { useTeardown, within } from '../helpers/teardown.js';
 
 /**
@@ -30,9 +31,6 @@ import { useTeardown, within } from '../helpers/teardown.js';
  * without hiding a real error (the resolution is 1 s).
  */
 const SLACK_MS = 150;
-
-/** Every run: 16 connections (8 per direction), --max 3 T, default grace and resolution. */
-const CONNECTIONS = 16;
 
 const EXPECTED: Record<MiddleboxMode, Record<Direction, EvictionKind | 'survives-to-max'>> = {
   drop: { inbound: 'silent-drop', outbound: 'silent-drop' },
@@ -74,18 +72,9 @@ describe.concurrent('discovery end to end through the middlebox emulator', () =>
     const { emulator, front } = await startStack(defer, { mode: c.mode, timeoutMs, host: c.host });
     const stop = new AbortController();
     defer(() => stop.abort());
+    // 16 connections (8 per direction), --max 3 T, default grace and resolution.
     const { report, end } = await within(
-      runDiscovery({
-        reflector: front,
-        dial: front,
-        minS: 1,
-        maxS,
-        resolutionS: null,
-        connections: CONNECTIONS,
-        directions: ['inbound', 'outbound'],
-        graceS: null,
-        signal: stop.signal,
-      }),
+      runDiscovery(loopbackDiscovery(front, maxS, stop.signal)),
       75_000,
       `discovery through ${c.mode} at T = ${c.timeoutS} s`,
     );

@@ -23,6 +23,7 @@ import { describe, expect, it } from 'vitest';
 import { runDiscovery } from '../../client/discovery.js';
 import { ECHO_BYTE, PING_BYTE, PROBE_HELLO_BYTES, PROBE_MAGIC, PUSH_BYTE } from '../../protocol/wire.js';
 import { startStack } from '../helpers/loopback-stack.js';
+import { loopbackDiscovery } from '../helpers/loopback-discovery.js';
 import { startRelay, type RelayedConnection } from '../helpers/counting-relay.js';
 import { useTeardown, within } from '../helpers/teardown.js';
 
@@ -152,7 +153,7 @@ describe('client measurement integrity', () => {
     defer(() => clearInterval(poll));
 
     const { report, end } = await within(
-      runDiscovery({ reflector: front, dial: front, minS: MIN_S, maxS: 3 * (TIMEOUT_MS / 1000), resolutionS: null, connections: 16, directions: ['inbound', 'outbound'], graceS: null }),
+      runDiscovery({ ...loopbackDiscovery(front, 3 * (TIMEOUT_MS / 1000)), minS: MIN_S }),
       50_000,
       'the discovery run',
     );
