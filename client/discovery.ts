@@ -25,6 +25,7 @@ import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { describeCause } from './errors.js';
 import type { DiscoveryReport } from './report.js';
 import { RunCostMeter } from './run-cost.js';
+import { AttachLag } from './attach-lag.js';
 
 export interface DiscoveryOptions {
   /** The reflector, as the user named it (shown in the report). */
@@ -110,6 +111,7 @@ class DiscoveryRun {
   private interrupted = false;
   private resumes = 0;
   private readonly cost = new RunCostMeter();
+  private readonly attachLag = new AttachLag();
 
   constructor(
     private readonly options: DiscoveryOptions,
@@ -256,8 +258,9 @@ class DiscoveryRun {
     // Not hello + control RTT: that RTT crosses two event loops and, while hundreds of probes open,
     // runs tens of ms over the network RTT (lab: 50-90 ms against 0.1 ms), so a fresh probe's idle
     // read that much short of a recycled one's (idle from its echo), and RSTs at the boundary looked
-    // like evictions below idles that had survived (a "sweep" and a 4 s bracket).
-    const idleSinceMs = slot.helloAtMs;
+    // like evictions below idles that had survived (a "sweep" and a 4 s bracket). An attach report
+    // far later than the others' means TCP sent the hello again: count from then (see AttachLag).
+    const idleSinceMs = slot.helloAtMs + this.attachLag.observe(this.now() - slot.helloAtMs);
     this.engines.get(slot.direction)?.opened(slot.conn, idleSinceMs);
     this.queueStep(slot.direction);
   }
