@@ -884,33 +884,43 @@ export class IdleSearch implements SearchEngine {
   }
 
   /**
-   * How far the boundary moved between sweep batches: each batch saw it in (lo, hi] at its
-   * instant, so it moved at least `forcedMs` (the spread those intervals force), about
-   * `typicalMs`, and at most `allowedMs` as far as the batches saw. Null before two batches
-   * bracketed it.
+   * How far the boundary moved between sweep batches. Each batch, tested at one instant, puts the
+   * boundary of that instant above its longest survival (a floor) and at or below its shortest
+   * death past that (a ceiling); a batch may see only one of them. The boundary moved at least
+   * from the lowest ceiling to the highest floor (`forcedMs`), and at most from the lowest floor to
+   * the highest ceiling among batches that saw both (`allowedMs`). Null before the batches saw a
+   * floor and a ceiling.
    */
-  private sweepSpread(judgement: Judgement): { forcedMs: number; typicalMs: number; allowedMs: number } | null {
-    const seen: { loMs: number; hiMs: number }[] = [];
+  private sweepSpread(judgement: Judgement): { forcedMs: number; allowedMs: number } | null {
+    const floors: number[] = [];
+    const ceilings: number[] = [];
+    let allowedLoMs = Number.POSITIVE_INFINITY;
+    let allowedHiMs = Number.NEGATIVE_INFINITY;
     for (const batch of this.pass.sweepBatches.keys()) {
       const b = bracketOf(this.pass.records.filter((o) => o.batch === batch && !judgement.lost.has(o)));
-      if (b.loMs !== null && b.hiMs !== null) seen.push({ loMs: b.loMs, hiMs: b.hiMs });
+      if (b.loMs !== null) floors.push(b.loMs);
+      if (b.hiMs !== null) ceilings.push(b.hiMs);
+      if (b.loMs !== null && b.hiMs !== null) [allowedLoMs, allowedHiMs] = [Math.min(allowedLoMs, b.loMs), Math.max(allowedHiMs, b.hiMs)];
     }
-    if (seen.length < 2) return null;
-    const mids = seen.map((b) => (b.loMs + b.hiMs) / 2);
-    return {
-      forcedMs: Math.max(0, Math.max(...seen.map((b) => b.loMs)) - Math.min(...seen.map((b) => b.hiMs))),
-      typicalMs: Math.max(...mids) - Math.min(...mids),
-      allowedMs: Math.max(...seen.map((b) => b.hiMs)) - Math.min(...seen.map((b) => b.loMs)),
-    };
+    if (floors.length === 0 || ceilings.length === 0) return null;
+    return { forcedMs: Math.max(0, Math.max(...floors) - Math.min(...ceilings)), allowedMs: Math.max(0, allowedHiMs - allowedLoMs) };
   }
 
+  /**
+   * The sweep period in words. Batches one gap apart see the boundary's extremes to within that
+   * gap, so the period is about what they forced plus one gap.
+   */
   private sweepGranularity(judgement: Judgement): string {
     const spread = this.sweepSpread(judgement);
-    if (spread === null) {
+    if (spread === null || spread.forcedMs === 0) {
       const zone = this.sweepZoneBounds(judgement);
       return `sweep granularity about ${seconds(zone.hiMs - zone.loMs)}`;
     }
-    return `sweep granularity about ${seconds(spread.typicalMs)}, at least ${seconds(spread.forcedMs)}`;
+    const gapMs = this.sweepBatchGapMs(this.stepMs(this.sweepZoneBounds(judgement).hiMs));
+    return (
+      `sweep granularity about ${seconds(spread.forcedMs + gapMs)}: the boundary was seen to move ${seconds(spread.forcedMs)} ` +
+      `between batches up to ${seconds(gapMs)} apart`
+    );
   }
 
   private estimateFinish(bracket: Bracket, nowMs: number): number | null {
