@@ -64,6 +64,9 @@ export function defaultResolutionMs(hiMs: number): number {
 /** A probe that has not been attached by the reflector in this time is given up. */
 const ATTACH_TIMEOUT_MS = 10_000;
 
+/** Probe connections opening at once, at most (see DiscoveryRun.open). */
+export const MAX_OPENING = 32;
+
 /** After this many failed opens with not one success, the reflector is deemed unreachable. */
 const OPEN_FAILURES_BEFORE_GIVING_UP = 16;
 
@@ -112,6 +115,9 @@ class DiscoveryRun {
   private resumes = 0;
   private readonly cost = new RunCostMeter();
   private readonly attachLag = new AttachLag();
+  /** Probe connections opening now (not yet attached or failed), and those waiting their turn. */
+  private openingNow = 0;
+  private readonly pendingOpens: { direction: Direction; conn: ConnId }[] = [];
 
   constructor(
     private readonly options: DiscoveryOptions,
@@ -211,6 +217,7 @@ class DiscoveryRun {
       case 'close': {
         const slot = this.slotByConn.get(connKey(direction, action.conn));
         if (slot !== undefined) this.discard(slot);
+        else this.dropPendingOpen(direction, action.conn);
         return;
       }
       default: {
@@ -220,7 +227,18 @@ class DiscoveryRun {
     }
   }
 
+  /**
+   * Opens a probe connection, or queues it while MAX_OPENING are already opening: a burst of
+   * hundreds of SYNs looks like a flood to some middleboxes, and makes a userspace one (the
+   * demo's emulator) date the last hellos tens of ms late. Queued connections open as earlier ones
+   * are attached or fail; each is idle from its own hello, so the search loses nothing by waiting.
+   */
   private open(direction: Direction, conn: ConnId): void {
+    if (this.openingNow >= MAX_OPENING) {
+      this.pendingOpens.push({ direction, conn });
+      return;
+    }
+    this.openingNow++;
     const session = this.control.session as string;
     const id = this.nextProbeId++;
     const connection = new ProbeConnection(this.dial.host, this.dial.port, session, id);
@@ -233,6 +251,21 @@ class DiscoveryRun {
     connection.on('failed', (error) => this.openFailed(slot, describeCause(error)));
     connection.on('byte', (value) => this.probeOnByte(slot, value));
     connection.on('died', (how) => this.probeDied(slot, how, 'client'));
+  }
+
+  /** One connection is no longer opening: the next queued one may start. */
+  private openingEnded(): void {
+    this.openingNow--;
+    while (this.end === null && this.openingNow < MAX_OPENING) {
+      const next = this.pendingOpens.shift();
+      if (next === undefined) return;
+      this.open(next.direction, next.conn);
+    }
+  }
+
+  private dropPendingOpen(direction: Direction, conn: ConnId): void {
+    const at = this.pendingOpens.findIndex((p) => p.direction === direction && p.conn === conn);
+    if (at >= 0) this.pendingOpens.splice(at, 1);
   }
 
   private openFailed(slot: ProbeSlot, reason: string): void {
@@ -252,6 +285,7 @@ class DiscoveryRun {
     this.clearTimer(slot);
     slot.state = 'idle';
     this.opened++;
+    this.openingEnded();
     // The probe's last packet is the reflector's ACK of the hello, one network RTT after it, and
     // there is no way to see that ACK from here. Count from the hello itself: that overstates the
     // idle by at most that RTT (and is exact for a terminating proxy, which ACKs the hello itself).
@@ -403,6 +437,7 @@ class DiscoveryRun {
     slot.connection.destroy();
     // After destroy() its counters are final: nothing more is read or written on it.
     if (held) this.cost.probeDiscarded(slot.connection.bytesCarried);
+    if (held && slot.state === 'opening') this.openingEnded();
   }
 
   private stop(end: DiscoveryEnd, reason: string | null): void {
@@ -413,6 +448,7 @@ class DiscoveryRun {
     for (const timer of this.wakeTimers.values()) clearTimeout(timer);
     this.wakeTimers.clear();
     if (this.progressTimer !== null) clearInterval(this.progressTimer);
+    this.pendingOpens.length = 0;
     for (const slot of [...this.slots.values()]) this.discard(slot);
     this.control.off('probe', this.controlOnProbe);
     this.control.off('lost', this.controlOnLost);

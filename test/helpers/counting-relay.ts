@@ -29,7 +29,14 @@ export class CountingRelay {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
 
-  constructor(private readonly target: HostPort) {
+  /**
+   * `holdFirstUpMs`: hold each connection's first chunk from the client this long before passing
+   * it on (a slow path for the hello: the reflector, and so the client's attach report, wait).
+   */
+  constructor(
+    private readonly target: HostPort,
+    private readonly holdFirstUpMs = 0,
+  ) {
     this.server = net.createServer({ pauseOnConnect: true }, (client) => this.accept(client));
   }
 
@@ -62,9 +69,21 @@ export class CountingRelay {
         server.destroy();
       });
     }
+    let held = this.holdFirstUpMs > 0;
     const pipe = (from: net.Socket, to: net.Socket, dir: 'up' | 'down'): void => {
       from.on('data', (bytes: Buffer) => {
         record.chunks.push({ atMs: performance.now(), dir, bytes });
+        if (dir === 'up' && held) {
+          held = false;
+          // Everything behind it waits too, in order: pause the client side until the chunk is out.
+          from.pause();
+          const timer = setTimeout(() => {
+            to.write(bytes);
+            from.resume();
+          }, this.holdFirstUpMs);
+          from.once('close', () => clearTimeout(timer));
+          return;
+        }
         to.write(bytes);
       });
       from.on('end', () => to.end());
@@ -77,8 +96,8 @@ export class CountingRelay {
   }
 }
 
-export async function startRelay(defer: Defer, target: HostPort): Promise<{ relay: CountingRelay; front: HostPort }> {
-  const relay = new CountingRelay(target);
+export async function startRelay(defer: Defer, target: HostPort, holdFirstUpMs = 0): Promise<{ relay: CountingRelay; front: HostPort }> {
+  const relay = new CountingRelay(target, holdFirstUpMs);
   defer(() => relay.close());
   const front = await relay.listen(target.host);
   return { relay, front };
