@@ -40,9 +40,10 @@ export function isStrong(o: Observation): boolean {
 
 /**
  * `noSweepAtOrBelowMs`: contradicted evictions at or below this idle were already examined in
- * batches and showed no moving boundary, so they are loss, not a sweep.
+ * batches and showed no moving boundary, so they are loss, not a sweep. `minSweepDepthMs`: how far
+ * below the longest survival at least one contradicted eviction must lie to suggest a sweep.
  */
-export function judge(observations: readonly Observation[], noSweepAtOrBelowMs = Number.NEGATIVE_INFINITY): Judgement {
+export function judge(observations: readonly Observation[], noSweepAtOrBelowMs = Number.NEGATIVE_INFINITY, minSweepDepthMs = 0): Judgement {
   let maxSurvivedMs: number | null = null;
   for (const o of observations) if (o.survived && (maxSurvivedMs === null || o.idleMs > maxSurvivedMs)) maxSurvivedMs = o.idleMs;
 
@@ -52,7 +53,11 @@ export function judge(observations: readonly Observation[], noSweepAtOrBelowMs =
   // contradictions cannot be a sweep's zone (the search goes on upward and finds out).
   const deathAbove = maxSurvivedMs !== null && observations.some((o) => !o.survived && o.idleMs > (maxSurvivedMs as number));
   const inZone = deathAbove ? contradicted.filter((o) => o.idleMs >= zoneFloorMs && o.idleMs > noSweepAtOrBelowMs) : [];
-  const sweepZone = inZone.length >= SWEEP_MIN_CONTRADICTIONS ? inZone : [];
+  // A sweep must reach deeper than the path's timing noise: on a real path a retransmitted packet
+  // dates an idle a retransmission timeout off (200 ms or more), which puts an eviction just below
+  // a survival without any sweep. Shallower contradictions alone are set aside like lost probes.
+  const deep = inZone.some((o) => (maxSurvivedMs as number) - o.idleMs >= minSweepDepthMs);
+  const sweepZone = inZone.length >= SWEEP_MIN_CONTRADICTIONS && deep ? inZone : [];
   const kept = new Set(sweepZone);
   const lost = new Set(contradicted.filter((o) => !isStrong(o) && !kept.has(o)));
   return { bracket: doubtLoneSilentEviction(bracketOf(observations, lost), observations, lost), lost, sweepZone };

@@ -105,6 +105,13 @@ const VERIFY_WATCH_FRACTION = 0.02;
  */
 const SWEEP_DECISION_LOG_ODDS = Math.log(100);
 
+/**
+ * Contradictions this close below the longest survival are timing noise, not a sweep: on a real
+ * path a packet TCP had to send again (after 200 ms at least) dates an idle that far off. Measured
+ * on the lab's lossy NAT: with none, a 6 s timeout was once reported as a sweep from 4.3 to 8.4 s.
+ */
+const SWEEP_MIN_DEPTH_MS = 300;
+
 /** The fine frontier's rungs, as a fraction of the resolution. */
 const FINE_RUNG_FRACTION = 0.9;
 
@@ -204,6 +211,8 @@ interface PassSummary {
   evictedMs: number | null;
   /** Its connections' first tests, and how many of them were judged lost. */
   firstTests: LostCount;
+  /** How unlikely its first tests' losses were, had they struck like the later ones (Fisher). */
+  triggerPValue: number;
 }
 
 export class IdleSearch implements SearchEngine {
@@ -258,7 +267,7 @@ export class IdleSearch implements SearchEngine {
   }
 
   private judge(): Judgement {
-    return judge(this.pass.records, this.pass.noSweepAtOrBelowMs);
+    return judge(this.pass.records, this.pass.noSweepAtOrBelowMs, SWEEP_MIN_DEPTH_MS);
   }
 
   get finished(): boolean {
@@ -638,9 +647,15 @@ export class IdleSearch implements SearchEngine {
     const first = this.lostCount(judgement, true);
     const later = this.lostCount(judgement, false);
     if (first.lost < RECHECK_MIN_CONTRADICTED) return false;
-    const pValue = fewerFailuresPValue(first.lost, first.tests, later.lost, later.tests);
+    const pValue = this.firstTestsPValue(judgement);
     const lostShare = (first.lost + later.lost) / Math.max(1, first.tests + later.tests);
     return pValue < RECHECK_P_VALUE || (pValue < RECHECK_SUSPECT_P_VALUE && lostShare >= RECHECK_SUSPECT_LOST_SHARE);
+  }
+
+  private firstTestsPValue(judgement: Judgement): number {
+    const first = this.lostCount(judgement, true);
+    const later = this.lostCount(judgement, false);
+    return fewerFailuresPValue(first.lost, first.tests, later.lost, later.tests);
   }
 
   private lostCount(judgement: Judgement, first: boolean): LostCount {
@@ -674,6 +689,7 @@ export class IdleSearch implements SearchEngine {
       survivedMs: bracket.loMs,
       evictedMs: bracket.hiMs,
       firstTests: this.lostCount(judgement, true),
+      triggerPValue: this.firstTestsPValue(judgement),
     });
     const provenMs = Math.max(this.config.minMs, ...this.pass.records.filter((o) => o.survived).map((o) => o.idleMs));
     for (const conn of [...this.conns.values()]) this.close(conn, actions);
@@ -955,7 +971,9 @@ export class IdleSearch implements SearchEngine {
     const answerMoved =
       (earlier.survivedMs === null && now.loMs !== null) || (earlier.evictedMs !== null && now.loMs !== null && now.loMs >= earlier.evictedMs);
     const why = `re-checked with ${this.pass.budget} connections because first tests at ${earlier.budget} went unanswered more often than later ones`;
-    if (answerMoved || fewerNow) {
+    // First tests failing far beyond chance, and not one failure with few connections: a full table.
+    const clearedNow = earlier.triggerPValue < RECHECK_P_VALUE && judgement.lost.size === 0 && testsNow > 0;
+    if (answerMoved || fewerNow || clearedNow) {
       return (
         `evictions depend on the number of open connections: results at ${earlier.budget} and ${this.pass.budget} connections differ (${comparison}); ` +
         `a full connection table evicts the oldest idle mappings to make room, so keep the number of connections through this middlebox low, ` +
