@@ -24,6 +24,7 @@ import {
   type TradeoffCell,
 } from './scenarios.js';
 import { QUICK_ROBUSTNESS_RUNS, ROBUSTNESS_RUNS, robustnessTable, type RobustnessRow } from './robustness.js';
+import { GRID_FROM_S, GRID_POINTS, GRID_TO_S, QUICK_GRID_POINTS, timeoutGridTable, type GridRow } from './timeout-grid.js';
 import { MEMORY_COUNTS, MEMORY_RUNS, QUICK_MEMORY_COUNTS, memoryTable, type MemoryRow } from './memory.js';
 
 export interface BenchOptions {
@@ -41,6 +42,8 @@ export interface BenchReport {
   simulation: SimulationOptions;
   defaults: { connections: number; minS: number; maxS: number; maxHeadroom: number; resolution: string; ladderStepS: number };
   main: MainTable;
+  /** idlescope at its defaults on a dense grid of T, every eviction mode: "any T", not just the main table's nine. */
+  grid: { fromS: number; toS: number; points: number; rows: GridRow[] };
   tradeoff: { timeoutsS: number[]; budgets: number[]; resolutions: number[]; cells: TradeoffCell[] };
   noisy: NoisyRow[];
   /** The noisy behaviours again, many seeds or sweep phases each, summarised per case. */
@@ -70,6 +73,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const tradeoff = options.quick
     ? { timeoutsS: [350], budgets: [16, 256], resolutions: [0.01] }
     : { timeoutsS: [...TRADEOFF_TIMEOUTS_S], budgets: [...TRADEOFF_BUDGETS], resolutions: [...TRADEOFF_RESOLUTIONS] };
+  const points = options.quick ? QUICK_GRID_POINTS : GRID_POINTS;
   const counts = options.quick ? [...QUICK_MEMORY_COUNTS] : [...MEMORY_COUNTS];
   return {
     schema: 1,
@@ -85,6 +89,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       ladderStepS: LADDER_STEP_MS / 1000,
     },
     main: mainTable(timeouts),
+    grid: { fromS: GRID_FROM_S, toS: GRID_TO_S, points, rows: timeoutGridTable(points) },
     tradeoff: { ...tradeoff, cells: tradeoffTable(tradeoff.timeoutsS, tradeoff.budgets, tradeoff.resolutions) },
     noisy: noisyTable(),
     robustness: robustnessTable(options.quick ? QUICK_ROBUSTNESS_RUNS : ROBUSTNESS_RUNS),
