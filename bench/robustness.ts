@@ -130,6 +130,12 @@ export function robustnessCases(): RobustnessCase[] {
     sweep(300, 10, 530, 'inbound'),
     sweep(300, 10, 530, 'both'),
     sweep(60, 5, 370, 'both'),
+    // Longer sweeps, relative to T: the batches cannot catch every phase, and the sawtooth bounds
+    // the zone between the ones they do catch (client/search/sawtooth.ts).
+    sweep(300, 20, 1030, 'inbound'),
+    sweep(120, 30, 1530, 'both'),
+    sweep(30, 3, 150, 'both'),
+    sweep(3600, 60, 3100, 'both'),
     loss(0.01, 'inbound'),
     loss(0.01, 'both'),
     loss(0.05, 'inbound'),

@@ -145,3 +145,28 @@ function binomialLogLikelihood(failures: number, trials: number): number {
   const rate = failures / trials;
   return xLogY(failures, rate) + xLogY(trials - failures, 1 - rate);
 }
+
+/**
+ * The boundary at one instant, from a batch of tests made together: above its longest survival
+ * (the floor) and at or below its shortest death past that (the ceiling). A death below the
+ * floor is a lost probe whatever else is going on, so it bounds nothing. On a path that loses
+ * probes (`doubtLoneDeath`) the shortest death past the floor may be one too: the ceiling is then
+ * the second shortest, as two losses in a row are far less likely. Null: that side unseen.
+ */
+export function boundaryAtInstant(batch: readonly Observation[], doubtLoneDeath = false): { floorMs: number | null; ceilingMs: number | null } {
+  let floorMs: number | null = null;
+  for (const o of batch) if (o.survived && (floorMs === null || o.idleMs > floorMs)) floorMs = o.idleMs;
+  const deathsPast = batch
+    .filter((o) => !o.survived && (floorMs === null || o.idleMs > floorMs))
+    .map((o) => o.idleMs)
+    .sort((a, b) => a - b);
+  return { floorMs, ceilingMs: deathsPast[doubtLoneDeath ? 1 : 0] ?? null };
+}
+
+/** Whether any batch saw a death below a survival of its own instant: the path loses probes. */
+export function lossWithinBatches(batches: readonly (readonly Observation[])[]): boolean {
+  return batches.some((batch) => {
+    const { floorMs } = boundaryAtInstant(batch);
+    return floorMs !== null && batch.some((o) => !o.survived && o.idleMs < floorMs);
+  });
+}

@@ -14,9 +14,10 @@
  *   verify     the bracket is narrow: test just above hi and just below lo, in batches spread over
  *              2% of T, before believing it. A survival above hi means the eviction at hi was a
  *              lost probe (or a sweep), a death below lo a loss or a sweep; the search goes on.
- *   sweep      evictions and survivals interleave near the top: test the whole zone in batches,
- *              each batch at one instant, until a likelihood ratio tells a sweep from lost probes;
- *              a sweep is then sampled for a whole period and its zone reported.
+ *   sweep      evictions and survivals interleave near the top: test the zone in batches, each
+ *              at one instant, until a likelihood ratio tells a sweep from lost probes; a sweep is
+ *              then followed (its boundary rises with time until the collector drops it back)
+ *              until a drop is caught, and the zone reported from what the sawtooth proves.
  *   recheck    evictions depend on how many connections are open (a full table): run again with
  *              few connections and say how the results differ.
  *
@@ -33,8 +34,9 @@
  * Accuracy: idles are measured by the driver's clock; this module adds no error of its own. It
  * never emits work for a connection that is not idle.
  */
-import { bracketOf, type Bracket } from './bracket.js';
-import { judge, sweepLogLikelihoodRatio, type Judgement } from './evidence.js';
+import type { Bracket } from './bracket.js';
+import { boundaryAtInstant, judge, lossWithinBatches, sweepLogLikelihoodRatio, type Judgement } from './evidence.js';
+import { firstSweepCaughtAtMs, sawtoothBounds, type InstantBoundary, type SawtoothBounds } from './sawtooth.js';
 import { fewerFailuresPValue } from './statistics.js';
 import type {
   ConnId,
@@ -117,6 +119,12 @@ const FINE_RUNG_FRACTION = 0.9;
 
 /** A believed sweep is watched for this many of its periods before its zone is reported. */
 const SWEEP_PERIODS_WATCHED = 2;
+
+/** Tests a sweep batch spreads below the boundary it predicts, to catch the sweep that drops it. */
+const SWEEP_SPARSE_TESTS = 3;
+
+/** Below the zone, sweep batches reach at most 2^this steps lower. */
+const MAX_SWEEP_REACH_DOUBLINGS = 4;
 
 /** A sweep is sampled in at most this many batches. */
 const MAX_SWEEP_BATCHES = 24;
@@ -510,7 +518,14 @@ export class IdleSearch implements SearchEngine {
     if (this.awaitingCadence([...verify.batches.values()], step, nowMs)) return [];
     const targets: Target[] = [{ atMs: hiMs, untilMs: hiMs + step / 2, anchor: true }];
     if (bracket.loMs !== null) {
-      targets.push({ atMs: Math.max(this.config.minMs, bracket.loMs - step / 2), untilMs: bracket.loMs + CROSSING_TOLERANCE_MS });
+      // Two tests below lo, deep enough that a death there is evidence of a sweep rather than
+      // timing noise (`judge`): one step/2 below, as before, and one nearer, because a long
+      // sweep's boundary dips a little below lo at many of its phases but that far at few.
+      const untilMs = bracket.loMs - SWEEP_MIN_DEPTH_MS;
+      for (const depth of [step / 2, step / 4]) {
+        const atMs = Math.max(this.config.minMs, Math.min(bracket.loMs - depth, untilMs - SWEEP_MIN_DEPTH_MS));
+        targets.push(atMs < untilMs ? { atMs, untilMs } : { atMs: Math.max(this.config.minMs, bracket.loMs - step / 2), untilMs: bracket.loMs + CROSSING_TOLERANCE_MS });
+      }
     }
     return targets;
   }
@@ -558,8 +573,10 @@ export class IdleSearch implements SearchEngine {
     // The boundary moves with time and falls back at each sweep: batches spanning more time than
     // it was seen to move have seen every phase; twice that (plus the gap between batches either
     // side) sees each phase twice, so a batch short of clocks at one phase does not leave a hole.
-    const movedMs = Math.max(zone.hiMs - zone.loMs, this.sweepSpread(judgement)?.allowedMs ?? 0);
-    const coveredPeriod = batches.length >= 3 && spanMs >= SWEEP_PERIODS_WATCHED * movedMs + 2 * this.sweepBatchGapMs(step);
+    const movedMs = Math.max(zone.hiMs - zone.loMs, this.sweepSpread()?.allowedMs ?? 0);
+    const dropAtMs = firstSweepCaughtAtMs(this.sweepInstants());
+    const coveredPeriod =
+      batches.length >= 3 && spanMs >= SWEEP_PERIODS_WATCHED * movedMs + 2 * this.sweepBatchGapMs(step) && dropAtMs !== null && nowMs - dropAtMs >= movedMs;
     // Above a sweep's zone everything dies: the zone is only believed once batches saw that twice.
     const batchesWithDeathAbove = new Set(
       this.pass.records.filter((o) => !o.survived && o.idleMs > zone.hiMs && this.pass.sweepBatches.has(o.batch)).map((o) => o.batch),
@@ -569,13 +586,100 @@ export class IdleSearch implements SearchEngine {
     const believed = this.pass.sweepBelieved;
     if (believed && coveredPeriod) return null;
     // Few clocks near the zone make batches thin and slow: a sweep gets as much time as the batches would take.
-    if (batches.length >= MAX_SWEEP_BATCHES || spanMs >= MAX_SWEEP_BATCHES * step) return believed ? null : this.dismissSweep(zone.hiMs, nowMs);
+    if (batches.length >= MAX_SWEEP_BATCHES || spanMs >= MAX_SWEEP_BATCHES * step) {
+      if (believed) return null;
+      if (this.hasPending()) return [];
+      // Out of time with the odds for a sweep but no clock old enough to die above the zone twice:
+      // a moving boundary is still what the batches saw, and reporting it sharp would be wrong.
+      if (evidence >= SWEEP_DECISION_LOG_ODDS) {
+        this.pass.sweepBelieved = true;
+        return null;
+      }
+      return this.dismissSweep(zone.hiMs, nowMs);
+    }
     if (this.hasPending() || this.awaitingCadence(batches, step, nowMs)) return [];
+    return this.sawtoothTargets(zone, step, nowMs);
+  }
+
+  /**
+   * Where the next sweep batch tests. Between sweeps the boundary rises exactly as fast as time
+   * passes, so the last batch that saw it predicts where it is now: a few tests there follow it up
+   * to T + G, and a few spread below catch the sweep that drops it back to T. Testing the whole
+   * zone at every batch would spend the clocks that a long sweep needs later, at its top.
+   *
+   *   idle ─►  zone.lo ···· sparse ···· │ predicted band │ + step
+   *   batch k        ✓        ✓         ✓    ✗           ✗         boundary seen at t_k
+   *   batch k+1      ✓        ✓              ✓    ✗      ✗         band moved up by t_{k+1} - t_k
+   */
+  private sawtoothTargets(zone: { loMs: number; hiMs: number }, step: number, nowMs: number): Target[] {
+    // Batches that all died saw the boundary below all they tested: reach lower, twice as far each time.
+    const lowestMs = Math.max(this.config.minMs, zone.loMs - step * 2 ** Math.min(MAX_SWEEP_REACH_DOUBLINGS, this.trailingBatchesAllDead()));
+    const band = this.predictedBoundary(nowMs);
+    const bandLoMs = band?.loMs ?? lowestMs;
+    const bandHiMs = Math.max(band?.hiMs ?? zone.hiMs + 2 * step, bandLoMs + step);
     const targets: Target[] = [];
-    for (let at = Math.max(this.config.minMs, zone.loMs - step); at <= zone.hiMs + 2 * step; at += step) {
+    for (let at = Math.max(lowestMs, bandLoMs - step / 2); at <= bandHiMs + step / 2; at += step) targets.push({ atMs: at, untilMs: at + step });
+    const belowMs = (targets[0]?.atMs ?? bandLoMs) - lowestMs;
+    const sparse = Math.min(SWEEP_SPARSE_TESTS, Math.floor(belowMs / step));
+    for (let k = 0; k < sparse; k++) {
+      const at = lowestMs + (k * belowMs) / sparse;
       targets.push({ atMs: at, untilMs: at + step });
     }
     return targets;
+  }
+
+  /** Bounds on [T, T + G] from every batch of the pass, each seen at its instant (`sawtoothBounds`). */
+  private provenSweepZone(): SawtoothBounds {
+    const byBatch = new Map<number, ProbeRecord[]>();
+    for (const o of this.pass.records) {
+      if (o.spontaneous) continue;
+      const batch = byBatch.get(o.batch);
+      if (batch === undefined) byBatch.set(o.batch, [o]);
+      else batch.push(o);
+    }
+    // A lost probe would fake a low ceiling and with it a sweep: where loss is seen, lone deaths prove nothing.
+    const lossy = lossWithinBatches([...byBatch.values()]);
+    const instants: InstantBoundary[] = [];
+    for (const records of byBatch.values()) instants.push({ atMs: (records[0] as ProbeRecord).atMs, ...boundaryAtInstant(records, lossy) });
+    const proven = sawtoothBounds(instants);
+    // Bounds that cross each other are not a sawtooth's: something else (more loss) is going on.
+    const { timeoutAboveMs: lo, zoneTopAtMostMs: hi } = proven;
+    return lo !== null && hi !== null && hi - lo < (this.sweepSpread()?.forcedMs ?? 0) ? { timeoutAboveMs: null, zoneTopAtMostMs: null } : proven;
+  }
+
+  /** The boundary each sweep batch saw at its instant. */
+  private sweepInstants(): InstantBoundary[] {
+    return [...this.pass.sweepBatches.entries()].map(([batch, atMs]) => ({ atMs, ...this.sweepBatchBoundary(batch) }));
+  }
+
+  /** How many of the latest sweep batches had every test die. */
+  private trailingBatchesAllDead(): number {
+    let count = 0;
+    for (const [batch] of [...this.pass.sweepBatches.entries()].sort((a, b) => b[1] - a[1])) {
+      const b = this.sweepBatchBoundary(batch);
+      if (b.floorMs !== null || b.ceilingMs === null) break;
+      count++;
+    }
+    return count;
+  }
+
+  /** The boundary a sweep batch saw at its instant (`boundaryAtInstant`). */
+  private sweepBatchBoundary(batch: number): { floorMs: number | null; ceilingMs: number | null } {
+    return boundaryAtInstant(this.pass.records.filter((o) => o.batch === batch && !o.spontaneous));
+  }
+
+  /**
+   * The boundary now, if the last sweep batch saw it and no sweep ran since: its floor and ceiling
+   * moved on by the time since. A side that batch did not see is null.
+   */
+  private predictedBoundary(nowMs: number): { loMs: number | null; hiMs: number | null } | null {
+    let last: [number, number] | null = null;
+    for (const entry of this.pass.sweepBatches.entries()) if (last === null || entry[1] > last[1]) last = entry;
+    if (last === null) return null;
+    const [batch, atMs] = last;
+    const b = this.sweepBatchBoundary(batch);
+    const movedMs = nowMs - atMs;
+    return { loMs: b.floorMs === null ? null : b.floorMs + movedMs, hiMs: b.ceilingMs === null ? null : b.ceilingMs + movedMs };
   }
 
   /**
@@ -874,14 +978,16 @@ export class IdleSearch implements SearchEngine {
     let lowestBoundaryMs = Number.POSITIVE_INFINITY;
     let highestBoundaryMs = Number.NEGATIVE_INFINITY;
     for (const batch of this.pass.sweepBatches.keys()) {
-      const inBatch = this.pass.records.filter((o) => o.batch === batch && !judgement.lost.has(o));
-      const b = bracketOf(inBatch);
-      if (b.hiMs !== null) lowestBoundaryMs = Math.min(lowestBoundaryMs, b.loMs ?? b.hiMs);
-      if (b.loMs !== null) highestBoundaryMs = Math.max(highestBoundaryMs, b.hiMs ?? b.loMs);
+      const b = this.sweepBatchBoundary(batch);
+      if (b.ceilingMs !== null) lowestBoundaryMs = Math.min(lowestBoundaryMs, b.floorMs ?? b.ceilingMs);
+      if (b.floorMs !== null) highestBoundaryMs = Math.max(highestBoundaryMs, b.ceilingMs ?? b.floorMs);
     }
     const zone = this.sweepZoneBounds(judgement);
-    const floorMs = Math.min(lowestBoundaryMs, zone.loMs) - marginMs;
-    const ceilingMs = Math.max(highestBoundaryMs, zone.hiMs) + marginMs;
+    // Where a sweep was caught between batches, the sawtooth bounds the zone without relying on a
+    // batch having landed at its extremes; the wider of the two estimates is kept.
+    const proven = this.provenSweepZone();
+    const floorMs = Math.min(Math.min(lowestBoundaryMs, zone.loMs) - marginMs, proven.timeoutAboveMs ?? Number.POSITIVE_INFINITY);
+    const ceilingMs = Math.max(Math.max(highestBoundaryMs, zone.hiMs) + marginMs, proven.zoneTopAtMostMs ?? Number.NEGATIVE_INFINITY);
     let loMs: number | null = null;
     let hiMs: number | null = null;
     let eviction: EvictionKind | null = null;
@@ -895,7 +1001,8 @@ export class IdleSearch implements SearchEngine {
     }
     // No observation that far out: fall back to the outermost ones seen, still outside the zone.
     if (loMs === null) loMs = minSurvivedMs !== null && minSurvivedMs <= zone.loMs ? minSurvivedMs : null;
-    if (hiMs === null && maxEvicted !== null) [hiMs, eviction] = [maxEvicted.idleMs, maxEvicted.how];
+    // No test went out that far: the bound itself, inferred, and never below an eviction seen.
+    if (hiMs === null && maxEvicted !== null) [hiMs, eviction] = [Math.max(ceilingMs, maxEvicted.idleMs), maxEvicted.how];
     return { loMs, hiMs, eviction, contradictions: judgement.bracket.contradictions };
   }
 
@@ -907,16 +1014,16 @@ export class IdleSearch implements SearchEngine {
    * the highest ceiling among batches that saw both (`allowedMs`). Null before the batches saw a
    * floor and a ceiling.
    */
-  private sweepSpread(judgement: Judgement): { forcedMs: number; allowedMs: number } | null {
+  private sweepSpread(): { forcedMs: number; allowedMs: number } | null {
     const floors: number[] = [];
     const ceilings: number[] = [];
     let allowedLoMs = Number.POSITIVE_INFINITY;
     let allowedHiMs = Number.NEGATIVE_INFINITY;
     for (const batch of this.pass.sweepBatches.keys()) {
-      const b = bracketOf(this.pass.records.filter((o) => o.batch === batch && !judgement.lost.has(o)));
-      if (b.loMs !== null) floors.push(b.loMs);
-      if (b.hiMs !== null) ceilings.push(b.hiMs);
-      if (b.loMs !== null && b.hiMs !== null) [allowedLoMs, allowedHiMs] = [Math.min(allowedLoMs, b.loMs), Math.max(allowedHiMs, b.hiMs)];
+      const b = this.sweepBatchBoundary(batch);
+      if (b.floorMs !== null) floors.push(b.floorMs);
+      if (b.ceilingMs !== null) ceilings.push(b.ceilingMs);
+      if (b.floorMs !== null && b.ceilingMs !== null) [allowedLoMs, allowedHiMs] = [Math.min(allowedLoMs, b.floorMs), Math.max(allowedHiMs, b.ceilingMs)];
     }
     if (floors.length === 0 || ceilings.length === 0) return null;
     return { forcedMs: Math.max(0, Math.max(...floors) - Math.min(...ceilings)), allowedMs: Math.max(0, allowedHiMs - allowedLoMs) };
@@ -927,14 +1034,19 @@ export class IdleSearch implements SearchEngine {
    * gap, so the period is about what they forced plus one gap.
    */
   private sweepGranularity(judgement: Judgement): string {
-    const spread = this.sweepSpread(judgement);
+    const spread = this.sweepSpread();
     if (spread === null || spread.forcedMs === 0) {
       const zone = this.sweepZoneBounds(judgement);
       return `sweep granularity about ${seconds(zone.hiMs - zone.loMs)}`;
     }
     const gapMs = this.sweepBatchGapMs(this.stepMs(this.sweepZoneBounds(judgement).hiMs));
+    // A sweep caught between batches bounds the whole zone, so the period too: it may be longer
+    // than the batches saw the boundary move, when they missed its extremes.
+    const proven = this.provenSweepZone();
+    const atMost =
+      proven.timeoutAboveMs !== null && proven.zoneTopAtMostMs !== null ? `, at most ${seconds(proven.zoneTopAtMostMs - proven.timeoutAboveMs)}` : '';
     return (
-      `sweep granularity about ${seconds(spread.forcedMs + gapMs)}: the boundary was seen to move ${seconds(spread.forcedMs)} ` +
+      `sweep granularity about ${seconds(spread.forcedMs + gapMs)}${atMost}: the boundary was seen to move ${seconds(spread.forcedMs)} ` +
       `between batches up to ${seconds(gapMs)} apart`
     );
   }
@@ -991,16 +1103,19 @@ export class IdleSearch implements SearchEngine {
     const notes: string[] = [];
     if (this.abortReason !== null) notes.push(`stopped early: ${this.abortReason}`);
     for (const earlier of this.earlierPasses) notes.push(this.recheckNote(earlier, judgement));
+    let lost = judgement.lost.size;
     if (judgement.sweepZone.length > 0) {
       const reported = this.reportedBracket(judgement);
+      // Under a sweep, a death inside its zone is the sweep; only one below the zone was lost.
+      lost = [...judgement.lost].filter((o) => reported.loMs !== null && o.idleMs <= reported.loMs).length;
       notes.push(
         `evictions are not sharp: at each instant the boundary is sharp, but it moves (${this.sweepGranularity(judgement)}), ` +
           `as with a periodic sweep; the bracket ${reported.loMs === null ? '' : `from ${seconds(reported.loMs)} `}covers the whole zone`,
       );
     }
-    if (judgement.lost.size > 0) {
+    if (lost > 0) {
       notes.push(
-        `${judgement.lost.size} test(s) went unanswered at idles that other connections survived: probe loss, set aside and re-tested`,
+        `${lost} test(s) went unanswered at idles that other connections survived: probe loss, set aside and re-tested`,
       );
     }
     if (this.openFailures > 0) notes.push(`${this.openFailures} probe connection(s) failed to open`);

@@ -123,6 +123,10 @@ describe('noisy middleboxes on the simulated clock', () => {
     { timeoutS: 300, periodS: 10, directions: ['inbound'] as const, phases: SEEDS.slice(0, 10).map((i) => i * 1700) },
     { timeoutS: 60, periodS: 5, directions: ['inbound', 'outbound'] as const, phases: SEEDS.slice(0, 10).map((i) => i * 370) },
     { timeoutS: 1200, periodS: 30, directions: ['inbound', 'outbound'] as const, phases: SEEDS.slice(0, 10).map((i) => i * 2900) },
+    // Sweeps long against T: too few clocks to watch every phase; the sawtooth bounds the zone.
+    { timeoutS: 300, periodS: 20, directions: ['inbound'] as const, phases: SEEDS.slice(0, 10).map((i) => i * 1030) },
+    { timeoutS: 120, periodS: 30, directions: ['inbound', 'outbound'] as const, phases: SEEDS.slice(0, 10).map((i) => i * 1530) },
+    { timeoutS: 3600, periodS: 60, directions: ['inbound', 'outbound'] as const, phases: SEEDS.slice(0, 5).map((i) => i * 3100) },
   ])('periodic sweep T = $timeoutS s, G = $periodS s, $directions', ({ timeoutS, periodS, directions, phases }) => {
     it.each(phases)('phase %i ms: the bracket contains [T, T + G] and the notes name the sweep', (phaseMs) => {
       const { results } = run(new PeriodicSweep(timeoutS * S, periodS * S, phaseMs), directions);
