@@ -140,6 +140,7 @@ export function robustnessCases(): RobustnessCase[] {
     loss(0.01, 'both'),
     loss(0.05, 'inbound'),
     loss(0.05, 'both'),
+    table(16),
     table(64),
     table(200),
     {

@@ -19,7 +19,8 @@
  *              then followed (its boundary rises with time until the collector drops it back)
  *              until a drop is caught, and the zone reported from what the sawtooth proves.
  *   recheck    evictions depend on how many connections are open (a full table): run again with
- *              few connections and say how the results differ.
+ *              few connections (16, then 4 if that still overflows) and say how the results
+ *              differ; at once when the first tests die en masse, else when the pass ends.
  *
  *   time ──►  0            lo·q        ...        T    T·q   ~1.1 T
  *   frontier  ●───────────●───────────●───────────●────✗      first eviction: (T/q, T·q]
@@ -144,12 +145,24 @@ const RECHECK_P_VALUE = 0.01;
 const RECHECK_SUSPECT_P_VALUE = 0.05;
 const RECHECK_SUSPECT_LOST_SHARE = 0.05;
 
+/**
+ * So many tests unanswered (this share) that the pass is re-checked whatever struck them: heavy
+ * loss on the path, or a table so small that it evicts everything, which few connections tell apart.
+ */
+const RECHECK_HEAVY_LOST_SHARE = 0.25;
+
+/** Evidence of a full table strong enough to re-check at once, before the pass ends (`fullTableEvident`). */
+const EARLY_RECHECK_MIN_CONTRADICTED = 8;
+const EARLY_RECHECK_P_VALUE = 1e-4;
+
 /** The re-check names a full table when its tests fail less often than the first pass's first tests (this p-value). */
 const PRESSURE_P_VALUE = 0.05;
 
-
-/** The re-check holds this many connections: few enough for any table to keep them all. */
-export const RECHECK_CONNECTIONS = 16;
+/**
+ * Re-checks hold this many connections, each only if the pass before it held more and still
+ * looked like a full table: 16 is few enough for most tables, 4 for nearly any.
+ */
+const RECHECK_BUDGETS = [16, 4] as const;
 
 type ConnState = 'opening' | 'idle' | 'probing';
 
@@ -293,6 +306,10 @@ export class IdleSearch implements SearchEngine {
       return { actions, wakeAtMs: null };
     }
     const judgement = this.judge();
+    if (this.fullTableEvident(judgement)) {
+      this.startRecheck(judgement, nowMs, actions);
+      return { actions, wakeAtMs: nowMs };
+    }
     const phase = this.phaseOf(judgement);
     let targets: Target[] | null = null;
     switch (phase) {
@@ -745,14 +762,37 @@ export class IdleSearch implements SearchEngine {
    * survived, far more often than later tests do, or nothing surviving at all, call for a re-check
    * with few connections.
    */
+  /**
+   * A full table so plain that the pass need not finish: its answers are suspect anyway, and
+   * finishing it before the re-check costs about 2 T. Asked at every decision, so the bar is far
+   * higher than at the end of a pass (`shouldRecheck`).
+   */
+  private fullTableEvident(judgement: Judgement): boolean {
+    if (this.recheckBudget() === null || this.hasPending()) return false;
+    if (this.lostCount(judgement, true).lost < EARLY_RECHECK_MIN_CONTRADICTED) return false;
+    return this.firstTestsPValue(judgement) < EARLY_RECHECK_P_VALUE;
+  }
+
+  /**
+   * The budget of the next re-check, or null when there is none left: 16 connections first, and
+   * 4 if a table is so small that 16 still overflow it (two directions searched at once fill it
+   * twice as fast).
+   */
+  private recheckBudget(): number | null {
+    const next = RECHECK_BUDGETS.find((b) => b < this.pass.budget);
+    return next === undefined ? null : next;
+  }
+
   private shouldRecheck(judgement: Judgement): boolean {
-    if (this.earlierPasses.length > 0 || this.pass.budget <= RECHECK_CONNECTIONS) return false;
+    if (this.recheckBudget() === null) return false;
     if (judgement.bracket.loMs === null && judgement.bracket.hiMs !== null) return true;
     const first = this.lostCount(judgement, true);
     const later = this.lostCount(judgement, false);
     if (first.lost < RECHECK_MIN_CONTRADICTED) return false;
     const pValue = this.firstTestsPValue(judgement);
     const lostShare = (first.lost + later.lost) / Math.max(1, first.tests + later.tests);
+    // A table far too small strikes first and later tests alike: it shows as heavy loss instead.
+    if (lostShare >= RECHECK_HEAVY_LOST_SHARE) return true;
     return pValue < RECHECK_P_VALUE || (pValue < RECHECK_SUSPECT_P_VALUE && lostShare >= RECHECK_SUSPECT_LOST_SHARE);
   }
 
@@ -800,7 +840,7 @@ export class IdleSearch implements SearchEngine {
     const resolutionMs = this.config.resolutionMs(provenMs);
     const startMs = Math.max(this.config.minMs, provenMs - resolutionMs);
     const expectedMs = Math.max(provenMs, bracket.hiMs ?? provenMs);
-    const budget = Math.min(RECHECK_CONNECTIONS, this.pass.budget);
+    const budget = this.recheckBudget() ?? this.pass.budget;
     // A little over the watch, so that the verification batches the waves serve span it.
     const waveGapMs = 1.25 * Math.max(this.stepMs(expectedMs), VERIFY_WATCH_FRACTION * expectedMs);
     const waves = [
