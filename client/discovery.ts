@@ -14,7 +14,10 @@
  *
  * Accuracy: idles are measured on performance.now() at the client, as a middlebox near the client
  * sees them; an evicted inbound test is dated one smoothed RTT after its command, so its idle is
- * off by the RTT's jitter. Timers fire within a few ms.
+ * off by the RTT's jitter. A surviving inbound test is dated when its push arrives, exact, unless
+ * the push came a retransmission timeout late (TCP sent it again): then it is dated like an evicted
+ * one, off by the RTT's jitter rather than an RTO late, which could place a survival above T.
+ * Timers fire within a few ms.
  */
 import { IdleSearch } from './search/idle-search.js';
 import type { ConnId, Direction, EvictionKind, SearchAction, SearchProgress } from './search/types.js';
@@ -26,6 +29,7 @@ import { describeCause } from './errors.js';
 import type { DiscoveryReport } from './report.js';
 import { RunCostMeter } from './run-cost.js';
 import { AttachLag } from './attach-lag.js';
+import { pushCrossedAtMs } from './push-dating.js';
 
 export interface DiscoveryOptions {
   /** The reflector, as the user named it (shown in the report). */
@@ -318,8 +322,9 @@ class DiscoveryRun {
     this.clearTimer(slot);
     slot.state = 'idle';
     const now = this.now();
-    // A push that arrived crossed the middlebox just now, whatever the RTT estimate said.
-    const testedAtMs = slot.direction === 'inbound' ? now : slot.testedAtMs;
+    // A push crossed the middlebox as it arrived, whatever the RTT estimate said, unless TCP had
+    // to send it again: then it crossed about when expected, an RTO earlier (see push-dating).
+    const testedAtMs = slot.direction === 'inbound' ? pushCrossedAtMs(slot.testedAtMs, now) : slot.testedAtMs;
     this.engines.get(slot.direction)?.outcome(slot.conn, now, { survived: true }, testedAtMs);
     this.queueStep(slot.direction);
   }

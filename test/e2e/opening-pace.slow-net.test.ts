@@ -9,36 +9,19 @@
  * Slow: real time, about 5 s. Loopback only, port 0; every wait bounded.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_OPENING, runDiscovery } from '../../client/discovery.js';
-import { Reflector } from '../../reflector/reflector.js';
-import { PROBE_MAGIC } from '../../protocol/wire.js';
-import { startRelay, type RelayedConnection } from '../helpers/counting-relay.js';
-import { useTeardown, within } from '../helpers/teardown.js';
+import { MAX_OPENING } from '../../client/discovery.js';
+import { isProbe, type RelayedConnection } from '../helpers/counting-relay.js';
+import { runInboundThroughRelay } from '../helpers/relayed-discovery.js';
+import { useTeardown } from '../helpers/teardown.js';
 
 const HOLD_MS = 400;
 const CONNECTIONS = 128;
 
-function isProbe(connection: RelayedConnection): boolean {
-  const first = connection.chunks.find((c) => c.dir === 'up');
-  return first !== undefined && first.bytes.subarray(0, PROBE_MAGIC.length).equals(PROBE_MAGIC);
-}
-
 describe('opening probe connections', () => {
   it(`opens at most ${MAX_OPENING} at a time, and all of them in the end`, { timeout: 60_000 }, async ({ onTestFinished }) => {
     const defer = useTeardown(onTestFinished);
-    const reflector = new Reflector({ closeHandshakeMs: 200 });
-    defer(() => reflector.close());
-    const reflectorAddress = await reflector.listen('127.0.0.1', 0);
-    const { relay, front } = await startRelay(defer, reflectorAddress, HOLD_MS);
-    const stop = new AbortController();
-    defer(() => stop.abort());
-
     // Nothing evicts on this path: the run ends once every direction survived --max.
-    const { report, end } = await within(
-      runDiscovery({ reflector: front, dial: front, minS: 1, maxS: 2, resolutionS: null, connections: CONNECTIONS, directions: ['inbound'], graceS: null, signal: stop.signal }),
-      50_000,
-      'the discovery run',
-    );
+    const { relay, report, end } = await runInboundThroughRelay(defer, { relay: { holdFirstUpMs: HOLD_MS }, maxS: 2, connections: CONNECTIONS });
     expect(end, 'the run completed').toBe('complete');
 
     const probes = relay.connections.filter(isProbe).sort((a, b) => a.acceptedAtMs - b.acceptedAtMs);

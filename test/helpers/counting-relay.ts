@@ -2,19 +2,38 @@
  * A transparent TCP relay that records every chunk it passes, with a monotonic timestamp, per
  * connection and direction. Put in front of anything to see exactly which bytes crossed a hop and
  * when. It adds no traffic of its own: setTimeout(0), keepalive off, no Nagle; one side closing or
- * failing destroys the other.
+ * failing destroys the other. It can hold some chunks back (RelayOptions) to stand for a slow or
+ * lossy path, in order: what follows a held chunk waits behind it.
  *
  * Accuracy: a chunk is stamped when this process's event loop reads it (ms, more under load).
  */
 import net from 'node:net';
 import type { HostPort } from '../../protocol/address.js';
+import { PROBE_MAGIC, PUSH_BYTE } from '../../protocol/wire.js';
 import type { Defer } from './teardown.js';
 
 export interface RelayChunk {
+  /** When the relay read it. */
   atMs: number;
+  /** When the relay passed it on: atMs, unless it was held. */
+  sentAtMs: number;
   /** up: client → target; down: target → client. */
   dir: 'up' | 'down';
   bytes: Buffer;
+}
+
+export interface RelayOptions {
+  /**
+   * Hold each connection's first chunk from the client this long before passing it on (a slow
+   * path for the hello: the reflector, and so the client's attach report, wait).
+   */
+  holdFirstUpMs?: number;
+  /**
+   * Hold each push (a down chunk of PUSH_BYTE on a probe connection; only ever sent after an
+   * idle) this long before passing it on, as TCP does when a packet is lost past the middlebox
+   * and sent again after its retransmission timeout.
+   */
+  holdPushDownMs?: number;
 }
 
 export interface RelayedConnection {
@@ -29,14 +48,15 @@ export class CountingRelay {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
 
-  /**
-   * `holdFirstUpMs`: hold each connection's first chunk from the client this long before passing
-   * it on (a slow path for the hello: the reflector, and so the client's attach report, wait).
-   */
+  private readonly holdFirstUpMs: number;
+  private readonly holdPushDownMs: number;
+
   constructor(
     private readonly target: HostPort,
-    private readonly holdFirstUpMs = 0,
+    options: RelayOptions = {},
   ) {
+    this.holdFirstUpMs = options.holdFirstUpMs ?? 0;
+    this.holdPushDownMs = options.holdPushDownMs ?? 0;
     this.server = net.createServer({ pauseOnConnect: true }, (client) => this.accept(client));
   }
 
@@ -69,22 +89,33 @@ export class CountingRelay {
         server.destroy();
       });
     }
-    let held = this.holdFirstUpMs > 0;
+    let holdFirstUp = this.holdFirstUpMs > 0;
+    const holdFor = (dir: 'up' | 'down', bytes: Buffer): number => {
+      if (dir === 'up' && holdFirstUp) {
+        holdFirstUp = false;
+        return this.holdFirstUpMs;
+      }
+      const isPush = dir === 'down' && bytes.length === 1 && bytes[0] === PUSH_BYTE;
+      return isPush && this.holdPushDownMs > 0 && isProbe(record) ? this.holdPushDownMs : 0;
+    };
     const pipe = (from: net.Socket, to: net.Socket, dir: 'up' | 'down'): void => {
       from.on('data', (bytes: Buffer) => {
-        record.chunks.push({ atMs: performance.now(), dir, bytes });
-        if (dir === 'up' && held) {
-          held = false;
-          // Everything behind it waits too, in order: pause the client side until the chunk is out.
-          from.pause();
-          const timer = setTimeout(() => {
-            to.write(bytes);
-            from.resume();
-          }, this.holdFirstUpMs);
-          from.once('close', () => clearTimeout(timer));
+        const chunk: RelayChunk = { atMs: performance.now(), sentAtMs: 0, dir, bytes };
+        record.chunks.push(chunk);
+        const holdMs = holdFor(dir, bytes);
+        if (holdMs === 0) {
+          chunk.sentAtMs = chunk.atMs;
+          to.write(bytes);
           return;
         }
-        to.write(bytes);
+        // Everything behind it waits too, in order: pause the sending side until the chunk is out.
+        from.pause();
+        const timer = setTimeout(() => {
+          chunk.sentAtMs = performance.now();
+          to.write(bytes);
+          from.resume();
+        }, holdMs);
+        from.once('close', () => clearTimeout(timer));
       });
       from.on('end', () => to.end());
     };
@@ -96,8 +127,14 @@ export class CountingRelay {
   }
 }
 
-export async function startRelay(defer: Defer, target: HostPort, holdFirstUpMs = 0): Promise<{ relay: CountingRelay; front: HostPort }> {
-  const relay = new CountingRelay(target, holdFirstUpMs);
+/** A probe connection opens with the probe magic; the control channel does not. */
+export function isProbe(connection: RelayedConnection): boolean {
+  const first = connection.chunks.find((c) => c.dir === 'up');
+  return first !== undefined && first.bytes.subarray(0, PROBE_MAGIC.length).equals(PROBE_MAGIC);
+}
+
+export async function startRelay(defer: Defer, target: HostPort, options: RelayOptions = {}): Promise<{ relay: CountingRelay; front: HostPort }> {
+  const relay = new CountingRelay(target, options);
   defer(() => relay.close());
   const front = await relay.listen(target.host);
   return { relay, front };
