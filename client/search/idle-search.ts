@@ -36,7 +36,7 @@
  * never emits work for a connection that is not idle.
  */
 import type { Bracket } from './bracket.js';
-import { boundaryAtInstant, judge, lossWithinBatches, sweepLogLikelihoodRatio, type Judgement } from './evidence.js';
+import { boundaryAtInstant, isStrong, judge, lossWithinBatches, sweepLogLikelihoodRatio, type Judgement } from './evidence.js';
 import { firstSweepCaughtAtMs, sawtoothBounds, type InstantBoundary, type SawtoothBounds } from './sawtooth.js';
 import { fewerFailuresPValue } from './statistics.js';
 import type {
@@ -1156,6 +1156,14 @@ export class IdleSearch implements SearchEngine {
     if (lost > 0) {
       notes.push(
         `${lost} test(s) went unanswered at idles that other connections survived: probe loss, set aside and re-tested`,
+      );
+    }
+    if (judgement.mistimed.size > 0) {
+      const strongMs = Math.min(...this.pass.records.filter(isStrong).map((o) => o.idleMs));
+      const pastMs = Math.max(...[...judgement.mistimed].map((o) => o.idleMs - strongMs));
+      notes.push(
+        `${judgement.mistimed.size} test(s) survived up to ${Math.ceil(pastMs)} ms past the idle at which the middlebox reset or closed ` +
+          `another connection: this machine's timing, set aside; the bounds are good to about that`,
       );
     }
     if (this.openFailures > 0) notes.push(`${this.openFailures} probe connection(s) failed to open`);
