@@ -21,10 +21,10 @@ import net from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runDiscovery } from '../../client/discovery.js';
-import { ECHO_BYTE, PING_BYTE, PROBE_HELLO_BYTES, PROBE_MAGIC, PUSH_BYTE } from '../../protocol/wire.js';
+import { ECHO_BYTE, PING_BYTE, PROBE_HELLO_BYTES, PUSH_BYTE } from '../../protocol/wire.js';
 import { startStack } from '../helpers/loopback-stack.js';
 import { loopbackDiscovery } from '../helpers/loopback-discovery.js';
-import { startRelay, type RelayedConnection } from '../helpers/counting-relay.js';
+import { isProbe, startRelay, type RelayedConnection } from '../helpers/counting-relay.js';
 import { useTeardown, within } from '../helpers/teardown.js';
 
 const TIMEOUT_MS = 2500;
@@ -61,11 +61,6 @@ async function kernelTimers(port: number): Promise<Map<number, string> | null> {
   } catch {
     return null;
   }
-}
-
-function isProbe(connection: RelayedConnection): boolean {
-  const first = connection.chunks.find((c) => c.dir === 'up');
-  return first !== undefined && first.bytes.subarray(0, PROBE_MAGIC.length).equals(PROBE_MAGIC);
 }
 
 /** Every way a probe connection's relay record breaks the rule, as readable lines. */

@@ -12,19 +12,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runDiscovery } from '../../client/discovery.js';
-import { PING_BYTE, PROBE_HELLO_BYTES, PROBE_MAGIC, PUSH_BYTE } from '../../protocol/wire.js';
+import { PING_BYTE, PROBE_HELLO_BYTES, PUSH_BYTE } from '../../protocol/wire.js';
 import { PROBE_OPEN_PACKETS, PROBE_RESET_PACKETS } from '../../client/wire-estimate.js';
 import { startStack } from '../helpers/loopback-stack.js';
-import { startRelay, type RelayedConnection } from '../helpers/counting-relay.js';
+import { isProbe, startRelay, type RelayedConnection } from '../helpers/counting-relay.js';
 import { useTeardown, waitFor, within } from '../helpers/teardown.js';
 import { LOOPBACK_CONNECTIONS, loopbackDiscovery } from '../helpers/loopback-discovery.js';
 
 const TIMEOUT_MS = 2500;
-
-function isProbe(connection: RelayedConnection): boolean {
-  const first = connection.chunks.find((c) => c.dir === 'up');
-  return first !== undefined && first.bytes.subarray(0, PROBE_MAGIC.length).equals(PROBE_MAGIC);
-}
 
 function bytesOf(connections: RelayedConnection[]): number {
   return connections.reduce((sum, c) => sum + c.chunks.reduce((n, chunk) => n + chunk.bytes.length, 0), 0);
