@@ -167,6 +167,18 @@ const RECHECK_BUDGETS = [16, 4] as const;
 type ConnState = 'opening' | 'idle' | 'probing';
 
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+
+const range = (lo: number | null, hi: number | null): string => `${lo === null ? '—' : seconds(lo)} to ${hi === null ? '—' : seconds(hi)}`;
+
+/** The note for a full table: the result at `nowBudget` connections differs from those at `earlierBudgets`. */
+function dependsNote(earlierBudgets: readonly number[], nowBudget: number, comparison: string): string {
+  const budgets = earlierBudgets.length === 1 ? `${earlierBudgets[0]}` : `${earlierBudgets.slice(0, -1).join(', ')}, ${earlierBudgets.at(-1)}`;
+  return (
+    `evictions depend on the number of open connections: results at ${budgets} and ${nowBudget} connections differ (${comparison}); ` +
+    `a full connection table evicts the oldest idle mappings to make room, so keep the number of connections through this middlebox low, ` +
+    `and the result at ${nowBudget} connections is reported`
+  );
+}
 const percent = (share: number): string => `${Math.round(share * 100)}%`;
 
 interface Conn {
@@ -1109,40 +1121,54 @@ export class IdleSearch implements SearchEngine {
    * connections are open; a full table does: it struck the first pass's untouched connections, and
    * with few connections it should strike nothing. Too few tests to tell is said as such.
    */
-  private recheckNote(earlier: PassSummary, judgement: Judgement): string {
+  private recheckNote(earlier: PassSummary, judgement: Judgement): { depends: boolean; earlierPart: string; note: string } {
     const now = judgement.bracket;
-    const range = (lo: number | null, hi: number | null): string => `${lo === null ? '—' : seconds(lo)} to ${hi === null ? '—' : seconds(hi)}`;
     const testsNow = this.pass.records.filter((o) => !o.spontaneous).length;
     const lostNow = this.lostShare(judgement);
     const firstShare = earlier.firstTests.tests === 0 ? 0 : earlier.firstTests.lost / earlier.firstTests.tests;
     const fewerNow = fewerFailuresPValue(earlier.firstTests.lost, earlier.firstTests.tests, judgement.lost.size, testsNow) < PRESSURE_P_VALUE;
-    const comparison =
-      `${range(earlier.survivedMs, earlier.evictedMs)} with ${percent(firstShare)} of first tests evicted early at ${earlier.budget} connections, vs ` +
-      `${range(now.loMs, now.hiMs)} with ${percent(lostNow)} of ${testsNow} tests at ${this.pass.budget}`;
+    const earlierPart = `${range(earlier.survivedMs, earlier.evictedMs)} with ${percent(firstShare)} of first tests evicted early at ${earlier.budget} connections`;
+    const comparison = `${earlierPart}, vs ${this.recheckNowPart(judgement)}`;
     // Survivals are proof: a re-check that survived past the first pass's eviction moved the answer.
     const answerMoved =
       (earlier.survivedMs === null && now.loMs !== null) || (earlier.evictedMs !== null && now.loMs !== null && now.loMs >= earlier.evictedMs);
-    const why = `re-checked with ${this.pass.budget} connections because first tests at ${earlier.budget} went unanswered more often than later ones`;
+    const why = `re-checked with ${this.pass.budget} connections because tests at ${earlier.budget} went unanswered too often (first tests more than later ones, or a quarter of all)`;
     // First tests failing far beyond chance, and not one failure with few connections: a full table.
     const clearedNow = earlier.triggerPValue < RECHECK_P_VALUE && judgement.lost.size === 0 && testsNow > 0;
     if (answerMoved || fewerNow || clearedNow) {
-      return (
-        `evictions depend on the number of open connections: results at ${earlier.budget} and ${this.pass.budget} connections differ (${comparison}); ` +
-        `a full connection table evicts the oldest idle mappings to make room, so keep the number of connections through this middlebox low, ` +
-        `and the result at ${this.pass.budget} connections is reported`
-      );
+      return { depends: true, earlierPart, note: dependsNote([earlier.budget], this.pass.budget, comparison) };
     }
-    if (lostNow >= firstShare / 2) return `${why}: the same happens with few connections (${comparison}), so it is loss on the path, not a full table`;
-    return (
-      `${why}: the answer is the same with few connections (${comparison}), so it does not depend on the number of connections; ` +
-      `too few tests to tell whether the unanswered ones were lost on the path or evicted by a full table`
-    );
+    if (lostNow >= firstShare / 2) {
+      return { depends: false, earlierPart, note: `${why}: the same happens with few connections (${comparison}), so it is loss on the path, not a full table` };
+    }
+    return {
+      depends: false,
+      earlierPart,
+      note:
+        `${why}: the answer is the same with few connections (${comparison}), so it does not depend on the number of connections; ` +
+        `too few tests to tell whether the unanswered ones were lost on the path or evicted by a full table`,
+    };
   }
+
+  /** What the last pass found, for the re-check notes. */
+  private recheckNowPart(judgement: Judgement): string {
+    const testsNow = this.pass.records.filter((o) => !o.spontaneous).length;
+    return `${range(judgement.bracket.loMs, judgement.bracket.hiMs)} with ${percent(this.lostShare(judgement))} of ${testsNow} tests at ${this.pass.budget}`;
+  }
+
+  /** One note per re-check, or one for the chain when every re-check found the same: a full table. */
+  private recheckNotes(judgement: Judgement): string[] {
+    const verdicts = this.earlierPasses.map((earlier) => this.recheckNote(earlier, judgement));
+    if (verdicts.length < 2 || !verdicts.every((v) => v.depends)) return verdicts.map((v) => v.note);
+    const comparison = `${verdicts.map((v) => v.earlierPart).join('; ')}; vs ${this.recheckNowPart(judgement)}`;
+    return [dependsNote(this.earlierPasses.map((e) => e.budget), this.pass.budget, comparison)];
+  }
+
 
   private notes(judgement: Judgement): string[] {
     const notes: string[] = [];
     if (this.abortReason !== null) notes.push(`stopped early: ${this.abortReason}`);
-    for (const earlier of this.earlierPasses) notes.push(this.recheckNote(earlier, judgement));
+    notes.push(...this.recheckNotes(judgement));
     let lost = judgement.lost.size;
     if (judgement.sweepZone.length > 0) {
       const reported = this.reportedBracket(judgement);
