@@ -151,6 +151,9 @@ const RECHECK_SUSPECT_LOST_SHARE = 0.05;
  */
 const RECHECK_HEAVY_LOST_SHARE = 0.25;
 
+/** A re-check losing this share of its tests is re-checked again, with fewer connections. */
+const RECHECK_STILL_FULL_LOST_SHARE = 0.1;
+
 /** Evidence of a full table strong enough to re-check at once, before the pass ends (`fullTableEvident`). */
 const EARLY_RECHECK_MIN_CONTRADICTED = 8;
 const EARLY_RECHECK_P_VALUE = 1e-4;
@@ -805,6 +808,9 @@ export class IdleSearch implements SearchEngine {
     const lostShare = (first.lost + later.lost) / Math.max(1, first.tests + later.tests);
     // A table far too small strikes first and later tests alike: it shows as heavy loss instead.
     if (lostShare >= RECHECK_HEAVY_LOST_SHARE) return true;
+    // A re-check (started because a table looked full) that still loses this many still overflows
+    // it: two directions re-checking at 16 each fill a table of 32.
+    if (this.earlierPasses.length > 0 && lostShare >= RECHECK_STILL_FULL_LOST_SHARE) return true;
     return pValue < RECHECK_P_VALUE || (pValue < RECHECK_SUSPECT_P_VALUE && lostShare >= RECHECK_SUSPECT_LOST_SHARE);
   }
 

@@ -107,6 +107,12 @@ describe('noisy middleboxes on the simulated clock', () => {
     }
   });
 
+  it('a table of 32 with both directions searched: their two re-checks at 16 still fill it, so each is re-checked again at 4', () => {
+    const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 32));
+    for (const r of results) expectContains(r, 350 * S, 350 * S);
+    expect(results.some((r) => /results at 128, 16 and 4 connections differ/.test(r.notes.join(' '))), 'a second re-check named the table').toBe(true);
+  });
+
   it('a table barely too small (capacity 200): the bracket contains T and a full table is never called loss', () => {
     const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 200));
     for (const r of results) {
