@@ -173,16 +173,16 @@ const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
 const range = (lo: number | null, hi: number | null): string => `${lo === null ? '—' : seconds(lo)} to ${hi === null ? '—' : seconds(hi)}`;
 
+const percent = (share: number): string => `${Math.round(share * 100)}%`;
+
 /** The note for a full table: the result at `nowBudget` connections differs from those at `earlierBudgets`. */
 function dependsNote(earlierBudgets: readonly number[], nowBudget: number, comparison: string): string {
-  const budgets = earlierBudgets.length === 1 ? `${earlierBudgets[0]}` : `${earlierBudgets.slice(0, -1).join(', ')}, ${earlierBudgets.at(-1)}`;
   return (
-    `evictions depend on the number of open connections: results at ${budgets} and ${nowBudget} connections differ (${comparison}); ` +
+    `evictions depend on the number of open connections: results at ${earlierBudgets.join(', ')} and ${nowBudget} connections differ (${comparison}); ` +
     `a full connection table evicts the oldest idle mappings to make room, so keep the number of connections through this middlebox low, ` +
     `and the result at ${nowBudget} connections is reported`
   );
 }
-const percent = (share: number): string => `${Math.round(share * 100)}%`;
 
 interface Conn {
   id: ConnId;
@@ -553,6 +553,9 @@ export class IdleSearch implements SearchEngine {
       // Two tests below lo, deep enough that a death there is evidence of a sweep rather than
       // timing noise (`judge`): one step/2 below, as before, and one nearer, because a long
       // sweep's boundary dips a little below lo at many of its phases but that far at few.
+      // Both are pushed even where they coincide (lo near --min, or a step under 2.4 s): the number
+      // of targets also sizes how many fresh clocks `retireStale` keeps ready, and the measured
+      // tables were made with two.
       const untilMs = bracket.loMs - SWEEP_MIN_DEPTH_MS;
       for (const depth of [step / 2, step / 4]) {
         const atMs = Math.max(this.config.minMs, Math.min(bracket.loMs - depth, untilMs - SWEEP_MIN_DEPTH_MS));
@@ -662,18 +665,10 @@ export class IdleSearch implements SearchEngine {
 
   /** Bounds on [T, T + G] from every batch of the pass, each seen at its instant (`sawtoothBounds`). */
   private provenSweepZone(): SawtoothBounds {
-    const byBatch = new Map<number, ProbeRecord[]>();
-    for (const o of this.pass.records) {
-      if (o.spontaneous) continue;
-      const batch = byBatch.get(o.batch);
-      if (batch === undefined) byBatch.set(o.batch, [o]);
-      else batch.push(o);
-    }
+    const batches = this.testsByBatch();
     // A lost probe would fake a low ceiling and with it a sweep: where loss is seen, lone deaths prove nothing.
-    const lossy = lossWithinBatches([...byBatch.values()]);
-    const instants: InstantBoundary[] = [];
-    for (const records of byBatch.values()) instants.push({ atMs: (records[0] as ProbeRecord).atMs, ...boundaryAtInstant(records, lossy) });
-    const proven = sawtoothBounds(instants);
+    const lossy = lossWithinBatches(batches);
+    const proven = sawtoothBounds(batches.map((records) => ({ atMs: (records[0] as ProbeRecord).atMs, ...boundaryAtInstant(records, lossy) })));
     // Bounds that cross each other are not a sawtooth's: something else (more loss) is going on.
     const { timeoutAboveMs: lo, zoneTopAtMostMs: hi } = proven;
     return lo !== null && hi !== null && hi - lo < (this.sweepSpread()?.forcedMs ?? 0) ? { timeoutAboveMs: null, zoneTopAtMostMs: null } : proven;
@@ -687,8 +682,7 @@ export class IdleSearch implements SearchEngine {
   /** How many of the latest sweep batches had every test die. */
   private trailingBatchesAllDead(): number {
     let count = 0;
-    for (const [batch] of [...this.pass.sweepBatches.entries()].sort((a, b) => b[1] - a[1])) {
-      const b = this.sweepBatchBoundary(batch);
+    for (const b of this.sweepInstants().sort((x, y) => y.atMs - x.atMs)) {
       if (b.floorMs !== null || b.ceilingMs === null) break;
       count++;
     }
@@ -705,13 +699,10 @@ export class IdleSearch implements SearchEngine {
    * moved on by the time since. A side that batch did not see is null.
    */
   private predictedBoundary(nowMs: number): { loMs: number | null; hiMs: number | null } | null {
-    let last: [number, number] | null = null;
-    for (const entry of this.pass.sweepBatches.entries()) if (last === null || entry[1] > last[1]) last = entry;
+    const last = this.sweepInstants().reduce<InstantBoundary | null>((a, b) => (a === null || b.atMs > a.atMs ? b : a), null);
     if (last === null) return null;
-    const [batch, atMs] = last;
-    const b = this.sweepBatchBoundary(batch);
-    const movedMs = nowMs - atMs;
-    return { loMs: b.floorMs === null ? null : b.floorMs + movedMs, hiMs: b.ceilingMs === null ? null : b.ceilingMs + movedMs };
+    const movedMs = nowMs - last.atMs;
+    return { loMs: last.floorMs === null ? null : last.floorMs + movedMs, hiMs: last.ceilingMs === null ? null : last.ceilingMs + movedMs };
   }
 
   /**
@@ -730,13 +721,19 @@ export class IdleSearch implements SearchEngine {
    * a lone test at its own instant says as much about the boundary of that instant as a batch.
    */
   private sweepEvidence(zoneFloorMs: number): number {
+    return sweepLogLikelihoodRatio(this.pass.records, this.testsByBatch(), zoneFloorMs);
+  }
+
+  /** The pass's tests, one group per batch (each made at one instant); spontaneous deaths are no test. */
+  private testsByBatch(): ProbeRecord[][] {
     const byBatch = new Map<number, ProbeRecord[]>();
     for (const o of this.pass.records) {
+      if (o.spontaneous) continue;
       const batch = byBatch.get(o.batch);
       if (batch === undefined) byBatch.set(o.batch, [o]);
       else batch.push(o);
     }
-    return sweepLogLikelihoodRatio(this.pass.records, [...byBatch.values()], zoneFloorMs);
+    return [...byBatch.values()];
   }
 
   /** The suspected sweep was loss: contradictions up to `zoneTopMs` are set aside, and the search resumes. */
@@ -770,14 +767,6 @@ export class IdleSearch implements SearchEngine {
   // ── table pressure ────────────────────────────────────────────────────────────────────────
 
   /**
-   * A middlebox with a full table evicts the least recently used mappings to make room, so a tool
-   * holding many connections can cause the eviction it measures. Its victims are connections that
-   * sat untouched since they were opened; a connection just tested is safe for a while. Probe loss
-   * strikes first tests and later ones alike. So: first tests going unanswered at idles others
-   * survived, far more often than later tests do, or nothing surviving at all, call for a re-check
-   * with few connections.
-   */
-  /**
    * A full table so plain that the pass need not finish: its answers are suspect anyway, and
    * finishing it before the re-check costs about 2 T. Asked at every decision, so the bar is far
    * higher than at the end of a pass (`shouldRecheck`).
@@ -798,6 +787,14 @@ export class IdleSearch implements SearchEngine {
     return next === undefined ? null : next;
   }
 
+  /**
+   * A middlebox with a full table evicts the least recently used mappings to make room, so a tool
+   * holding many connections can cause the eviction it measures. Its victims are connections that
+   * sat untouched since they were opened; a connection just tested is safe for a while. Probe loss
+   * strikes first tests and later ones alike. So: first tests going unanswered at idles others
+   * survived, far more often than later tests do, or nothing surviving at all, call for a re-check
+   * with few connections.
+   */
   private shouldRecheck(judgement: Judgement): boolean {
     if (this.recheckBudget() === null) return false;
     if (judgement.bracket.loMs === null && judgement.bracket.hiMs !== null) return true;
@@ -1169,7 +1166,6 @@ export class IdleSearch implements SearchEngine {
     const comparison = `${verdicts.map((v) => v.earlierPart).join('; ')}; vs ${this.recheckNowPart(judgement)}`;
     return [dependsNote(this.earlierPasses.map((e) => e.budget), this.pass.budget, comparison)];
   }
-
 
   private notes(judgement: Judgement): string[] {
     const notes: string[] = [];
