@@ -1,13 +1,28 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  prettier,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', performance: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        performance: 'readonly',
+        URL: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': ['error'],
@@ -15,7 +30,7 @@ export default tseslint.config(
   },
   {
     // Entry files, the bench and the lab's command line are where console and process.exit belong.
-    files: ['client/main.ts', 'bin/**', 'bench/**', 'test/lab/main.ts', 'test/**/fixtures/**'],
+    files: ['client/cli/main.ts', 'bin/**', 'bench/**', 'test/lab/main.ts', 'test/**/fixtures/**'],
     rules: { 'no-console': 'off' },
   },
 );

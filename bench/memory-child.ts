@@ -14,8 +14,8 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Reflector } from '../reflector/reflector.js';
-import { ControlChannel } from '../client/control-channel.js';
-import { ProbeConnection } from '../client/probe-connection.js';
+import { ControlChannel } from '../client/discovery/control-channel.js';
+import { ProbeConnection } from '../client/discovery/probe-connection.js';
 
 export type MemoryMode = 'raw' | 'idlescope';
 
@@ -56,7 +56,11 @@ async function sample(): Promise<MemorySample> {
 }
 
 /** Runs `open(i)` for i in [0, n) with at most IN_FLIGHT pending; resolves with how many succeeded. */
-async function openAll(n: number, deadlineMs: number, open: (i: number) => Promise<boolean>): Promise<number> {
+async function openAll(
+  n: number,
+  deadlineMs: number,
+  open: (i: number) => Promise<boolean>,
+): Promise<number> {
   let next = 0;
   let ok = 0;
   const worker = async (): Promise<void> => {
@@ -85,7 +89,10 @@ function within(ms: number, register: (done: (ok: boolean) => void) => () => voi
   });
 }
 
-async function runRaw(n: number, deadlineMs: number): Promise<{ established: number; before: MemorySample; after: MemorySample; close: () => Promise<void> }> {
+async function runRaw(
+  n: number,
+  deadlineMs: number,
+): Promise<{ established: number; before: MemorySample; after: MemorySample; close: () => Promise<void> }> {
   const accepted: Socket[] = [];
   const clients: Socket[] = [];
   const server: Server = createServer({ noDelay: true, keepAlive: false }, (socket) => {
@@ -132,7 +139,10 @@ async function runRaw(n: number, deadlineMs: number): Promise<{ established: num
   return { established: Math.min(established, accepted.length), before, after, close };
 }
 
-async function runIdlescope(n: number, deadlineMs: number): Promise<{ established: number; before: MemorySample; after: MemorySample; close: () => Promise<void> }> {
+async function runIdlescope(
+  n: number,
+  deadlineMs: number,
+): Promise<{ established: number; before: MemorySample; after: MemorySample; close: () => Promise<void> }> {
   const reflector = new Reflector();
   const address = await reflector.listen(HOST, 0);
   const control = new ControlChannel(address);
@@ -193,10 +203,26 @@ async function main(): Promise<void> {
     const run = mode === 'raw' ? await runRaw(n, deadlineMs) : await runIdlescope(n, deadlineMs);
     const setupMs = Math.round(performance.now() - started);
     await run.close();
-    report = { mode, n, established: run.established, before: run.before, after: run.after, setupMs, error: null };
+    report = {
+      mode,
+      n,
+      established: run.established,
+      before: run.before,
+      after: run.after,
+      setupMs,
+      error: null,
+    };
   } catch (error) {
     const setupMs = Math.round(performance.now() - started);
-    report = { mode, n, established: 0, before: empty, after: empty, setupMs, error: error instanceof Error ? error.message : String(error) };
+    report = {
+      mode,
+      n,
+      established: 0,
+      before: empty,
+      after: empty,
+      setupMs,
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
   console.log(JSON.stringify(report));
   // Anything left (a stalled close handshake) must not keep the child alive.

@@ -72,11 +72,17 @@ function runChild(mode: MemoryMode, n: number): Promise<MemoryMeasurement> {
       try {
         report = JSON.parse(line) as MemoryChildReport;
       } catch {
-        resolve(failed(`child exited ${signal ?? code}: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`));
+        resolve(
+          failed(
+            `child exited ${signal ?? code}: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`,
+          ),
+        );
         return;
       }
       const per = (key: 'rss' | 'heapUsed' | 'external'): number | null =>
-        report.error !== null || report.established === 0 ? null : Math.round((report.after[key] - report.before[key]) / report.established);
+        report.error !== null || report.established === 0
+          ? null
+          : Math.round((report.after[key] - report.before[key]) / report.established);
       resolve({
         mode,
         n,

@@ -4,8 +4,8 @@ import { ROBUSTNESS_RUNS } from './robustness.js';
 export const METHOD = `## Method
 
 **Virtual clock.** Every strategy is a \`SearchEngine\` (client/search/types.ts) driven by the same
-\`simulate()\` (client/simulation/virtual-driver.ts) against the same middlebox models
-(client/simulation/middlebox-models.ts). Hours of idle time run in milliseconds and identically every
+\`simulate()\` (bench/simulation/virtual-driver.ts) against the same middlebox models
+(bench/simulation/middlebox-models.ts). Hours of idle time run in milliseconds and identically every
 time, so the tables compare search strategies and nothing else. The driver's timing model, for a
 middlebox next to the client (a home NAT, a carrier CGN): a connection is idle from two RTTs after its
 SYN (handshake, then the hello and the reflector's report of it); an outbound test crosses the

@@ -94,11 +94,38 @@ function renderSummary(report: BenchReport, format: Format): string {
       `${Math.max(...rs.map((r) => r.peakConcurrent))}`,
     ];
   });
-  return table(format, ['strategy', 'wall / T (min – max)', 'width / T (min – max)', 'T inside', 'meets 1.1T+10s & res', 'peak conns'], rows, ['l', 'r', 'r', 'r', 'r', 'r']);
+  return table(
+    format,
+    [
+      'strategy',
+      'wall / T (min – max)',
+      'width / T (min – max)',
+      'T inside',
+      'meets 1.1T+10s & res',
+      'peak conns',
+    ],
+    rows,
+    ['l', 'r', 'r', 'r', 'r', 'r'],
+  );
 }
 
 function renderMain(report: BenchReport, format: Format): string {
-  const headers = ['T (s)', 'strategy', 'wall (virtual)', '× T', 'bracket (s)', 'width (s)', 'width/T', 'T inside', 'opened', 'peak', 'probes', 'packets', 'bytes', '≤1.1T+10s & ≤res'];
+  const headers = [
+    'T (s)',
+    'strategy',
+    'wall (virtual)',
+    '× T',
+    'bracket (s)',
+    'width (s)',
+    'width/T',
+    'T inside',
+    'opened',
+    'peak',
+    'probes',
+    'packets',
+    'bytes',
+    '≤1.1T+10s & ≤res',
+  ];
   const align: Align[] = ['r', 'l', 'r', 'r', 'l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'l'];
   const m = report.main;
   return [
@@ -111,7 +138,16 @@ function renderMain(report: BenchReport, format: Format): string {
 
 function renderGrid(report: BenchReport, format: Format): string {
   const g = report.grid;
-  const headers = ['eviction', 'searched, conns', 'timeouts', 'T inside', 'meet 1.1T+10s & res', 'worst wall/T (at T)', 'most of the allowance used (at T)', 'failed at T (s)'];
+  const headers = [
+    'eviction',
+    'searched, conns',
+    'timeouts',
+    'T inside',
+    'meet 1.1T+10s & res',
+    'worst wall/T (at T)',
+    'most of the allowance used (at T)',
+    'failed at T (s)',
+  ];
   const align: Align[] = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'];
   const rows = g.rows.map((r: GridRow) => [
     r.mode,
@@ -176,7 +212,18 @@ function renderTradeoff(report: BenchReport, format: Format): string {
 }
 
 function renderNoisy(report: BenchReport, format: Format): string {
-  const headers = ['case', 'truth', 'direction', 'reported bracket (s)', 'width (s)', 'confidence', 'truth inside', 'wall', 'probes', 'notes'];
+  const headers = [
+    'case',
+    'truth',
+    'direction',
+    'reported bracket (s)',
+    'width (s)',
+    'confidence',
+    'truth inside',
+    'wall',
+    'probes',
+    'notes',
+  ];
   const align: Align[] = ['l', 'l', 'l', 'l', 'r', 'r', 'l', 'r', 'r', 'l'];
   const rows = report.noisy.flatMap((r) =>
     r.directions.map((d, i) => [
@@ -200,7 +247,9 @@ function renderNoisy(report: BenchReport, format: Format): string {
 }
 
 function searchedCell(r: RobustnessRow): string {
-  return r.directions.length === 1 ? `${r.directions[0]}, ${r.connectionsPerDirection}` : `both, ${r.connectionsPerDirection} each`;
+  return r.directions.length === 1
+    ? `${r.directions[0]}, ${r.connectionsPerDirection}`
+    : `both, ${r.connectionsPerDirection} each`;
 }
 
 function missLine(r: RobustnessRow, m: RobustnessMiss): string {
@@ -210,7 +259,19 @@ function missLine(r: RobustnessRow, m: RobustnessMiss): string {
 }
 
 function renderRobustness(report: BenchReport, format: Format): string {
-  const headers = ['case', 'searched, conns', 'varied', 'runs', 'truth inside', 'named', 'never contradicted', 'wall/T median', 'wall/T max', 'width median (s)', 'probes median'];
+  const headers = [
+    'case',
+    'searched, conns',
+    'varied',
+    'runs',
+    'truth inside',
+    'named',
+    'never contradicted',
+    'wall/T median',
+    'wall/T max',
+    'width median (s)',
+    'probes median',
+  ];
   const align: Align[] = ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'];
   const rows = report.robustness.map((r) => [
     r.cut === 0 ? r.case : `${r.case} (${r.cut} cut at the limit)`,
@@ -221,7 +282,8 @@ function renderRobustness(report: BenchReport, format: Format): string {
     r.named === null ? 'n/a' : `${r.named}/${r.namable}`,
     `${r.neverContradicted}/${r.runs}`,
     r.wallOverT.median.toFixed(3),
-    r.wallOverT.max.toFixed(3) + (r.wallOverT.maxAt === null || r.simulations === 1 ? '' : ` (${r.wallOverT.maxAt})`),
+    r.wallOverT.max.toFixed(3) +
+      (r.wallOverT.maxAt === null || r.simulations === 1 ? '' : ` (${r.wallOverT.maxAt})`),
     seconds(r.widthMedianS),
     r.probesMedian === null ? '—' : String(r.probesMedian),
   ]);
@@ -231,7 +293,9 @@ function renderRobustness(report: BenchReport, format: Format): string {
     '',
     'A run is one direction\'s result; with both directions searched, one simulation gives two runs. "truth inside": survived ≤ a and evicted ≥ b for the truth [a, b] ([T, T + G] for a sweep, [T, T] otherwise, per direction for the directional case). "named": the notes name the behaviour: a sweep says "sweep granularity"; a loss run blames neither a sweep nor a full table, and says its unanswered tests were loss when it set aside a silent eviction below 0.97 T; a full table says "evictions depend on the number of open connections", or that a re-check with few connections found the same answer ("does not depend on the number of connections"), counted over the directions it struck early (evictions below the survived bound); a directional timeout needs no note (n/a). "never contradicted": no test survived at or past the reported evicted bound and no reset or close came at or below the survived bound. wall/T: virtual time of the simulation over T (the longer T, 300 s, for the directional case), the slowest run in parentheses. Probes are per direction. The table and directional models are deterministic (no seed, no phase), so one run each says all there is.',
     '',
-    misses.length === 0 ? 'Every run passed every check that applies to it.' : ['Runs that missed a check:', '', ...misses].join('\n'),
+    misses.length === 0
+      ? 'Every run passed every check that applies to it.'
+      : ['Runs that missed a check:', '', ...misses].join('\n'),
   ].join('\n');
 }
 
@@ -250,10 +314,22 @@ function memoryCells(m: MemoryMeasurement): string[] {
 function renderMemory(report: BenchReport, format: Format): string {
   const memory = report.memory;
   if (memory === null) return 'Not run (--no-memory).';
-  const headers = ['N', 'raw pair RSS/conn', 'raw pair heap/conn', 'raw open', 'idlescope RSS/conn', 'idlescope heap/conn', 'idlescope open', 'RSS idlescope/raw'];
+  const headers = [
+    'N',
+    'raw pair RSS/conn',
+    'raw pair heap/conn',
+    'raw open',
+    'idlescope RSS/conn',
+    'idlescope heap/conn',
+    'idlescope open',
+    'RSS idlescope/raw',
+  ];
   const align: Align[] = ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'];
   const rows = memory.rows.map((r) => {
-    const ratio = r.raw.rssPerConn !== null && r.idlescope.rssPerConn !== null && r.raw.rssPerConn > 0 ? `${(r.idlescope.rssPerConn / r.raw.rssPerConn).toFixed(2)}×` : '—';
+    const ratio =
+      r.raw.rssPerConn !== null && r.idlescope.rssPerConn !== null && r.raw.rssPerConn > 0
+        ? `${(r.idlescope.rssPerConn / r.raw.rssPerConn).toFixed(2)}×`
+        : '—';
     return [String(r.n), ...memoryCells(r.raw), ...memoryCells(r.idlescope), ratio];
   });
   return [
@@ -292,7 +368,8 @@ export function renderText(report: BenchReport): string {
 
 export function renderMarkdown(report: BenchReport, command: string, method: string): string {
   const rev = report.searchRevision;
-  const revision = rev.commit === null ? 'unknown' : `${rev.commit}${rev.dirty ? ' plus uncommitted changes' : ''}`;
+  const revision =
+    rev.commit === null ? 'unknown' : `${rev.commit}${rev.dirty ? ' plus uncommitted changes' : ''}`;
   return [
     '# idlescope bench',
     '',
@@ -332,7 +409,7 @@ export function renderMarkdown(report: BenchReport, command: string, method: str
     '',
     '## Noisy middleboxes across seeds',
     '',
-    `The table above is one run per behaviour. Here each behaviour runs again over consecutive loss seeds or sweep phases (not picked), idlescope at its defaults (--min ${report.defaults.minS} s, --max ${report.defaults.maxS} s, resolution ${report.defaults.resolution}; ${report.defaults.connections} connections for one direction, ${report.defaults.connections / 2} per direction when both are searched in one simulation), and each run is judged as test/search/noisy-middleboxes.test.ts judges it.`,
+    `The table above is one run per behaviour. Here each behaviour runs again over consecutive loss seeds or sweep phases (not picked), idlescope at its defaults (--min ${report.defaults.minS} s, --max ${report.defaults.maxS} s, resolution ${report.defaults.resolution}; ${report.defaults.connections} connections for one direction, ${report.defaults.connections / 2} per direction when both are searched in one simulation), and each run is judged as test/client/search/noisy-middleboxes.test.ts judges it.`,
     '',
     renderRobustness(report, 'markdown'),
     '',

@@ -1,12 +1,27 @@
 /**
  * The noisy middleboxes across seeds: each noisy behaviour run many times (loss seeds, sweep
- * phases) and every run judged as test/search/noisy-middleboxes.test.ts judges it, so a reader
+ * phases) and every run judged as test/client/search/noisy-middleboxes.test.ts judges it, so a reader
  * sees how reliably the search handles the behaviour instead of one run that may be lucky.
  * Deterministic: the models are seeded, the phases fixed and the clock virtual.
  */
 import type { Direction, DirectionResult, Observation } from '../client/search/types.js';
-import { DirectionalTimeout, LossyPath, PeriodicSweep, SharpTimeout, TableLimit, type MiddleboxModel } from '../client/simulation/middlebox-models.js';
-import { DEFAULT_CONNECTIONS, MAX_S, NOISY_LIMIT_MS, guardedSimulate, idlescope, summarize, type BracketSummary } from './scenarios.js';
+import {
+  DirectionalTimeout,
+  LossyPath,
+  PeriodicSweep,
+  SharpTimeout,
+  TableLimit,
+  type MiddleboxModel,
+} from './simulation/middlebox-models.js';
+import {
+  DEFAULT_CONNECTIONS,
+  MAX_S,
+  NOISY_LIMIT_MS,
+  guardedSimulate,
+  idlescope,
+  summarize,
+  type BracketSummary,
+} from './scenarios.js';
 import { median, round } from './stats.js';
 
 const S = 1000;
@@ -160,7 +175,10 @@ export function contradictions(r: DirectionResult): Observation[] {
   return r.observations.filter(
     (o) =>
       (o.survived && r.evictedMs !== null && o.idleMs >= r.evictedMs) ||
-      (!o.survived && (o.how === 'reset' || o.how === 'close') && r.survivedMs !== null && o.idleMs <= r.survivedMs),
+      (!o.survived &&
+        (o.how === 'reset' || o.how === 'close') &&
+        r.survivedMs !== null &&
+        o.idleMs <= r.survivedMs),
   );
 }
 
@@ -170,21 +188,33 @@ export function contradictions(r: DirectionResult): Observation[] {
  * sweep nor a full table, and must say "went unanswered" or "loss on the path" when it set aside
  * a silent eviction well below T (`truthMs[0]`).
  */
-export function namesBehaviour(behaviour: NoisyBehaviour, r: DirectionResult, truthMs: [number, number]): boolean | null {
+export function namesBehaviour(
+  behaviour: NoisyBehaviour,
+  r: DirectionResult,
+  truthMs: [number, number],
+): boolean | null {
   const notes = r.notes.join(' ');
   switch (behaviour) {
     case 'sweep':
       return notes.includes('sweep granularity');
     case 'table': {
       // A direction the table never struck early has nothing to name.
-      const struck = r.observations.some((o) => !o.survived && r.survivedMs !== null && o.idleMs < r.survivedMs);
+      const struck = r.observations.some(
+        (o) => !o.survived && r.survivedMs !== null && o.idleMs < r.survivedMs,
+      );
       if (!struck) return null;
       // Either the re-check moved the answer, or it found the same one with few connections and says so.
-      return notes.includes('evictions depend on the number of open connections') || notes.includes('does not depend on the number of connections');
+      return (
+        notes.includes('evictions depend on the number of open connections') ||
+        notes.includes('does not depend on the number of connections')
+      );
     }
     case 'loss': {
-      if (notes.includes('sweep granularity') || notes.includes('evictions depend on the number')) return false;
-      const setAside = r.observations.some((o) => !o.survived && o.how === 'silent-drop' && o.idleMs < LOSS_NOTE_BELOW * truthMs[0]);
+      if (notes.includes('sweep granularity') || notes.includes('evictions depend on the number'))
+        return false;
+      const setAside = r.observations.some(
+        (o) => !o.survived && o.how === 'silent-drop' && o.idleMs < LOSS_NOTE_BELOW * truthMs[0],
+      );
       return !setAside || /went unanswered|loss on the path/.test(notes);
     }
     case 'directional':
@@ -199,7 +229,9 @@ export function namesBehaviour(behaviour: NoisyBehaviour, r: DirectionResult, tr
 function variants(vary: Variation, runs: number): { label: string | null; value: number }[] {
   if (vary === null) return [{ label: null, value: 0 }];
   return Array.from({ length: runs }, (_, i) =>
-    vary.what === 'phase' ? { label: `phase ${(i + 1) * vary.stepMs} ms`, value: (i + 1) * vary.stepMs } : { label: `seed ${i + 1}`, value: i + 1 },
+    vary.what === 'phase'
+      ? { label: `phase ${(i + 1) * vary.stepMs} ms`, value: (i + 1) * vary.stepMs }
+      : { label: `seed ${i + 1}`, value: i + 1 },
   );
 }
 
@@ -260,12 +292,22 @@ function robustnessRow(c: RobustnessCase, runsPerCase: number): RobustnessRow {
     namable: runs.filter((r) => r.named !== null).length,
     neverContradicted: passed('contradicted'),
     cut: runs.length - passed('limit'),
-    wallOverT: { median: round(median(runs.map((r) => r.wallOverT)) as number), max: round(slowest.wallOverT), maxAt: slowest.variant },
+    wallOverT: {
+      median: round(median(runs.map((r) => r.wallOverT)) as number),
+      max: round(slowest.wallOverT),
+      maxAt: slowest.variant,
+    },
     widthMedianS: nullableRound(median(runs.map((r) => r.summary.widthS))),
     probesMedian: nullableRound(median(runs.map((r) => r.result.probesSent))),
     misses: runs
       .filter((r) => r.failed.length > 0)
-      .map((r) => ({ variant: r.variant, direction: r.result.direction, failed: r.failed, bracketS: [r.summary.survivedS, r.summary.evictedS], notes: r.result.notes })),
+      .map((r) => ({
+        variant: r.variant,
+        direction: r.result.direction,
+        failed: r.failed,
+        bracketS: [r.summary.survivedS, r.summary.evictedS],
+        notes: r.result.notes,
+      })),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SIMULATION, type SimulationOptions } from '../client/simulation/virtual-driver.js';
+import { DEFAULT_SIMULATION, type SimulationOptions } from './simulation/virtual-driver.js';
 import { LADDER_STEP_MS } from './strategies/linear-ladder.js';
 import {
   DEFAULT_CONNECTIONS,
@@ -24,7 +24,14 @@ import {
   type TradeoffCell,
 } from './scenarios.js';
 import { QUICK_ROBUSTNESS_RUNS, ROBUSTNESS_RUNS, robustnessTable, type RobustnessRow } from './robustness.js';
-import { GRID_FROM_S, GRID_POINTS, GRID_TO_S, QUICK_GRID_POINTS, timeoutGridTable, type GridRow } from './timeout-grid.js';
+import {
+  GRID_FROM_S,
+  GRID_POINTS,
+  GRID_TO_S,
+  QUICK_GRID_POINTS,
+  timeoutGridTable,
+  type GridRow,
+} from './timeout-grid.js';
 import { MEMORY_COUNTS, MEMORY_RUNS, QUICK_MEMORY_COUNTS, memoryTable, type MemoryRow } from './memory.js';
 
 export interface BenchOptions {
@@ -40,7 +47,14 @@ export interface BenchReport {
   /** Last commit that touched the search or the simulation, and whether they have local changes. */
   searchRevision: { commit: string | null; dirty: boolean };
   simulation: SimulationOptions;
-  defaults: { connections: number; minS: number; maxS: number; maxHeadroom: number; resolution: string; ladderStepS: number };
+  defaults: {
+    connections: number;
+    minS: number;
+    maxS: number;
+    maxHeadroom: number;
+    resolution: string;
+    ladderStepS: number;
+  };
   main: MainTable;
   /** idlescope at its defaults on a dense grid of T, every eviction mode: "any T", not just the main table's nine. */
   grid: { fromS: number; toS: number; points: number; rows: GridRow[] };
@@ -52,11 +66,16 @@ export interface BenchReport {
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SEARCH_PATHS = ['client/search', 'client/simulation'];
+const SEARCH_PATHS = ['client/search', 'bench/simulation'];
 
 function git(args: string[]): string | null {
   try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 5000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -72,7 +91,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const timeouts = options.quick ? [...QUICK_TIMEOUTS_S] : [...MAIN_TIMEOUTS_S];
   const tradeoff = options.quick
     ? { timeoutsS: [350], budgets: [16, 256], resolutions: [0.01] }
-    : { timeoutsS: [...TRADEOFF_TIMEOUTS_S], budgets: [...TRADEOFF_BUDGETS], resolutions: [...TRADEOFF_RESOLUTIONS] };
+    : {
+        timeoutsS: [...TRADEOFF_TIMEOUTS_S],
+        budgets: [...TRADEOFF_BUDGETS],
+        resolutions: [...TRADEOFF_RESOLUTIONS],
+      };
   const points = options.quick ? QUICK_GRID_POINTS : GRID_POINTS;
   const counts = options.quick ? [...QUICK_MEMORY_COUNTS] : [...MEMORY_COUNTS];
   return {
@@ -90,9 +113,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     },
     main: mainTable(timeouts),
     grid: { fromS: GRID_FROM_S, toS: GRID_TO_S, points, rows: timeoutGridTable(points) },
-    tradeoff: { ...tradeoff, cells: tradeoffTable(tradeoff.timeoutsS, tradeoff.budgets, tradeoff.resolutions) },
+    tradeoff: {
+      ...tradeoff,
+      cells: tradeoffTable(tradeoff.timeoutsS, tradeoff.budgets, tradeoff.resolutions),
+    },
     noisy: noisyTable(),
     robustness: robustnessTable(options.quick ? QUICK_ROBUSTNESS_RUNS : ROBUSTNESS_RUNS),
-    memory: options.memory ? { node: process.version, counts, rows: await memoryTable(counts, options.quick ? 1 : MEMORY_RUNS) } : null,
+    memory: options.memory
+      ? { node: process.version, counts, rows: await memoryTable(counts, options.quick ? 1 : MEMORY_RUNS) }
+      : null,
   };
 }

@@ -3,7 +3,15 @@
  * virtual clock getting anywhere) is aborted instead of hanging the bench: the simulation is
  * synchronous, so nothing else could stop it. A normal run decides a few thousand times.
  */
-import type { ConnId, DirectionResult, EvictionKind, ProbeOutcome, SearchAction, SearchEngine, SearchProgress } from '../client/search/types.js';
+import type {
+  ConnId,
+  DirectionResult,
+  EvictionKind,
+  ProbeOutcome,
+  SearchAction,
+  SearchEngine,
+  SearchProgress,
+} from '../client/search/types.js';
 
 export const MAX_DECISIONS = 500_000;
 

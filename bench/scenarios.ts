@@ -1,10 +1,10 @@
 /**
  * The simulated part of the bench: every strategy against the same middlebox models on the same
- * virtual clock (client/simulation/virtual-driver.ts), so the numbers compare search strategies
+ * virtual clock (bench/simulation/virtual-driver.ts), so the numbers compare search strategies
  * and nothing else. Deterministic: the models are seeded and the clock is virtual.
  */
 import { IdleSearch } from '../client/search/idle-search.js';
-import { defaultResolutionMs } from '../client/discovery.js';
+import { defaultResolutionMs } from '../client/discovery/discovery-run.js';
 import type { Direction, DirectionResult, SearchEngine } from '../client/search/types.js';
 import {
   DirectionalTimeout,
@@ -13,8 +13,8 @@ import {
   SharpTimeout,
   TableLimit,
   type MiddleboxModel,
-} from '../client/simulation/middlebox-models.js';
-import { DEFAULT_SIMULATION, simulate, type SimulationStats } from '../client/simulation/virtual-driver.js';
+} from './simulation/middlebox-models.js';
+import { DEFAULT_SIMULATION, simulate, type SimulationStats } from './simulation/virtual-driver.js';
 import { SerialBinarySearch } from './strategies/serial-binary.js';
 import { LADDER_STEP_MS, LinearLadderSearch } from './strategies/linear-ladder.js';
 import { RunawayGuard } from './runaway-guard.js';
@@ -22,7 +22,7 @@ import { round } from './stats.js';
 
 const S = 1000;
 
-/** idlescope's defaults (client/discover-command.ts): 256 connections over all directions, 1 s .. 7440 s. */
+/** idlescope's defaults (client/cli/search-flags.ts): 256 connections over all directions, 1 s .. 7440 s. */
 export const DEFAULT_CONNECTIONS = 256;
 export const MIN_S = 1;
 export const MAX_S = 7440;
@@ -35,10 +35,20 @@ export const TRADEOFF_TIMEOUTS_S = [60, 350, 3600] as const;
 export const TRADEOFF_BUDGETS = [16, 32, 64, 128, 256, 1024, 4096] as const;
 export const TRADEOFF_RESOLUTIONS = [0.01, 0.005] as const;
 
-export type StrategyName = 'idlescope' | 'idlescope (both directions)' | 'serial-binary' | 'linear-ladder' | 'linear-ladder (stop at 1st eviction)';
+export type StrategyName =
+  | 'idlescope'
+  | 'idlescope (both directions)'
+  | 'serial-binary'
+  | 'linear-ladder'
+  | 'linear-ladder (stop at 1st eviction)';
 
 /** Wall time at most 1.1 T + 10 s and a bracket no wider than max(1 s, 1% of T). */
-export function meetsAcceptance(timeoutMs: number, elapsedMs: number, widthMs: number | null, resolutionMs = defaultResolutionMs): boolean {
+export function meetsAcceptance(
+  timeoutMs: number,
+  elapsedMs: number,
+  widthMs: number | null,
+  resolutionMs = defaultResolutionMs,
+): boolean {
   return elapsedMs <= 1.1 * timeoutMs + 10 * S && widthMs !== null && widthMs <= resolutionMs(timeoutMs);
 }
 
@@ -120,7 +130,12 @@ export interface NoisyRow {
 }
 
 /** idlescope's own search at the bench's --min, for one direction. */
-export function idlescope(direction: Direction, maxMs: number, connections: number, resolutionMs = defaultResolutionMs): IdleSearch {
+export function idlescope(
+  direction: Direction,
+  maxMs: number,
+  connections: number,
+  resolutionMs = defaultResolutionMs,
+): IdleSearch {
   return new IdleSearch({ direction, minMs: MIN_S * S, maxMs, resolutionMs, maxConnections: connections });
 }
 
@@ -145,13 +160,24 @@ export function summarize(result: DirectionResult, truthMs: [number, number]): B
 }
 
 /** Simulates guarded engines; `hitLimit` also covers a search the guard had to stop. */
-export function guardedSimulate(engines: SearchEngine[], model: MiddleboxModel, limitMs = DEFAULT_SIMULATION.limitMs): SimulationStats {
+export function guardedSimulate(
+  engines: SearchEngine[],
+  model: MiddleboxModel,
+  limitMs = DEFAULT_SIMULATION.limitMs,
+): SimulationStats {
   const guards = engines.map((e) => new RunawayGuard(e));
   const stats = simulate(guards, model, { ...DEFAULT_SIMULATION, limitMs });
   return { ...stats, hitLimit: stats.hitLimit || guards.some((g) => g.tripped) };
 }
 
-function runOne(strategy: StrategyName, engines: SearchEngine[], model: MiddleboxModel, timeoutMs: number, maxMs: number, connections: number): RunSummary {
+function runOne(
+  strategy: StrategyName,
+  engines: SearchEngine[],
+  model: MiddleboxModel,
+  timeoutMs: number,
+  maxMs: number,
+  connections: number,
+): RunSummary {
   const stats = guardedSimulate(engines, model);
   const directions = engines.map((e) => summarize(e.result(), [timeoutMs, timeoutMs]));
   const widths = directions.map((d) => d.widthS);
@@ -197,10 +223,24 @@ export function compareAt(timeoutS: number, ladderStepMs = LADDER_STEP_MS): RunS
   const n = DEFAULT_CONNECTIONS;
   return [
     runOne('idlescope', [idlescope('inbound', maxMs, n)], model(), T, maxMs, n),
-    runOne('idlescope (both directions)', [idlescope('inbound', maxMs, n / 2), idlescope('outbound', maxMs, n / 2)], model(), T, maxMs, n),
+    runOne(
+      'idlescope (both directions)',
+      [idlescope('inbound', maxMs, n / 2), idlescope('outbound', maxMs, n / 2)],
+      model(),
+      T,
+      maxMs,
+      n,
+    ),
     runOne(
       'serial-binary',
-      [new SerialBinarySearch({ direction: 'inbound', minMs: MIN_S * S, maxMs, resolutionMs: defaultResolutionMs })],
+      [
+        new SerialBinarySearch({
+          direction: 'inbound',
+          minMs: MIN_S * S,
+          maxMs,
+          resolutionMs: defaultResolutionMs,
+        }),
+      ],
       model(),
       T,
       maxMs,
@@ -208,7 +248,15 @@ export function compareAt(timeoutS: number, ladderStepMs = LADDER_STEP_MS): RunS
     ),
     runOne(
       'linear-ladder',
-      [new LinearLadderSearch({ direction: 'inbound', maxMs, maxConnections: n, stepMs: ladderStepMs, stopOnEviction: false })],
+      [
+        new LinearLadderSearch({
+          direction: 'inbound',
+          maxMs,
+          maxConnections: n,
+          stepMs: ladderStepMs,
+          stopOnEviction: false,
+        }),
+      ],
       model(),
       T,
       maxMs,
@@ -216,7 +264,15 @@ export function compareAt(timeoutS: number, ladderStepMs = LADDER_STEP_MS): RunS
     ),
     runOne(
       'linear-ladder (stop at 1st eviction)',
-      [new LinearLadderSearch({ direction: 'inbound', maxMs, maxConnections: n, stepMs: ladderStepMs, stopOnEviction: true })],
+      [
+        new LinearLadderSearch({
+          direction: 'inbound',
+          maxMs,
+          maxConnections: n,
+          stepMs: ladderStepMs,
+          stopOnEviction: true,
+        }),
+      ],
       model(),
       T,
       maxMs,
@@ -242,7 +298,11 @@ export function resolutionOf(fraction: number): (hiMs: number) => number {
   return (hiMs) => Math.max(1000, hiMs * fraction);
 }
 
-export function tradeoffTable(timeoutsS: readonly number[], budgets: readonly number[], resolutions: readonly number[]): TradeoffCell[] {
+export function tradeoffTable(
+  timeoutsS: readonly number[],
+  budgets: readonly number[],
+  resolutions: readonly number[],
+): TradeoffCell[] {
   const cells: TradeoffCell[] = [];
   for (const timeoutS of timeoutsS) {
     const T = timeoutS * S;
@@ -250,7 +310,14 @@ export function tradeoffTable(timeoutsS: readonly number[], budgets: readonly nu
     for (const fraction of resolutions) {
       const resolutionMs = resolutionOf(fraction);
       for (const budget of budgets) {
-        const r = runOne('idlescope', [idlescope('inbound', maxMs, budget, resolutionMs)], new SharpTimeout(T, 'drop'), T, maxMs, budget);
+        const r = runOne(
+          'idlescope',
+          [idlescope('inbound', maxMs, budget, resolutionMs)],
+          new SharpTimeout(T, 'drop'),
+          T,
+          maxMs,
+          budget,
+        );
         const width = r.widthS === null ? null : r.widthS * S;
         cells.push({
           timeoutS,
@@ -285,13 +352,45 @@ const T350 = 350 * S;
 export const NOISY_LIMIT_MS = 6 * 3600 * S;
 
 function noisyCases(): NoisyCase[] {
-  const inbound = (a: number, b = a): NoisyCase['directions'] => [{ direction: 'inbound', truthMs: [a * S, b * S] }];
+  const inbound = (a: number, b = a): NoisyCase['directions'] => [
+    { direction: 'inbound', truthMs: [a * S, b * S] },
+  ];
   return [
-    { name: 'periodic sweep T=300 s, G=10 s', build: () => new PeriodicSweep(300 * S, 10 * S), truth: 'evicted between 300 s and 310 s', directions: inbound(300, 310), connections: 256 },
-    { name: 'lossy path 1% on T=350 s', build: () => new LossyPath(new SharpTimeout(T350, 'drop'), 0.01, 1), truth: 'T = 350 s', directions: inbound(350), connections: 256 },
-    { name: 'lossy path 5% on T=350 s', build: () => new LossyPath(new SharpTimeout(T350, 'drop'), 0.05, 1), truth: 'T = 350 s', directions: inbound(350), connections: 256 },
-    { name: 'table limit 64 on T=350 s', build: () => new TableLimit(new SharpTimeout(T350, 'drop'), 64), truth: 'T = 350 s (table of 64)', directions: inbound(350), connections: 256 },
-    { name: 'table limit 200 on T=350 s', build: () => new TableLimit(new SharpTimeout(T350, 'drop'), 200), truth: 'T = 350 s (table of 200)', directions: inbound(350), connections: 256 },
+    {
+      name: 'periodic sweep T=300 s, G=10 s',
+      build: () => new PeriodicSweep(300 * S, 10 * S),
+      truth: 'evicted between 300 s and 310 s',
+      directions: inbound(300, 310),
+      connections: 256,
+    },
+    {
+      name: 'lossy path 1% on T=350 s',
+      build: () => new LossyPath(new SharpTimeout(T350, 'drop'), 0.01, 1),
+      truth: 'T = 350 s',
+      directions: inbound(350),
+      connections: 256,
+    },
+    {
+      name: 'lossy path 5% on T=350 s',
+      build: () => new LossyPath(new SharpTimeout(T350, 'drop'), 0.05, 1),
+      truth: 'T = 350 s',
+      directions: inbound(350),
+      connections: 256,
+    },
+    {
+      name: 'table limit 64 on T=350 s',
+      build: () => new TableLimit(new SharpTimeout(T350, 'drop'), 64),
+      truth: 'T = 350 s (table of 64)',
+      directions: inbound(350),
+      connections: 256,
+    },
+    {
+      name: 'table limit 200 on T=350 s',
+      build: () => new TableLimit(new SharpTimeout(T350, 'drop'), 200),
+      truth: 'T = 350 s (table of 200)',
+      directions: inbound(350),
+      connections: 256,
+    },
     {
       name: 'directional in=120 s out=300 s',
       build: () => new DirectionalTimeout(120 * S, 300 * S),
@@ -314,7 +413,10 @@ export function noisyTable(): NoisyRow[] {
     const stats = guardedSimulate(engines, model, NOISY_LIMIT_MS);
     const directions = engines.map((e, i) => {
       const truthMs = (c.directions[i] as NoisyCase['directions'][number]).truthMs;
-      return { ...summarize(e.result(), truthMs), truthS: [truthMs[0] / S, truthMs[1] / S] as [number, number] };
+      return {
+        ...summarize(e.result(), truthMs),
+        truthS: [truthMs[0] / S, truthMs[1] / S] as [number, number],
+      };
     });
     return {
       case: c.name,

@@ -11,5 +11,7 @@ export function median(values: readonly (number | null)[]): number | null {
   const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
   if (known.length === 0) return null;
   const mid = known.length >> 1;
-  return known.length % 2 === 1 ? (known[mid] as number) : ((known[mid - 1] as number) + (known[mid] as number)) / 2;
+  return known.length % 2 === 1
+    ? (known[mid] as number)
+    : ((known[mid - 1] as number) + (known[mid] as number)) / 2;
 }

@@ -4,9 +4,16 @@
  * is a round number the search could be lucky on), for every eviction mode and for one and both
  * directions, and reports how many meet the acceptance and the worst case. Deterministic.
  */
-import type { EvictionMode } from '../client/simulation/middlebox-models.js';
-import { SharpTimeout } from '../client/simulation/middlebox-models.js';
-import { DEFAULT_CONNECTIONS, MAX_S, guardedSimulate, idlescope, maxMsFor, meetsAcceptance } from './scenarios.js';
+import type { EvictionMode } from './simulation/middlebox-models.js';
+import { SharpTimeout } from './simulation/middlebox-models.js';
+import {
+  DEFAULT_CONNECTIONS,
+  MAX_S,
+  guardedSimulate,
+  idlescope,
+  maxMsFor,
+  meetsAcceptance,
+} from './scenarios.js';
 import { round } from './stats.js';
 
 const S = 1000;
@@ -43,7 +50,9 @@ export interface GridRow {
 /** `points` timeouts from 5 s to 7440 s, evenly spaced on a log scale, in whole milliseconds. */
 export function gridTimeoutsMs(points: number): number[] {
   const span = GRID_TO_S / GRID_FROM_S;
-  return Array.from({ length: points }, (_, i) => Math.round(GRID_FROM_S * S * span ** (i / Math.max(1, points - 1))));
+  return Array.from({ length: points }, (_, i) =>
+    Math.round(GRID_FROM_S * S * span ** (i / Math.max(1, points - 1))),
+  );
 }
 
 function runGrid(mode: EvictionMode, both: boolean, timeoutsMs: number[]): GridRow {
@@ -62,13 +71,18 @@ function runGrid(mode: EvictionMode, both: boolean, timeoutsMs: number[]): GridR
   for (const T of timeoutsMs) {
     const maxMs = T >= MAX_S * S ? maxMsFor(T / S) : MAX_S * S;
     const engines = both
-      ? [idlescope('inbound', maxMs, DEFAULT_CONNECTIONS / 2), idlescope('outbound', maxMs, DEFAULT_CONNECTIONS / 2)]
+      ? [
+          idlescope('inbound', maxMs, DEFAULT_CONNECTIONS / 2),
+          idlescope('outbound', maxMs, DEFAULT_CONNECTIONS / 2),
+        ]
       : [idlescope('inbound', maxMs, DEFAULT_CONNECTIONS)];
     const stats = guardedSimulate(engines, new SharpTimeout(T, mode));
     const results = engines.map((e) => e.result());
     // A FIN or RST from the middlebox is dated when it arrives, so the evicted bound is ≥ T.
     const inside = results.every((r) => r.evictedMs !== null && (r.survivedMs ?? 0) <= T && r.evictedMs >= T);
-    const meets = results.every((r) => meetsAcceptance(T, stats.elapsedMs, r.evictedMs === null ? null : r.evictedMs - (r.survivedMs ?? 0)));
+    const meets = results.every((r) =>
+      meetsAcceptance(T, stats.elapsedMs, r.evictedMs === null ? null : r.evictedMs - (r.survivedMs ?? 0)),
+    );
     row.runs += 1;
     if (inside) row.inside += 1;
     if (inside && meets && !stats.hitLimit) row.passed += 1;
@@ -76,7 +90,8 @@ function runGrid(mode: EvictionMode, both: boolean, timeoutsMs: number[]): GridR
     const ratio = stats.elapsedMs / T;
     if (ratio > row.worstRatio) [row.worstRatio, row.worstRatioAtS] = [round(ratio, 4), T / S];
     const allowance = (stats.elapsedMs - T) / (0.1 * T + 10 * S);
-    if (allowance > row.worstAllowance) [row.worstAllowance, row.worstAllowanceAtS] = [round(allowance, 4), T / S];
+    if (allowance > row.worstAllowance)
+      [row.worstAllowance, row.worstAllowanceAtS] = [round(allowance, 4), T / S];
   }
   return row;
 }

@@ -32,7 +32,9 @@ export class ReflectorUnreachableError extends IdlescopeError {
     readonly reflector: string,
     cause: unknown,
   ) {
-    super('IDLESCOPE_REFLECTOR_UNREACHABLE', `cannot reach reflector ${reflector}: ${describeCause(cause)}`, { cause });
+    super('IDLESCOPE_REFLECTOR_UNREACHABLE', `cannot reach reflector ${reflector}: ${describeCause(cause)}`, {
+      cause,
+    });
   }
 }
 

@@ -17,7 +17,8 @@ export class AddressError extends Error {
   }
 }
 
-const HOSTNAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/;
 
 function parsePort(input: string, text: string): number {
   if (!/^\d{1,5}$/.test(text)) throw new AddressError(input, `port ${JSON.stringify(text)} is not a number`);
@@ -46,8 +47,10 @@ export function parseHostPort(input: string, defaultPort: number): HostPort {
     throw new AddressError(input, 'too many ":"');
   }
   const [host = '', portText] = text.split(':');
-  if (isIP(host) !== 4 && !HOSTNAME.test(host)) throw new AddressError(input, `${JSON.stringify(host)} is not an IPv4 address or host name`);
-  if (/^[\d.]+$/.test(host) && isIP(host) !== 4) throw new AddressError(input, `${JSON.stringify(host)} is not a valid IPv4 address`);
+  if (isIP(host) !== 4 && !HOSTNAME.test(host))
+    throw new AddressError(input, `${JSON.stringify(host)} is not an IPv4 address or host name`);
+  if (/^[\d.]+$/.test(host) && isIP(host) !== 4)
+    throw new AddressError(input, `${JSON.stringify(host)} is not a valid IPv4 address`);
   return { host, port: portText === undefined ? defaultPort : parsePort(input, portText) };
 }
 

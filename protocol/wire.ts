@@ -84,7 +84,14 @@ export type ClientMessage =
   | { type: 'bye' };
 
 export type ReflectorMessage =
-  | { type: 'welcome'; version: number; session: SessionId; token: string; resumed: boolean; probes: ProbeId[] }
+  | {
+      type: 'welcome';
+      version: number;
+      session: SessionId;
+      token: string;
+      resumed: boolean;
+      probes: ProbeId[];
+    }
   | { type: 'probe'; probe: ProbeId; event: ProbeEventKind }
   | { type: 'heartbeat-ack'; seq: number }
   | { type: 'error'; code: ProtocolErrorCode; message: string };
@@ -114,11 +121,13 @@ function parseObject(raw: string | Buffer, maxBytes: number): Decoded<Record<str
   } catch {
     return fail('not JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return fail('not a JSON object');
   return { ok: true, value: parsed as Record<string, unknown> };
 }
 
-const isUint32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
+const isUint32 = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
 const isSessionId = (v: unknown): v is SessionId => typeof v === 'string' && SESSION_ID_PATTERN.test(v);
 const isToken = (v: unknown): v is string => typeof v === 'string' && SESSION_ID_PATTERN.test(v);
 
@@ -138,9 +147,13 @@ export function decodeClientMessage(raw: string | Buffer): Decoded<ClientMessage
       return { ok: true, value: { type: 'hello', version: m['version'], resume: { session, token } } };
     }
     case 'push':
-      return isUint32(m['probe']) ? { ok: true, value: { type: 'push', probe: m['probe'] } } : fail('push.probe must be a probe id');
+      return isUint32(m['probe'])
+        ? { ok: true, value: { type: 'push', probe: m['probe'] } }
+        : fail('push.probe must be a probe id');
     case 'heartbeat':
-      return isUint32(m['seq']) ? { ok: true, value: { type: 'heartbeat', seq: m['seq'] } } : fail('heartbeat.seq must be an integer');
+      return isUint32(m['seq'])
+        ? { ok: true, value: { type: 'heartbeat', seq: m['seq'] } }
+        : fail('heartbeat.seq must be an integer');
     case 'bye':
       return { ok: true, value: { type: 'bye' } };
     default:
@@ -179,11 +192,17 @@ export function decodeReflectorMessage(raw: string | Buffer): Decoded<ReflectorM
       return { ok: true, value: { type: 'probe', probe, event: event as ProbeEventKind } };
     }
     case 'heartbeat-ack':
-      return isUint32(m['seq']) ? { ok: true, value: { type: 'heartbeat-ack', seq: m['seq'] } } : fail('heartbeat-ack.seq must be an integer');
+      return isUint32(m['seq'])
+        ? { ok: true, value: { type: 'heartbeat-ack', seq: m['seq'] } }
+        : fail('heartbeat-ack.seq must be an integer');
     case 'error': {
       const { code, message } = m;
-      if (!ERROR_CODES.includes(code as ProtocolErrorCode) || typeof message !== 'string') return fail('error needs code and message');
-      return { ok: true, value: { type: 'error', code: code as ProtocolErrorCode, message: message.slice(0, 500) } };
+      if (!ERROR_CODES.includes(code as ProtocolErrorCode) || typeof message !== 'string')
+        return fail('error needs code and message');
+      return {
+        ok: true,
+        value: { type: 'error', code: code as ProtocolErrorCode, message: message.slice(0, 500) },
+      };
     }
     default:
       return fail(`unknown message type ${JSON.stringify(m['type'])?.slice(0, 40) ?? 'undefined'}`);
@@ -225,11 +244,14 @@ export function classifyConnection(firstBytes: Buffer): ConnectionKind {
 
 /** Decodes a probe hello from exactly PROBE_HELLO_BYTES bytes. */
 export function decodeProbeHello(bytes: Buffer): Decoded<ProbeHello> {
-  if (bytes.length !== PROBE_HELLO_BYTES) return fail(`probe hello must be ${PROBE_HELLO_BYTES} bytes, got ${bytes.length}`);
+  if (bytes.length !== PROBE_HELLO_BYTES)
+    return fail(`probe hello must be ${PROBE_HELLO_BYTES} bytes, got ${bytes.length}`);
   if (!bytes.subarray(0, PROBE_MAGIC.length).equals(PROBE_MAGIC)) return fail('bad probe magic');
   const version = bytes.readUInt8(PROBE_MAGIC.length);
   if (version !== PROTOCOL_VERSION) return fail(`unsupported probe version ${version}`);
-  const session = bytes.subarray(PROBE_MAGIC.length + 1, PROBE_MAGIC.length + 1 + SESSION_ID_BYTES).toString('hex');
+  const session = bytes
+    .subarray(PROBE_MAGIC.length + 1, PROBE_MAGIC.length + 1 + SESSION_ID_BYTES)
+    .toString('hex');
   const probe = bytes.readUInt32BE(PROBE_MAGIC.length + 1 + SESSION_ID_BYTES);
   return { ok: true, value: { version, session, probe } };
 }

@@ -11,7 +11,8 @@ export class BoundedQueue<T> {
   dropped = 0;
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`queue limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`queue limit must be a positive integer, got ${limit}`);
   }
 
   get length(): number {

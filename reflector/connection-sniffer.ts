@@ -8,7 +8,12 @@
  * next owner (the probe listeners, or the HTTP parser after `unshift`).
  */
 import type { Socket } from 'node:net';
-import { PROBE_HELLO_BYTES, classifyConnection, decodeProbeHello, type ProbeHello } from '../protocol/wire.js';
+import {
+  PROBE_HELLO_BYTES,
+  classifyConnection,
+  decodeProbeHello,
+  type ProbeHello,
+} from '../protocol/wire.js';
 
 export type SniffOutcome =
   /** An HTTP request: `head` is every byte read so far, to be unshifted for the HTTP parser. */
@@ -41,7 +46,11 @@ export function sniffConnection(socket: Socket, done: (outcome: SniffOutcome) =>
       case 'probe': {
         if (buffered.length < PROBE_HELLO_BYTES) return;
         const decoded = decodeProbeHello(buffered.subarray(0, PROBE_HELLO_BYTES));
-        finish(decoded.ok ? { kind: 'probe', hello: decoded.value, rest: buffered.subarray(PROBE_HELLO_BYTES) } : { kind: 'garbage', reason: decoded.reason });
+        finish(
+          decoded.ok
+            ? { kind: 'probe', hello: decoded.value, rest: buffered.subarray(PROBE_HELLO_BYTES) }
+            : { kind: 'garbage', reason: decoded.reason },
+        );
         return;
       }
       default: {

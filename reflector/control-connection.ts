@@ -9,7 +9,13 @@
  * is re-armed lazily: a message only stamps `lastHeardMs`, the timer checks the stamp when it fires.
  */
 import type { RawData, WebSocket } from 'ws';
-import { decodeClientMessage, encodeMessage, type ClientMessage, type ProtocolErrorCode, type ReflectorMessage } from '../protocol/wire.js';
+import {
+  decodeClientMessage,
+  encodeMessage,
+  type ClientMessage,
+  type ProtocolErrorCode,
+  type ReflectorMessage,
+} from '../protocol/wire.js';
 import type { Session } from './session.js';
 
 /** WebSocket close codes the reflector uses (RFC 6455 §7.4.1). */
@@ -96,7 +102,11 @@ export class ControlConnection {
       this.fail('bad-message', 'binary frames are not part of the protocol', CLOSE.unsupportedData);
       return;
     }
-    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const bytes = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data);
     const decoded = decodeClientMessage(bytes);
     if (!decoded.ok) {
       this.fail('bad-message', decoded.reason, CLOSE.protocolError);

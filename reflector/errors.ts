@@ -24,8 +24,13 @@ export class ReflectorListenError extends ReflectorError {
     readonly port: number,
     cause: unknown,
   ) {
-    const why = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
-    super('IDLESCOPE_REFLECTOR_LISTEN', `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${why}`, { cause });
+    const why =
+      cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
+    super(
+      'IDLESCOPE_REFLECTOR_LISTEN',
+      `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${why}`,
+      { cause },
+    );
   }
 
   /** The error code of the underlying system error, if any (EADDRINUSE, EAFNOSUPPORT, ...). */

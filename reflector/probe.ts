@@ -42,7 +42,15 @@ const probeOfSocket = new WeakMap<Socket, ProbeRecord>();
 
 /** Creates the record and installs the listeners; the socket stays paused until startProbe(). */
 export function createProbe(socket: Socket, id: ProbeId, owner: ProbeOwner): ProbeRecord {
-  const probe: ProbeRecord = { id, socket, owner, state: 'attached', attachedAtMs: performance.now(), pushes: 0, echoes: 0 };
+  const probe: ProbeRecord = {
+    id,
+    socket,
+    owner,
+    state: 'attached',
+    attachedAtMs: performance.now(),
+    pushes: 0,
+    echoes: 0,
+  };
   probeOfSocket.set(socket, probe);
   socket.on('data', probeSocketOnData);
   socket.on('end', probeSocketOnEnd);

@@ -29,8 +29,18 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -156,20 +166,30 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       drainedCheck();
     };
 
-    this.server = createNetServer({ noDelay: true, keepAlive: false }, (socket) => this.serverOnConnection(socket));
+    this.server = createNetServer({ noDelay: true, keepAlive: false }, (socket) =>
+      this.serverOnConnection(socket),
+    );
     // Errors while binding are listen()'s to report; later ones (EMFILE on accept) must not crash.
     this.server.on('error', (error) => {
       if (this.state === 'listening') this.emit('warning', `listening socket error: ${error.message}`);
     });
     this.http = createHttpServer((request, response) => this.httpOnRequest(request, response));
-    this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.httpOnUpgrade(request, socket, head));
+    this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.httpOnUpgrade(request, socket, head),
+    );
     this.http.on('clientError', (_error, socket: Duplex) => socket.destroy());
-    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: MAX_CONTROL_MESSAGE_BYTES, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: MAX_CONTROL_MESSAGE_BYTES,
+      perMessageDeflate: false,
+    });
   }
 
   /** Binds the port; resolves with the address actually bound (port 0 picks a free one). */
   listen(host: string, port: number): Promise<HostPort> {
-    if (this.state !== 'idle') return Promise.reject(new ReflectorStateError(`listen() called while ${this.state}`));
+    if (this.state !== 'idle')
+      return Promise.reject(new ReflectorStateError(`listen() called while ${this.state}`));
     this.state = 'binding';
     return new Promise<HostPort>((resolve, reject) => {
       const serverOnError = (error: Error): void => {
@@ -200,7 +220,13 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   stats(): ReflectorStats {
     let probes = 0;
     for (const session of this.sessions.values()) probes += session.probes.size;
-    return { sessions: this.sessions.size, probes, connections: this.sockets.size, controls: this.controls.size, pending: this.pending.size };
+    return {
+      sessions: this.sessions.size,
+      probes,
+      connections: this.sockets.size,
+      controls: this.controls.size,
+      pending: this.pending.size,
+    };
   }
 
   /** The reflector-side socket of an open probe, for diagnostics and tests. Never write to it. */
@@ -308,7 +334,11 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   }
 
   private httpOnRequest(_request: IncomingMessage, response: ServerResponse): void {
-    response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close', 'Content-Length': Buffer.byteLength(BANNER) });
+    response.writeHead(200, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      Connection: 'close',
+      'Content-Length': Buffer.byteLength(BANNER),
+    });
     response.end(BANNER);
   }
 
@@ -342,7 +372,11 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     }
     const session = control.session;
     if (session === null) {
-      control.fail('bad-message', `the first message must be hello, got ${message.type}`, CLOSE.protocolError);
+      control.fail(
+        'bad-message',
+        `the first message must be hello, got ${message.type}`,
+        CLOSE.protocolError,
+      );
       return;
     }
     switch (message.type) {
@@ -368,28 +402,53 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       return;
     }
     if (hello.version !== PROTOCOL_VERSION) {
-      control.fail('bad-version', `this reflector speaks protocol v${PROTOCOL_VERSION}, not v${hello.version}`, CLOSE.policyViolation);
+      control.fail(
+        'bad-version',
+        `this reflector speaks protocol v${PROTOCOL_VERSION}, not v${hello.version}`,
+        CLOSE.policyViolation,
+      );
       return;
     }
     if (hello.resume !== undefined) {
       const session = this.sessions.get(hello.resume.session);
-      if (session === undefined || session.state === 'ended' || !sameToken(session.token, hello.resume.token)) {
-        control.fail('unknown-session', 'no such session: it ended, expired or never existed', CLOSE.policyViolation);
+      if (
+        session === undefined ||
+        session.state === 'ended' ||
+        !sameToken(session.token, hello.resume.token)
+      ) {
+        control.fail(
+          'unknown-session',
+          'no such session: it ended, expired or never existed',
+          CLOSE.policyViolation,
+        );
         return;
       }
       control.bind(session);
       session.attachControl(control, true);
-      this.emit('session-start', { session: session.id, remote: control.remote, resumed: true, probes: session.probes.size });
+      this.emit('session-start', {
+        session: session.id,
+        remote: control.remote,
+        resumed: true,
+        probes: session.probes.size,
+      });
       return;
     }
     if (this.sessions.size >= this.limits.maxSessions) {
-      control.fail('too-many-sessions', `this reflector serves at most ${this.limits.maxSessions} sessions at once`, CLOSE.policyViolation);
+      control.fail(
+        'too-many-sessions',
+        `this reflector serves at most ${this.limits.maxSessions} sessions at once`,
+        CLOSE.policyViolation,
+      );
       return;
     }
     const session = new Session(
       randomHex(),
       randomHex(),
-      { maxProbes: this.limits.maxProbesPerSession, resumeGraceMs: this.limits.resumeGraceMs, backlogLimit: this.limits.maxQueuedMessages },
+      {
+        maxProbes: this.limits.maxProbesPerSession,
+        resumeGraceMs: this.limits.resumeGraceMs,
+        backlogLimit: this.limits.maxQueuedMessages,
+      },
       (ended, reason, probes) => this.sessionOnEnd(ended, reason, probes),
     );
     this.sessions.set(session.id, session);
@@ -405,7 +464,12 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
 
   private sessionOnEnd(session: Session, reason: SessionEndReason, probes: number): void {
     if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
-    this.emit('session-end', { session: session.id, reason, probes, droppedMessages: session.droppedMessages });
+    this.emit('session-end', {
+      session: session.id,
+      reason,
+      probes,
+      droppedMessages: session.droppedMessages,
+    });
   }
 }
 

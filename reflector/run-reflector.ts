@@ -33,7 +33,9 @@ export async function runReflector(options: RunReflectorOptions, io: ReflectorIo
     if (options.quiet !== true) io.stderr.write(`${new Date().toISOString()} ${line}\n`);
   };
   reflector.on('session-start', (info) => {
-    log(`session ${info.session.slice(0, 8)} ${info.resumed ? `resumed with ${info.probes} probes` : 'started'} from ${info.remote}`);
+    log(
+      `session ${info.session.slice(0, 8)} ${info.resumed ? `resumed with ${info.probes} probes` : 'started'} from ${info.remote}`,
+    );
   });
   reflector.on('session-end', (info) => {
     const dropped = info.droppedMessages > 0 ? `, ${info.droppedMessages} queued messages dropped` : '';
@@ -58,7 +60,10 @@ export async function runReflector(options: RunReflectorOptions, io: ReflectorIo
  * Binds `listen`, or by default the dual-stack wildcard [::], falling back to 0.0.0.0 only when the
  * machine has no IPv6 (any other failure, such as EADDRINUSE, is reported as it is).
  */
-export async function listenWithFallback(reflector: Pick<Reflector, 'listen'>, listen: HostPort | undefined): Promise<HostPort> {
+export async function listenWithFallback(
+  reflector: Pick<Reflector, 'listen'>,
+  listen: HostPort | undefined,
+): Promise<HostPort> {
   if (listen !== undefined) return reflector.listen(listen.host, listen.port);
   try {
     return await reflector.listen('::', DEFAULT_PORT);

@@ -12,10 +12,24 @@
  * events can still tell which probes are gone.
  */
 import type { Socket } from 'node:net';
-import { PROTOCOL_VERSION, type ProbeEventKind, type ProbeId, type ReflectorMessage, type SessionId } from '../protocol/wire.js';
+import {
+  PROTOCOL_VERSION,
+  type ProbeEventKind,
+  type ProbeId,
+  type ReflectorMessage,
+  type SessionId,
+} from '../protocol/wire.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { CLOSE, type ControlConnection } from './control-connection.js';
-import { createProbe, discardProbe, pushProbe, startProbe, type ProbeEnd, type ProbeOwner, type ProbeRecord } from './probe.js';
+import {
+  createProbe,
+  discardProbe,
+  pushProbe,
+  startProbe,
+  type ProbeEnd,
+  type ProbeOwner,
+  type ProbeRecord,
+} from './probe.js';
 
 export type SessionState = 'connected' | 'detached' | 'ended';
 
@@ -61,7 +75,8 @@ export class Session implements ProbeOwner {
     const previous = this.control;
     this.control = control;
     this.state = 'connected';
-    if (previous !== null && previous !== control) previous.close(CLOSE.policyViolation, 'superseded by a resumed control channel');
+    if (previous !== null && previous !== control)
+      previous.close(CLOSE.policyViolation, 'superseded by a resumed control channel');
     control.send({
       type: 'welcome',
       version: PROTOCOL_VERSION,
@@ -94,7 +109,11 @@ export class Session implements ProbeOwner {
     // The first connection with an id wins: a newer one is a client bug or a replay.
     if (this.probes.has(id)) return 'duplicate';
     if (this.probes.size >= this.limits.maxProbes) {
-      this.send({ type: 'error', code: 'too-many-probes', message: `probe ${id} refused: a session may hold ${this.limits.maxProbes} probes` });
+      this.send({
+        type: 'error',
+        code: 'too-many-probes',
+        message: `probe ${id} refused: a session may hold ${this.limits.maxProbes} probes`,
+      });
       return 'too-many-probes';
     }
     const probe = createProbe(socket, id, this);

@@ -37,7 +37,8 @@ export class LinearLadderSearch extends LedgerStrategy {
   private started = false;
 
   constructor(private readonly config: LinearLadderConfig) {
-    if (!(config.stepMs > 0 && config.maxMs >= config.stepMs)) throw new RangeError('need 0 < stepMs <= maxMs');
+    if (!(config.stepMs > 0 && config.maxMs >= config.stepMs))
+      throw new RangeError('need 0 < stepMs <= maxMs');
     if (!(config.maxConnections >= 1)) throw new RangeError('need at least 1 connection');
     super(config.direction);
     this.rungs = Math.min(config.maxConnections, Math.ceil(config.maxMs / config.stepMs));
@@ -82,6 +83,8 @@ export class LinearLadderSearch extends LedgerStrategy {
   }
 
   protected notes(): string[] {
-    return [`ladder: ${this.rungs} connection(s), one test each every ${this.config.stepMs / 1000} s of idle`];
+    return [
+      `ladder: ${this.rungs} connection(s), one test each every ${this.config.stepMs / 1000} s of idle`,
+    ];
   }
 }

@@ -4,7 +4,16 @@
  * idlescope's search uses. A baseline differs from idlescope only in when it opens and probes.
  */
 import { bracketOf } from '../../client/search/bracket.js';
-import type { ConnId, Direction, DirectionResult, EvictionKind, Observation, ProbeOutcome, SearchAction, SearchProgress } from '../../client/search/types.js';
+import type {
+  ConnId,
+  Direction,
+  DirectionResult,
+  EvictionKind,
+  Observation,
+  ProbeOutcome,
+  SearchAction,
+  SearchProgress,
+} from '../../client/search/types.js';
 
 export type LedgerConnState = 'opening' | 'idle' | 'probing';
 
@@ -29,7 +38,13 @@ export class ProbeLedger {
   constructor(readonly direction: Direction) {}
 
   open(actions: SearchAction[]): LedgerConn {
-    const conn: LedgerConn = { id: this.nextConnId++, state: 'opening', idleSinceMs: 0, probeIdleMs: 0, probeAtMs: 0 };
+    const conn: LedgerConn = {
+      id: this.nextConnId++,
+      state: 'opening',
+      idleSinceMs: 0,
+      probeIdleMs: 0,
+      probeAtMs: 0,
+    };
     this.conns.set(conn.id, conn);
     this.connectionsOpened++;
     this.peakConnections = Math.max(this.peakConnections, this.conns.size);
@@ -98,7 +113,14 @@ export class ProbeLedger {
     if (c.state === 'probing') return this.outcome(id, nowMs, { survived: false, how });
     this.conns.delete(id);
     if (c.state !== 'idle') return null;
-    const observation: Observation = { conn: id, idleMs: nowMs - c.idleSinceMs, atMs: nowMs, survived: false, how, spontaneous: true };
+    const observation: Observation = {
+      conn: id,
+      idleMs: nowMs - c.idleSinceMs,
+      atMs: nowMs,
+      survived: false,
+      how,
+      spontaneous: true,
+    };
     this.observations.push(observation);
     return observation;
   }
@@ -107,7 +129,8 @@ export class ProbeLedger {
     const bracket = bracketOf(this.observations);
     const total = this.observations.length;
     const allNotes = [...notes];
-    if (bracket.contradictions > 0) allNotes.push(`${bracket.contradictions} eviction(s) at idles another connection survived`);
+    if (bracket.contradictions > 0)
+      allNotes.push(`${bracket.contradictions} eviction(s) at idles another connection survived`);
     if (this.openFailures > 0) allNotes.push(`${this.openFailures} probe connection(s) failed to open`);
     return {
       direction: this.direction,

@@ -72,7 +72,10 @@ export class EmulatorThreadError extends Error {
 /** How long close() lets the thread close its sockets before terminating it anyway. */
 export const CLOSE_GRACE_MS = 2000;
 
-const WORKER_URL = new URL(`./emulator-worker${new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const WORKER_URL = new URL(
+  `./emulator-worker${new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js'}`,
+  import.meta.url,
+);
 
 /**
  * Starts the thread on emulator-worker with this module's extension. A .ts worker needs tsx, and on
@@ -126,7 +129,9 @@ export class EmulatorThread extends EventEmitter<EmulatorThreadEvents> {
   /** Starts the thread and the emulator in it; resolves with the address clients should connect to. */
   listen(): Promise<HostPort> {
     if (this.#state !== 'new') {
-      return Promise.reject(new EmulatorThreadError(`EmulatorThread.listen() called in state ${this.#state}`));
+      return Promise.reject(
+        new EmulatorThreadError(`EmulatorThread.listen() called in state ${this.#state}`),
+      );
     }
     this.#state = 'starting';
     const listening = new Promise<HostPort>((resolve, reject) => (this.#listening = { resolve, reject }));
@@ -141,8 +146,14 @@ export class EmulatorThread extends EventEmitter<EmulatorThreadEvents> {
       }),
     );
     worker.on('message', (message: ThreadToHostMessage) => this.#workerOnMessage(message));
-    worker.on('error', (error) => this.#fail(new EmulatorThreadError(`the emulator thread failed: ${error.message}`, { cause: error })));
-    worker.on('messageerror', (error) => this.#fail(new EmulatorThreadError(`bad message from the emulator thread: ${error.message}`, { cause: error })));
+    worker.on('error', (error) =>
+      this.#fail(new EmulatorThreadError(`the emulator thread failed: ${error.message}`, { cause: error })),
+    );
+    worker.on('messageerror', (error) =>
+      this.#fail(
+        new EmulatorThreadError(`bad message from the emulator thread: ${error.message}`, { cause: error }),
+      ),
+    );
     return listening;
   }
 
@@ -153,7 +164,9 @@ export class EmulatorThread extends EventEmitter<EmulatorThreadEvents> {
       return Promise.reject(new EmulatorThreadError(`EmulatorThread.stats() called in state ${this.#state}`));
     }
     const id = this.#nextStatsId++;
-    const stats = new Promise<MiddleboxStats>((resolve, reject) => this.#statsWaiting.set(id, { resolve, reject }));
+    const stats = new Promise<MiddleboxStats>((resolve, reject) =>
+      this.#statsWaiting.set(id, { resolve, reject }),
+    );
     this.#post(worker, { type: 'stats', id });
     return stats;
   }
@@ -211,7 +224,9 @@ export class EmulatorThread extends EventEmitter<EmulatorThreadEvents> {
         return;
       default: {
         const never: never = message;
-        this.#fail(new EmulatorThreadError(`unknown message from the emulator thread: ${JSON.stringify(never)}`));
+        this.#fail(
+          new EmulatorThreadError(`unknown message from the emulator thread: ${JSON.stringify(never)}`),
+        );
       }
     }
   }

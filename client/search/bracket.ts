@@ -24,7 +24,10 @@ export interface Bracket {
  * `ignored` holds observations the caller has judged spurious (a re-test at the same idle survived
  * several times), so they no longer pull the lower bound down.
  */
-export function bracketOf(observations: readonly Observation[], ignored: ReadonlySet<Observation> = new Set()): Bracket {
+export function bracketOf(
+  observations: readonly Observation[],
+  ignored: ReadonlySet<Observation> = new Set(),
+): Bracket {
   let maxSurvived: number | null = null;
   let minEvicted: number | null = null;
   for (const o of observations) {
@@ -39,7 +42,8 @@ export function bracketOf(observations: readonly Observation[], ignored: Readonl
   for (const o of observations) {
     if (ignored.has(o)) continue;
     if (o.survived) {
-      if (minEvicted === null || o.idleMs < minEvicted) loMs = loMs === null ? o.idleMs : Math.max(loMs, o.idleMs);
+      if (minEvicted === null || o.idleMs < minEvicted)
+        loMs = loMs === null ? o.idleMs : Math.max(loMs, o.idleMs);
     } else if (maxSurvived === null || o.idleMs > maxSurvived) {
       if (hiMs === null || o.idleMs < hiMs) {
         hiMs = o.idleMs;

@@ -45,17 +45,29 @@ export function isStrong(o: Observation): boolean {
  * batches and showed no moving boundary, so they are loss, not a sweep. `minSweepDepthMs`: how far
  * below the longest survival at least one contradicted eviction must lie to suggest a sweep.
  */
-export function judge(observations: readonly Observation[], noSweepAtOrBelowMs = Number.NEGATIVE_INFINITY, minSweepDepthMs = 0): Judgement {
+export function judge(
+  observations: readonly Observation[],
+  noSweepAtOrBelowMs = Number.NEGATIVE_INFINITY,
+  minSweepDepthMs = 0,
+): Judgement {
   const mistimed = survivalsJustPastStrongEvictions(observations);
   let maxSurvivedMs: number | null = null;
-  for (const o of observations) if (o.survived && !mistimed.has(o) && (maxSurvivedMs === null || o.idleMs > maxSurvivedMs)) maxSurvivedMs = o.idleMs;
+  for (const o of observations)
+    if (o.survived && !mistimed.has(o) && (maxSurvivedMs === null || o.idleMs > maxSurvivedMs))
+      maxSurvivedMs = o.idleMs;
 
-  const contradicted = maxSurvivedMs === null ? [] : observations.filter((o) => !o.survived && o.idleMs <= (maxSurvivedMs as number));
+  const contradicted =
+    maxSurvivedMs === null
+      ? []
+      : observations.filter((o) => !o.survived && o.idleMs <= (maxSurvivedMs as number));
   const zoneFloorMs = (maxSurvivedMs ?? 0) * (1 - SWEEP_ZONE_FRACTION);
   // A sweep kills everything above its zone: with no death above the longest survival yet, the
   // contradictions cannot be a sweep's zone (the search goes on upward and finds out).
-  const deathAbove = maxSurvivedMs !== null && observations.some((o) => !o.survived && o.idleMs > (maxSurvivedMs as number));
-  const inZone = deathAbove ? contradicted.filter((o) => o.idleMs >= zoneFloorMs && o.idleMs > noSweepAtOrBelowMs) : [];
+  const deathAbove =
+    maxSurvivedMs !== null && observations.some((o) => !o.survived && o.idleMs > (maxSurvivedMs as number));
+  const inZone = deathAbove
+    ? contradicted.filter((o) => o.idleMs >= zoneFloorMs && o.idleMs > noSweepAtOrBelowMs)
+    : [];
   // A sweep must reach deeper than the path's timing noise: on a real path a retransmitted packet
   // dates an idle a retransmission timeout off (200 ms or more), which puts an eviction just below
   // a survival without any sweep. Shallower contradictions alone are set aside like lost probes.
@@ -64,7 +76,12 @@ export function judge(observations: readonly Observation[], noSweepAtOrBelowMs =
   const kept = new Set(sweepZone);
   const lost = new Set(contradicted.filter((o) => !isStrong(o) && !kept.has(o)));
   const setAside = new Set<Observation>([...lost, ...mistimed]);
-  return { bracket: doubtLoneSilentEviction(bracketOf(observations, setAside), observations, lost), lost, sweepZone, mistimed };
+  return {
+    bracket: doubtLoneSilentEviction(bracketOf(observations, setAside), observations, lost),
+    lost,
+    sweepZone,
+    mistimed,
+  };
 }
 
 /**
@@ -79,7 +96,11 @@ export function judge(observations: readonly Observation[], noSweepAtOrBelowMs =
 function survivalsJustPastStrongEvictions(observations: readonly Observation[]): Set<Observation> {
   let lowestStrongMs = Number.POSITIVE_INFINITY;
   for (const o of observations) if (isStrong(o)) lowestStrongMs = Math.min(lowestStrongMs, o.idleMs);
-  return new Set(observations.filter((o) => o.survived && o.idleMs > lowestStrongMs && o.idleMs <= lowestStrongMs + TIMING_TOLERANCE_MS));
+  return new Set(
+    observations.filter(
+      (o) => o.survived && o.idleMs > lowestStrongMs && o.idleMs <= lowestStrongMs + TIMING_TOLERANCE_MS,
+    ),
+  );
 }
 
 /**
@@ -94,7 +115,11 @@ export const TIMING_TOLERANCE_MS = 150;
  * T, with nothing above it to contradict it yet. There the bracket ends at the second shortest:
  * two losses in a row are far less likely than one.
  */
-function doubtLoneSilentEviction(bracket: Bracket, observations: readonly Observation[], lost: ReadonlySet<Observation>): Bracket {
+function doubtLoneSilentEviction(
+  bracket: Bracket,
+  observations: readonly Observation[],
+  lost: ReadonlySet<Observation>,
+): Bracket {
   if (lost.size === 0 || bracket.hiMs === null || bracket.eviction !== 'silent-drop') return bracket;
   const hiMs = bracket.hiMs;
   let secondMs: number | null = null;
@@ -157,7 +182,8 @@ export function sweepLogLikelihoodRatio(
     boundaryLogLikelihood += Math.log(Math.max(MIN_GAP_SHARE, (gapTopMs - ownTopMs) / zoneMs));
   }
   const lossOnly = binomialLogLikelihood(deaths, below.length);
-  const sweep = boundaryLogLikelihood + binomialLogLikelihood(deaths - deathsInRuns, below.length - deathsInRuns);
+  const sweep =
+    boundaryLogLikelihood + binomialLogLikelihood(deaths - deathsInRuns, below.length - deathsInRuns);
   return sweep - lossOnly;
 }
 
@@ -179,7 +205,10 @@ function binomialLogLikelihood(failures: number, trials: number): number {
  * probes (`doubtLoneDeath`) the shortest death past the floor may be one too: the ceiling is then
  * the second shortest, as two losses in a row are far less likely. Null: that side unseen.
  */
-export function boundaryAtInstant(batch: readonly Observation[], doubtLoneDeath = false): { floorMs: number | null; ceilingMs: number | null } {
+export function boundaryAtInstant(
+  batch: readonly Observation[],
+  doubtLoneDeath = false,
+): { floorMs: number | null; ceilingMs: number | null } {
   let floorMs: number | null = null;
   for (const o of batch) if (o.survived && (floorMs === null || o.idleMs > floorMs)) floorMs = o.idleMs;
   const deathsPast = batch

@@ -36,8 +36,20 @@
  * never emits work for a connection that is not idle.
  */
 import type { Bracket } from './bracket.js';
-import { boundaryAtInstant, isStrong, judge, lossWithinBatches, sweepLogLikelihoodRatio, type Judgement } from './evidence.js';
-import { firstSweepCaughtAtMs, sawtoothBounds, type InstantBoundary, type SawtoothBounds } from './sawtooth.js';
+import {
+  boundaryAtInstant,
+  isStrong,
+  judge,
+  lossWithinBatches,
+  sweepLogLikelihoodRatio,
+  type Judgement,
+} from './evidence.js';
+import {
+  firstSweepCaughtAtMs,
+  sawtoothBounds,
+  type InstantBoundary,
+  type SawtoothBounds,
+} from './sawtooth.js';
 import { fewerFailuresPValue } from './statistics.js';
 import type {
   ConnId,
@@ -171,7 +183,8 @@ type ConnState = 'opening' | 'idle' | 'probing';
 
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
-const range = (lo: number | null, hi: number | null): string => `${lo === null ? '—' : seconds(lo)} to ${hi === null ? '—' : seconds(hi)}`;
+const range = (lo: number | null, hi: number | null): string =>
+  `${lo === null ? '—' : seconds(lo)} to ${hi === null ? '—' : seconds(hi)}`;
 
 const percent = (share: number): string => `${Math.round(share * 100)}%`;
 
@@ -369,7 +382,8 @@ export class IdleSearch implements SearchEngine {
     this.pass.nextBatchAtMs = null;
     if (next !== null && next > nowMs) wakeAtMs = wakeAtMs === null ? next : Math.min(wakeAtMs, next);
     // Nothing under way and nothing to wake for would stall the run: look again shortly.
-    if (wakeAtMs === null && !this.hasPending() && actions.every((a) => a.type !== 'open')) wakeAtMs = nowMs + IDLE_POLL_MS;
+    if (wakeAtMs === null && !this.hasPending() && actions.every((a) => a.type !== 'open'))
+      wakeAtMs = nowMs + IDLE_POLL_MS;
     return { actions, wakeAtMs };
   }
 
@@ -417,7 +431,16 @@ export class IdleSearch implements SearchEngine {
       return;
     }
     if (c.state === 'idle') {
-      this.record({ conn, idleMs: nowMs - c.idleSinceMs, atMs: nowMs, survived: false, how, spontaneous: true, batch: 0, first: c.survivals === 0 });
+      this.record({
+        conn,
+        idleMs: nowMs - c.idleSinceMs,
+        atMs: nowMs,
+        survived: false,
+        how,
+        spontaneous: true,
+        batch: 0,
+        first: c.survivals === 0,
+      });
     }
     this.conns.delete(conn);
   }
@@ -501,7 +524,9 @@ export class IdleSearch implements SearchEngine {
       const start = Math.max(minMs, this.pass.frontierStartMs);
       const fine = highest < this.pass.fineFrontierUntilMs;
       // A rung a little finer than the resolution: the first eviction on it is already narrow enough.
-      const nextMs = fine ? highest + FINE_RUNG_FRACTION * this.config.resolutionMs(highest) : highest * this.pass.frontierGrowth;
+      const nextMs = fine
+        ? highest + FINE_RUNG_FRACTION * this.config.resolutionMs(highest)
+        : highest * this.pass.frontierGrowth;
       const atMs = highest < start ? start : Math.min(maxMs, nextMs);
       return [{ atMs, untilMs: Number.POSITIVE_INFINITY }];
     }
@@ -541,7 +566,9 @@ export class IdleSearch implements SearchEngine {
     const { bracket } = judgement;
     const hiMs = bracket.hiMs as number;
     if (bracket.loMs !== null && bracket.loMs >= this.config.maxMs) return null;
-    const spontaneousCloses = this.pass.records.filter((o) => o.spontaneous && o.how === 'close' && o.idleMs >= hiMs).length;
+    const spontaneousCloses = this.pass.records.filter(
+      (o) => o.spontaneous && o.how === 'close' && o.idleMs >= hiMs,
+    ).length;
     if (spontaneousCloses >= 2) return null;
     const step = this.stepMs(hiMs);
     const verify = this.verificationOf(bracket, step);
@@ -558,8 +585,18 @@ export class IdleSearch implements SearchEngine {
       // tables were made with two.
       const untilMs = bracket.loMs - SWEEP_MIN_DEPTH_MS;
       for (const depth of [step / 2, step / 4]) {
-        const atMs = Math.max(this.config.minMs, Math.min(bracket.loMs - depth, untilMs - SWEEP_MIN_DEPTH_MS));
-        targets.push(atMs < untilMs ? { atMs, untilMs } : { atMs: Math.max(this.config.minMs, bracket.loMs - step / 2), untilMs: bracket.loMs + CROSSING_TOLERANCE_MS });
+        const atMs = Math.max(
+          this.config.minMs,
+          Math.min(bracket.loMs - depth, untilMs - SWEEP_MIN_DEPTH_MS),
+        );
+        targets.push(
+          atMs < untilMs
+            ? { atMs, untilMs }
+            : {
+                atMs: Math.max(this.config.minMs, bracket.loMs - step / 2),
+                untilMs: bracket.loMs + CROSSING_TOLERANCE_MS,
+              },
+        );
       }
     }
     return targets;
@@ -582,7 +619,9 @@ export class IdleSearch implements SearchEngine {
   private verificationDone(verify: NonNullable<Pass['verify']>, step: number, judgement: Judgement): boolean {
     if (this.confirmations(verify, step) < this.verifyRounds(judgement)) return false;
     const times = [...verify.batches.values()];
-    return Math.max(...times) - Math.min(...times) >= VERIFY_WATCH_FRACTION * verify.hiMs - CROSSING_TOLERANCE_MS;
+    return (
+      Math.max(...times) - Math.min(...times) >= VERIFY_WATCH_FRACTION * verify.hiMs - CROSSING_TOLERANCE_MS
+    );
   }
 
   /** One more round of verification for every probe judged lost so far, up to a limit. */
@@ -603,7 +642,8 @@ export class IdleSearch implements SearchEngine {
     const evidence = this.hasPending() ? 0 : this.sweepEvidence(zone.loMs - step);
     // Batches survived up to the top of the zone, each death alone: the contradictions were lost
     // probes, not a collector's phase.
-    if (!this.pass.sweepBelieved && evidence <= -SWEEP_DECISION_LOG_ODDS) return this.dismissSweep(zone.hiMs, nowMs);
+    if (!this.pass.sweepBelieved && evidence <= -SWEEP_DECISION_LOG_ODDS)
+      return this.dismissSweep(zone.hiMs, nowMs);
     const spanMs = batches.length === 0 ? 0 : nowMs - Math.min(...batches);
     // The boundary moves with time and falls back at each sweep: batches spanning more time than
     // it was seen to move have seen every phase; twice that (plus the gap between batches either
@@ -611,10 +651,15 @@ export class IdleSearch implements SearchEngine {
     const movedMs = Math.max(zone.hiMs - zone.loMs, this.sweepSpread()?.allowedMs ?? 0);
     const dropAtMs = firstSweepCaughtAtMs(this.sweepInstants());
     const coveredPeriod =
-      batches.length >= 3 && spanMs >= SWEEP_PERIODS_WATCHED * movedMs + 2 * this.sweepBatchGapMs(step) && dropAtMs !== null && nowMs - dropAtMs >= movedMs;
+      batches.length >= 3 &&
+      spanMs >= SWEEP_PERIODS_WATCHED * movedMs + 2 * this.sweepBatchGapMs(step) &&
+      dropAtMs !== null &&
+      nowMs - dropAtMs >= movedMs;
     // Above a sweep's zone everything dies: the zone is only believed once batches saw that twice.
     const batchesWithDeathAbove = new Set(
-      this.pass.records.filter((o) => !o.survived && o.idleMs > zone.hiMs && this.pass.sweepBatches.has(o.batch)).map((o) => o.batch),
+      this.pass.records
+        .filter((o) => !o.survived && o.idleMs > zone.hiMs && this.pass.sweepBatches.has(o.batch))
+        .map((o) => o.batch),
     ).size;
     // Like any sequential test, the decision stands once made: later batches only map the zone.
     if (evidence >= SWEEP_DECISION_LOG_ODDS && batchesWithDeathAbove >= 2) this.pass.sweepBelieved = true;
@@ -648,12 +693,16 @@ export class IdleSearch implements SearchEngine {
    */
   private sawtoothTargets(zone: { loMs: number; hiMs: number }, step: number, nowMs: number): Target[] {
     // Batches that all died saw the boundary below all they tested: reach lower, twice as far each time.
-    const lowestMs = Math.max(this.config.minMs, zone.loMs - step * 2 ** Math.min(MAX_SWEEP_REACH_DOUBLINGS, this.trailingBatchesAllDead()));
+    const lowestMs = Math.max(
+      this.config.minMs,
+      zone.loMs - step * 2 ** Math.min(MAX_SWEEP_REACH_DOUBLINGS, this.trailingBatchesAllDead()),
+    );
     const band = this.predictedBoundary(nowMs);
     const bandLoMs = band?.loMs ?? lowestMs;
     const bandHiMs = Math.max(band?.hiMs ?? zone.hiMs + 2 * step, bandLoMs + step);
     const targets: Target[] = [];
-    for (let at = Math.max(lowestMs, bandLoMs - step / 2); at <= bandHiMs + step / 2; at += step) targets.push({ atMs: at, untilMs: at + step });
+    for (let at = Math.max(lowestMs, bandLoMs - step / 2); at <= bandHiMs + step / 2; at += step)
+      targets.push({ atMs: at, untilMs: at + step });
     const belowMs = (targets[0]?.atMs ?? bandLoMs) - lowestMs;
     const sparse = Math.min(SWEEP_SPARSE_TESTS, Math.floor(belowMs / step));
     for (let k = 0; k < sparse; k++) {
@@ -668,15 +717,25 @@ export class IdleSearch implements SearchEngine {
     const batches = this.testsByBatch();
     // A lost probe would fake a low ceiling and with it a sweep: where loss is seen, lone deaths prove nothing.
     const lossy = lossWithinBatches(batches);
-    const proven = sawtoothBounds(batches.map((records) => ({ atMs: (records[0] as ProbeRecord).atMs, ...boundaryAtInstant(records, lossy) })));
+    const proven = sawtoothBounds(
+      batches.map((records) => ({
+        atMs: (records[0] as ProbeRecord).atMs,
+        ...boundaryAtInstant(records, lossy),
+      })),
+    );
     // Bounds that cross each other are not a sawtooth's: something else (more loss) is going on.
     const { timeoutAboveMs: lo, zoneTopAtMostMs: hi } = proven;
-    return lo !== null && hi !== null && hi - lo < (this.sweepSpread()?.forcedMs ?? 0) ? { timeoutAboveMs: null, zoneTopAtMostMs: null } : proven;
+    return lo !== null && hi !== null && hi - lo < (this.sweepSpread()?.forcedMs ?? 0)
+      ? { timeoutAboveMs: null, zoneTopAtMostMs: null }
+      : proven;
   }
 
   /** The boundary each sweep batch saw at its instant. */
   private sweepInstants(): InstantBoundary[] {
-    return [...this.pass.sweepBatches.entries()].map(([batch, atMs]) => ({ atMs, ...this.sweepBatchBoundary(batch) }));
+    return [...this.pass.sweepBatches.entries()].map(([batch, atMs]) => ({
+      atMs,
+      ...this.sweepBatchBoundary(batch),
+    }));
   }
 
   /** How many of the latest sweep batches had every test die. */
@@ -699,10 +758,16 @@ export class IdleSearch implements SearchEngine {
    * moved on by the time since. A side that batch did not see is null.
    */
   private predictedBoundary(nowMs: number): { loMs: number | null; hiMs: number | null } | null {
-    const last = this.sweepInstants().reduce<InstantBoundary | null>((a, b) => (a === null || b.atMs > a.atMs ? b : a), null);
+    const last = this.sweepInstants().reduce<InstantBoundary | null>(
+      (a, b) => (a === null || b.atMs > a.atMs ? b : a),
+      null,
+    );
     if (last === null) return null;
     const movedMs = nowMs - last.atMs;
-    return { loMs: last.floorMs === null ? null : last.floorMs + movedMs, hiMs: last.ceilingMs === null ? null : last.ceilingMs + movedMs };
+    return {
+      loMs: last.floorMs === null ? null : last.floorMs + movedMs,
+      hiMs: last.ceilingMs === null ? null : last.ceilingMs + movedMs,
+    };
   }
 
   /**
@@ -712,7 +777,8 @@ export class IdleSearch implements SearchEngine {
   private sweepBatchGapMs(step: number): number {
     const times = [...this.pass.sweepBatches.values()].sort((a, b) => a - b);
     let gapMs = step;
-    for (let i = 1; i < times.length; i++) gapMs = Math.max(gapMs, (times[i] as number) - (times[i - 1] as number));
+    for (let i = 1; i < times.length; i++)
+      gapMs = Math.max(gapMs, (times[i] as number) - (times[i - 1] as number));
     return gapMs;
   }
 
@@ -808,7 +874,10 @@ export class IdleSearch implements SearchEngine {
     // A re-check (started because a table looked full) that still loses this many still overflows
     // it: two directions re-checking at 16 each fill a table of 32.
     if (this.earlierPasses.length > 0 && lostShare >= RECHECK_STILL_FULL_LOST_SHARE) return true;
-    return pValue < RECHECK_P_VALUE || (pValue < RECHECK_SUSPECT_P_VALUE && lostShare >= RECHECK_SUSPECT_LOST_SHARE);
+    return (
+      pValue < RECHECK_P_VALUE ||
+      (pValue < RECHECK_SUSPECT_P_VALUE && lostShare >= RECHECK_SUSPECT_LOST_SHARE)
+    );
   }
 
   private firstTestsPValue(judgement: Judgement): number {
@@ -850,7 +919,10 @@ export class IdleSearch implements SearchEngine {
       firstTests: this.lostCount(judgement, true),
       triggerPValue: this.firstTestsPValue(judgement),
     });
-    const provenMs = Math.max(this.config.minMs, ...this.pass.records.filter((o) => o.survived).map((o) => o.idleMs));
+    const provenMs = Math.max(
+      this.config.minMs,
+      ...this.pass.records.filter((o) => o.survived).map((o) => o.idleMs),
+    );
     for (const conn of [...this.conns.values()]) this.close(conn, actions);
     const resolutionMs = this.config.resolutionMs(provenMs);
     const startMs = Math.max(this.config.minMs, provenMs - resolutionMs);
@@ -873,7 +945,12 @@ export class IdleSearch implements SearchEngine {
   // ── connections ───────────────────────────────────────────────────────────────────────────
 
   /** For each target, probe the youngest clock past it; else note when the next one crosses it. */
-  private probeTargets(targets: Target[], nowMs: number, batch: number, actions: SearchAction[]): number | null {
+  private probeTargets(
+    targets: Target[],
+    nowMs: number,
+    batch: number,
+    actions: SearchAction[],
+  ): number | null {
     const idle = [...this.conns.values()].filter((c) => c.state === 'idle');
     let wakeAtMs: number | null = null;
     const chosen: Conn[] = [];
@@ -892,7 +969,8 @@ export class IdleSearch implements SearchEngine {
       }
       if (best !== null && !chosen.includes(best)) chosen.push(best);
       if (best === null && anchor === true) anchorMissing = true;
-      if (best === null && nextCrossingMs !== null) wakeAtMs = wakeAtMs === null ? nextCrossingMs : Math.min(wakeAtMs, nextCrossingMs);
+      if (best === null && nextCrossingMs !== null)
+        wakeAtMs = wakeAtMs === null ? nextCrossingMs : Math.min(wakeAtMs, nextCrossingMs);
     }
     if (!anchorMissing) for (const conn of chosen) this.probe(conn, nowMs, batch, actions);
     return wakeAtMs;
@@ -922,7 +1000,8 @@ export class IdleSearch implements SearchEngine {
   private verificationOf(bracket: Bracket, step: number): NonNullable<Pass['verify']> {
     const hiMs = bracket.hiMs as number;
     const verify = this.pass.verify;
-    const near = (a: number | null, b: number | null): boolean => (a === null ? b === null : b !== null && Math.abs(a - b) < step / 2);
+    const near = (a: number | null, b: number | null): boolean =>
+      a === null ? b === null : b !== null && Math.abs(a - b) < step / 2;
     if (verify !== null && near(verify.hiMs, hiMs) && near(verify.loMs, bracket.loMs)) {
       verify.hiMs = Math.min(verify.hiMs, hiMs);
       verify.loMs = bracket.loMs;
@@ -1005,7 +1084,15 @@ export class IdleSearch implements SearchEngine {
     }
     while (this.conns.size < limit) {
       const id = this.nextConnId++;
-      this.conns.set(id, { id, state: 'opening', idleSinceMs: 0, probeIdleMs: 0, probeAtMs: 0, batch: 0, survivals: 0 });
+      this.conns.set(id, {
+        id,
+        state: 'opening',
+        idleSinceMs: 0,
+        probeIdleMs: 0,
+        probeAtMs: 0,
+        batch: 0,
+        survivals: 0,
+      });
       this.connectionsOpened++;
       actions.push({ type: 'open', conn: id });
     }
@@ -1041,8 +1128,14 @@ export class IdleSearch implements SearchEngine {
     // Where a sweep was caught between batches, the sawtooth bounds the zone without relying on a
     // batch having landed at its extremes; the wider of the two estimates is kept.
     const proven = this.provenSweepZone();
-    const floorMs = Math.min(Math.min(lowestBoundaryMs, zone.loMs) - marginMs, proven.timeoutAboveMs ?? Number.POSITIVE_INFINITY);
-    const ceilingMs = Math.max(Math.max(highestBoundaryMs, zone.hiMs) + marginMs, proven.zoneTopAtMostMs ?? Number.NEGATIVE_INFINITY);
+    const floorMs = Math.min(
+      Math.min(lowestBoundaryMs, zone.loMs) - marginMs,
+      proven.timeoutAboveMs ?? Number.POSITIVE_INFINITY,
+    );
+    const ceilingMs = Math.max(
+      Math.max(highestBoundaryMs, zone.hiMs) + marginMs,
+      proven.zoneTopAtMostMs ?? Number.NEGATIVE_INFINITY,
+    );
     let loMs: number | null = null;
     let hiMs: number | null = null;
     let eviction: EvictionKind | null = null;
@@ -1050,14 +1143,16 @@ export class IdleSearch implements SearchEngine {
     let maxEvicted: ProbeRecord | null = null;
     for (const o of this.pass.records) {
       if (o.survived && o.idleMs <= floorMs && (loMs === null || o.idleMs > loMs)) loMs = o.idleMs;
-      if (!o.survived && o.idleMs >= ceilingMs && (hiMs === null || o.idleMs < hiMs)) [hiMs, eviction] = [o.idleMs, o.how];
+      if (!o.survived && o.idleMs >= ceilingMs && (hiMs === null || o.idleMs < hiMs))
+        [hiMs, eviction] = [o.idleMs, o.how];
       if (o.survived && (minSurvivedMs === null || o.idleMs < minSurvivedMs)) minSurvivedMs = o.idleMs;
       if (!o.survived && (maxEvicted === null || o.idleMs > maxEvicted.idleMs)) maxEvicted = o;
     }
     // No observation that far out: fall back to the outermost ones seen, still outside the zone.
     if (loMs === null) loMs = minSurvivedMs !== null && minSurvivedMs <= zone.loMs ? minSurvivedMs : null;
     // No test went out that far: the bound itself, inferred, and never below an eviction seen.
-    if (hiMs === null && maxEvicted !== null) [hiMs, eviction] = [Math.max(ceilingMs, maxEvicted.idleMs), maxEvicted.how];
+    if (hiMs === null && maxEvicted !== null)
+      [hiMs, eviction] = [Math.max(ceilingMs, maxEvicted.idleMs), maxEvicted.how];
     return { loMs, hiMs, eviction, contradictions: judgement.bracket.contradictions };
   }
 
@@ -1078,10 +1173,14 @@ export class IdleSearch implements SearchEngine {
       const b = this.sweepBatchBoundary(batch);
       if (b.floorMs !== null) floors.push(b.floorMs);
       if (b.ceilingMs !== null) ceilings.push(b.ceilingMs);
-      if (b.floorMs !== null && b.ceilingMs !== null) [allowedLoMs, allowedHiMs] = [Math.min(allowedLoMs, b.floorMs), Math.max(allowedHiMs, b.ceilingMs)];
+      if (b.floorMs !== null && b.ceilingMs !== null)
+        [allowedLoMs, allowedHiMs] = [Math.min(allowedLoMs, b.floorMs), Math.max(allowedHiMs, b.ceilingMs)];
     }
     if (floors.length === 0 || ceilings.length === 0) return null;
-    return { forcedMs: Math.max(0, Math.max(...floors) - Math.min(...ceilings)), allowedMs: Math.max(0, allowedHiMs - allowedLoMs) };
+    return {
+      forcedMs: Math.max(0, Math.max(...floors) - Math.min(...ceilings)),
+      allowedMs: Math.max(0, allowedHiMs - allowedLoMs),
+    };
   }
 
   /**
@@ -1099,7 +1198,9 @@ export class IdleSearch implements SearchEngine {
     // than the batches saw the boundary move, when they missed its extremes.
     const proven = this.provenSweepZone();
     const atMost =
-      proven.timeoutAboveMs !== null && proven.zoneTopAtMostMs !== null ? `, at most ${seconds(proven.zoneTopAtMostMs - proven.timeoutAboveMs)}` : '';
+      proven.timeoutAboveMs !== null && proven.zoneTopAtMostMs !== null
+        ? `, at most ${seconds(proven.zoneTopAtMostMs - proven.timeoutAboveMs)}`
+        : '';
     return (
       `sweep granularity about ${seconds(spread.forcedMs + gapMs)}${atMost}: the boundary was seen to move ${seconds(spread.forcedMs)} ` +
       `between batches up to ${seconds(gapMs)} apart`
@@ -1124,25 +1225,40 @@ export class IdleSearch implements SearchEngine {
    * connections are open; a full table does: it struck the first pass's untouched connections, and
    * with few connections it should strike nothing. Too few tests to tell is said as such.
    */
-  private recheckNote(earlier: PassSummary, judgement: Judgement): { depends: boolean; earlierPart: string; note: string } {
+  private recheckNote(
+    earlier: PassSummary,
+    judgement: Judgement,
+  ): { depends: boolean; earlierPart: string; note: string } {
     const now = judgement.bracket;
     const testsNow = this.pass.records.filter((o) => !o.spontaneous).length;
     const lostNow = this.lostShare(judgement);
-    const firstShare = earlier.firstTests.tests === 0 ? 0 : earlier.firstTests.lost / earlier.firstTests.tests;
-    const fewerNow = fewerFailuresPValue(earlier.firstTests.lost, earlier.firstTests.tests, judgement.lost.size, testsNow) < PRESSURE_P_VALUE;
+    const firstShare =
+      earlier.firstTests.tests === 0 ? 0 : earlier.firstTests.lost / earlier.firstTests.tests;
+    const fewerNow =
+      fewerFailuresPValue(earlier.firstTests.lost, earlier.firstTests.tests, judgement.lost.size, testsNow) <
+      PRESSURE_P_VALUE;
     const earlierPart = `${range(earlier.survivedMs, earlier.evictedMs)} with ${percent(firstShare)} of first tests evicted early at ${earlier.budget} connections`;
     const comparison = `${earlierPart}, vs ${this.recheckNowPart(judgement)}`;
     // Survivals are proof: a re-check that survived past the first pass's eviction moved the answer.
     const answerMoved =
-      (earlier.survivedMs === null && now.loMs !== null) || (earlier.evictedMs !== null && now.loMs !== null && now.loMs >= earlier.evictedMs);
+      (earlier.survivedMs === null && now.loMs !== null) ||
+      (earlier.evictedMs !== null && now.loMs !== null && now.loMs >= earlier.evictedMs);
     const why = `re-checked with ${this.pass.budget} connections because tests at ${earlier.budget} went unanswered too often (first tests more than later ones, or a quarter of all)`;
     // First tests failing far beyond chance, and not one failure with few connections: a full table.
     const clearedNow = earlier.triggerPValue < RECHECK_P_VALUE && judgement.lost.size === 0 && testsNow > 0;
     if (answerMoved || fewerNow || clearedNow) {
-      return { depends: true, earlierPart, note: dependsNote([earlier.budget], this.pass.budget, comparison) };
+      return {
+        depends: true,
+        earlierPart,
+        note: dependsNote([earlier.budget], this.pass.budget, comparison),
+      };
     }
     if (lostNow >= firstShare / 2) {
-      return { depends: false, earlierPart, note: `${why}: the same happens with few connections (${comparison}), so it is loss on the path, not a full table` };
+      return {
+        depends: false,
+        earlierPart,
+        note: `${why}: the same happens with few connections (${comparison}), so it is loss on the path, not a full table`,
+      };
     }
     return {
       depends: false,
@@ -1164,7 +1280,13 @@ export class IdleSearch implements SearchEngine {
     const verdicts = this.earlierPasses.map((earlier) => this.recheckNote(earlier, judgement));
     if (verdicts.length < 2 || !verdicts.every((v) => v.depends)) return verdicts.map((v) => v.note);
     const comparison = `${verdicts.map((v) => v.earlierPart).join('; ')}; vs ${this.recheckNowPart(judgement)}`;
-    return [dependsNote(this.earlierPasses.map((e) => e.budget), this.pass.budget, comparison)];
+    return [
+      dependsNote(
+        this.earlierPasses.map((e) => e.budget),
+        this.pass.budget,
+        comparison,
+      ),
+    ];
   }
 
   private notes(judgement: Judgement): string[] {

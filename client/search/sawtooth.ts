@@ -36,14 +36,20 @@ export interface SawtoothBounds {
 
 /** Whether the collector provably ran between an earlier and a later batch. */
 function sweptBetween(before: InstantBoundary, after: InstantBoundary): boolean {
-  return before.floorMs !== null && after.ceilingMs !== null && after.ceilingMs <= before.floorMs + (after.atMs - before.atMs);
+  return (
+    before.floorMs !== null &&
+    after.ceilingMs !== null &&
+    after.ceilingMs <= before.floorMs + (after.atMs - before.atMs)
+  );
 }
 
 /** When the batches first proved that the collector ran (the later batch's instant); null: not yet. */
 export function firstSweepCaughtAtMs(batches: readonly InstantBoundary[]): number | null {
   const byTime = [...batches].sort((a, b) => a.atMs - b.atMs);
   for (let m = 1; m < byTime.length; m++) {
-    for (let j = 0; j < m; j++) if (sweptBetween(byTime[j] as InstantBoundary, byTime[m] as InstantBoundary)) return (byTime[m] as InstantBoundary).atMs;
+    for (let j = 0; j < m; j++)
+      if (sweptBetween(byTime[j] as InstantBoundary, byTime[m] as InstantBoundary))
+        return (byTime[m] as InstantBoundary).atMs;
   }
   return null;
 }

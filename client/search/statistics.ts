@@ -6,7 +6,8 @@
 const logFactorials: number[] = [0];
 
 function logFactorial(n: number): number {
-  for (let k = logFactorials.length; k <= n; k++) logFactorials.push((logFactorials[k - 1] as number) + Math.log(k));
+  for (let k = logFactorials.length; k <= n; k++)
+    logFactorials.push((logFactorials[k - 1] as number) + Math.log(k));
   return logFactorials[n] as number;
 }
 
@@ -26,7 +27,8 @@ export function fewerFailuresPValue(a: number, aTests: number, b: number, bTests
   const denominator = logChoose(tests, failures);
   let p = 0;
   const lowest = Math.max(0, failures - aTests);
-  for (let k = lowest; k <= Math.min(b, failures); k++) p += Math.exp(logChoose(bTests, k) + logChoose(aTests, failures - k) - denominator);
+  for (let k = lowest; k <= Math.min(b, failures); k++)
+    p += Math.exp(logChoose(bTests, k) + logChoose(aTests, failures - k) - denominator);
   return Math.min(1, p);
 }
 
@@ -35,6 +37,11 @@ export function fewerFailuresPValue(a: number, aTests: number, b: number, bTests
  * prior worth a few trials at `priorRate`, so that a short lucky streak does not pass for a rate
  * of zero (which would make any single later failure look impossible).
  */
-export function cautiousRate(failures: number, trials: number, priorRate: number, priorTrials: number): number {
+export function cautiousRate(
+  failures: number,
+  trials: number,
+  priorRate: number,
+  priorTrials: number,
+): number {
   return (failures + priorRate * priorTrials) / (trials + priorTrials);
 }

@@ -11,7 +11,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Runs the bench as `npm run bench` would, bounded; resolves with its output. */
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/main.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 15_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -33,7 +37,9 @@ describe('bench --quick --json', () => {
     expect(timeouts.length, 'at least one T').toBeGreaterThan(0);
     for (const t of timeouts) {
       const strategies = report.main.rows.filter((r) => r.timeoutS === t).map((r) => r.strategy);
-      expect(strategies, `strategies at T=${t}`).toEqual(expect.arrayContaining(['idlescope', 'serial-binary', 'linear-ladder']));
+      expect(strategies, `strategies at T=${t}`).toEqual(
+        expect.arrayContaining(['idlescope', 'serial-binary', 'linear-ladder']),
+      );
     }
     for (const row of report.main.rows) {
       expect(row.containsT, `${row.strategy} at T=${row.timeoutS}: honest bracket`).toBe(true);
@@ -67,9 +73,14 @@ describe('bench tables', () => {
   it('idlescope beats both baselines on wall time and meets its acceptance in the quick set', async () => {
     const report = await runBench({ quick: true, memory: false });
     for (const t of new Set(report.main.rows.map((r) => r.timeoutS))) {
-      const at = (s: string): number => report.main.rows.find((r) => r.timeoutS === t && r.strategy === s)?.elapsedS as number;
-      expect(at('idlescope'), `T=${t}: idlescope faster than serial-binary`).toBeLessThan(at('serial-binary'));
-      expect(at('idlescope'), `T=${t}: idlescope faster than the full ladder`).toBeLessThan(at('linear-ladder'));
+      const at = (s: string): number =>
+        report.main.rows.find((r) => r.timeoutS === t && r.strategy === s)?.elapsedS as number;
+      expect(at('idlescope'), `T=${t}: idlescope faster than serial-binary`).toBeLessThan(
+        at('serial-binary'),
+      );
+      expect(at('idlescope'), `T=${t}: idlescope faster than the full ladder`).toBeLessThan(
+        at('linear-ladder'),
+      );
     }
     expect(report.main.idlescopePassed).toBe(report.main.idlescopeRows);
     const text = renderText(report);
@@ -80,7 +91,9 @@ describe('bench tables', () => {
     expect(md).toMatch(/^# idlescope bench/);
     expect(md).toContain('| T (s) | strategy |');
     expect(md).toContain('## Noisy middleboxes across seeds');
-    expect(md).toContain('| case | searched, conns | varied | runs | truth inside | named | never contradicted |');
+    expect(md).toContain(
+      '| case | searched, conns | varied | runs | truth inside | named | never contradicted |',
+    );
     expect(renderMarkdown(report, 'npm run bench', '## Method'), 'rendering is deterministic').toBe(md);
   });
 

@@ -1,14 +1,30 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DirectionResult, Observation } from '../../client/search/types.js';
-import { QUICK_ROBUSTNESS_RUNS, contradictions, namesBehaviour, robustnessCases, robustnessTable, type RobustnessRow } from '../../bench/robustness.js';
+import {
+  QUICK_ROBUSTNESS_RUNS,
+  contradictions,
+  namesBehaviour,
+  robustnessCases,
+  robustnessTable,
+  type RobustnessRow,
+} from '../../bench/robustness.js';
 
 const S = 1000;
 
-function observation(idleS: number, survived: boolean, how: Observation['how'] = survived ? null : 'silent-drop'): Observation {
+function observation(
+  idleS: number,
+  survived: boolean,
+  how: Observation['how'] = survived ? null : 'silent-drop',
+): Observation {
   return { conn: 1, idleMs: idleS * S, atMs: 0, survived, how, spontaneous: false };
 }
 
-function result(survivedS: number | null, evictedS: number | null, observations: Observation[], notes: string[] = []): DirectionResult {
+function result(
+  survivedS: number | null,
+  evictedS: number | null,
+  observations: Observation[],
+  notes: string[] = [],
+): DirectionResult {
   return {
     direction: 'inbound',
     survivedMs: survivedS === null ? null : survivedS * S,
@@ -25,7 +41,11 @@ function result(survivedS: number | null, evictedS: number | null, observations:
 
 describe('judging one run', () => {
   it('finds observations that contradict the bracket, and only those', () => {
-    const clean = result(349, 351, [observation(349, true), observation(351, false), observation(300, false)]);
+    const clean = result(349, 351, [
+      observation(349, true),
+      observation(351, false),
+      observation(300, false),
+    ]);
     expect(contradictions(clean), 'a silent drop below the survived bound can be a lost probe').toEqual([]);
     const survivedPast = observation(351, true);
     const resetBelow = observation(349, false, 'reset');
@@ -37,11 +57,25 @@ describe('judging one run', () => {
   it('a loss run must blame neither a sweep nor a table, and must name loss when it set a test aside', () => {
     const truth: [number, number] = [350 * S, 350 * S];
     const setAside = [observation(200, false), observation(349, true), observation(351, false)];
-    expect(namesBehaviour('loss', result(349, 351, setAside), truth), 'a test well below T set aside without a word').toBe(false);
-    expect(namesBehaviour('loss', result(349, 351, setAside, ['1 test went unanswered below 349 s']), truth)).toBe(true);
-    expect(namesBehaviour('loss', result(349, 351, [observation(349, true), observation(345, false)]), truth), 'unanswered just below T needs no note').toBe(true);
+    expect(
+      namesBehaviour('loss', result(349, 351, setAside), truth),
+      'a test well below T set aside without a word',
+    ).toBe(false);
+    expect(
+      namesBehaviour('loss', result(349, 351, setAside, ['1 test went unanswered below 349 s']), truth),
+    ).toBe(true);
+    expect(
+      namesBehaviour('loss', result(349, 351, [observation(349, true), observation(345, false)]), truth),
+      'unanswered just below T needs no note',
+    ).toBe(true);
     expect(namesBehaviour('loss', result(349, 351, [], ['sweep granularity about 10 s']), truth)).toBe(false);
-    expect(namesBehaviour('loss', result(349, 351, [], ['evictions depend on the number of open connections']), truth)).toBe(false);
+    expect(
+      namesBehaviour(
+        'loss',
+        result(349, 351, [], ['evictions depend on the number of open connections']),
+        truth,
+      ),
+    ).toBe(false);
   });
 
   it('a sweep and a table must be named; a directional timeout needs no note', () => {
@@ -49,11 +83,36 @@ describe('judging one run', () => {
     expect(namesBehaviour('sweep', result(300, 310, [], ['sweep granularity about 10 s']), truth)).toBe(true);
     expect(namesBehaviour('sweep', result(300, 310, []), truth)).toBe(false);
     const struck = [observation(70, false), observation(349, true), observation(351, false)];
-    expect(namesBehaviour('table', result(349, 351, struck, ['evictions depend on the number of open connections (…)']), truth)).toBe(true);
-    expect(namesBehaviour('table', result(349, 351, struck, ['re-checked …: the answer is the same with few connections (…), so it does not depend on the number of connections']), truth)).toBe(true);
-    expect(namesBehaviour('table', result(349, 351, struck), truth), 'struck early, and not a word').toBe(false);
-    expect(namesBehaviour('table', result(349, 351, struck, ['re-checked …, so it is loss on the path, not a full table']), truth)).toBe(false);
-    expect(namesBehaviour('table', result(349, 351, [observation(349, true), observation(351, false)]), truth), 'never struck early').toBeNull();
+    expect(
+      namesBehaviour(
+        'table',
+        result(349, 351, struck, ['evictions depend on the number of open connections (…)']),
+        truth,
+      ),
+    ).toBe(true);
+    expect(
+      namesBehaviour(
+        'table',
+        result(349, 351, struck, [
+          're-checked …: the answer is the same with few connections (…), so it does not depend on the number of connections',
+        ]),
+        truth,
+      ),
+    ).toBe(true);
+    expect(namesBehaviour('table', result(349, 351, struck), truth), 'struck early, and not a word').toBe(
+      false,
+    );
+    expect(
+      namesBehaviour(
+        'table',
+        result(349, 351, struck, ['re-checked …, so it is loss on the path, not a full table']),
+        truth,
+      ),
+    ).toBe(false);
+    expect(
+      namesBehaviour('table', result(349, 351, [observation(349, true), observation(351, false)]), truth),
+      'never struck early',
+    ).toBeNull();
     expect(namesBehaviour('directional', result(119, 121, []), truth)).toBeNull();
   });
 });
@@ -68,7 +127,9 @@ describe('the robustness table, quick set', () => {
     expect(rows.map((r) => r.case)).toEqual(robustnessCases().map((c) => c.name));
     for (const r of rows) {
       expect(r.runs, `${r.case}: runs`).toBe(r.simulations * r.directions.length);
-      expect(r.simulations, `${r.case}: simulations`).toBe(r.varied === 'deterministic' ? 1 : QUICK_ROBUSTNESS_RUNS);
+      expect(r.simulations, `${r.case}: simulations`).toBe(
+        r.varied === 'deterministic' ? 1 : QUICK_ROBUSTNESS_RUNS,
+      );
       expect(r.connectionsPerDirection * r.directions.length, `${r.case}: the budget`).toBe(256);
     }
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultResolutionMs } from '../../client/discovery.js';
-import { SharpTimeout, type EvictionMode } from '../../client/simulation/middlebox-models.js';
-import { DEFAULT_SIMULATION, simulate } from '../../client/simulation/virtual-driver.js';
+import { defaultResolutionMs } from '../../client/discovery/discovery-run.js';
+import { SharpTimeout, type EvictionMode } from '../../bench/simulation/middlebox-models.js';
+import { DEFAULT_SIMULATION, simulate } from '../../bench/simulation/virtual-driver.js';
 import type { DirectionResult } from '../../client/search/types.js';
 import { SerialBinarySearch } from '../../bench/strategies/serial-binary.js';
 import { LADDER_STEP_MS, LinearLadderSearch } from '../../bench/strategies/linear-ladder.js';
@@ -12,11 +12,18 @@ const MAX_MS = 7440 * S;
 function expectContains(r: DirectionResult, timeoutMs: number, label: string): void {
   expect(r.evictedMs, `${label}: something must be evicted`).not.toBeNull();
   expect(r.survivedMs ?? 0, `${label}: survived ${r.survivedMs} must be <= T`).toBeLessThanOrEqual(timeoutMs);
-  expect(r.evictedMs as number, `${label}: evicted ${r.evictedMs} must be >= T`).toBeGreaterThanOrEqual(timeoutMs);
+  expect(r.evictedMs as number, `${label}: evicted ${r.evictedMs} must be >= T`).toBeGreaterThanOrEqual(
+    timeoutMs,
+  );
 }
 
 function serial(maxMs = MAX_MS): SerialBinarySearch {
-  return new SerialBinarySearch({ direction: 'inbound', minMs: 1 * S, maxMs, resolutionMs: defaultResolutionMs });
+  return new SerialBinarySearch({
+    direction: 'inbound',
+    minMs: 1 * S,
+    maxMs,
+    resolutionMs: defaultResolutionMs,
+  });
 }
 
 describe('serial-binary baseline on a simulated clock', () => {
@@ -30,7 +37,9 @@ describe('serial-binary baseline on a simulated clock', () => {
         expect(stats.hitLimit, 'must finish by itself').toBe(false);
         expectContains(r, T, 'serial');
         const width = (r.evictedMs as number) - (r.survivedMs as number);
-        expect(width, 'width within the resolution').toBeLessThanOrEqual(defaultResolutionMs(r.evictedMs as number));
+        expect(width, 'width within the resolution').toBeLessThanOrEqual(
+          defaultResolutionMs(r.evictedMs as number),
+        );
         expect(stats.peakConcurrent, 'serial: never two connections at once').toBe(1);
       });
     }
@@ -65,7 +74,10 @@ describe('serial-binary baseline on a simulated clock', () => {
       const stats = simulate([engine], new SharpTimeout(T, 'drop'));
       const r = engine.result();
       const waits = r.observations.reduce((sum, o) => sum + o.idleMs, 0);
-      expect(stats.elapsedMs, 'nothing overlaps: wall time is at least the sum of the waits').toBeGreaterThanOrEqual(waits);
+      expect(
+        stats.elapsedMs,
+        'nothing overlaps: wall time is at least the sum of the waits',
+      ).toBeGreaterThanOrEqual(waits);
       const doublings = r.observations.findIndex((o) => !o.survived) + 1;
       const firstHi = r.observations[doublings - 1]?.idleMs as number;
       const bisections = r.observations.length - doublings;
@@ -94,7 +106,12 @@ describe('serial-binary baseline on a simulated clock', () => {
 });
 
 describe('linear-ladder baseline on a simulated clock', () => {
-  function ladder(stepMs: number, stopOnEviction: boolean, maxConnections = 256, maxMs = MAX_MS): LinearLadderSearch {
+  function ladder(
+    stepMs: number,
+    stopOnEviction: boolean,
+    maxConnections = 256,
+    maxMs = MAX_MS,
+  ): LinearLadderSearch {
     return new LinearLadderSearch({ direction: 'inbound', maxMs, maxConnections, stepMs, stopOnEviction });
   }
 
@@ -105,11 +122,16 @@ describe('linear-ladder baseline on a simulated clock', () => {
       const stats = simulate([engine], new SharpTimeout(T, 'drop'));
       const r = engine.result();
       expectContains(r, T, 'ladder');
-      expect((r.evictedMs as number) - (r.survivedMs as number), 'width = step').toBeCloseTo(LADDER_STEP_MS, -1);
+      expect((r.evictedMs as number) - (r.survivedMs as number), 'width = step').toBeCloseTo(
+        LADDER_STEP_MS,
+        -1,
+      );
       expect(engine.rungs, 'N = ceil(max / step)').toBe(Math.ceil(MAX_MS / LADDER_STEP_MS));
       expect(stats.peakConcurrent, 'every rung open at once').toBe(engine.rungs);
       expect(stats.probesSent, 'one test per rung').toBe(engine.rungs);
-      expect(stats.elapsedMs, 'the peer runs every rung').toBeGreaterThanOrEqual(engine.rungs * LADDER_STEP_MS);
+      expect(stats.elapsedMs, 'the peer runs every rung').toBeGreaterThanOrEqual(
+        engine.rungs * LADDER_STEP_MS,
+      );
     });
   }
 
@@ -127,7 +149,9 @@ describe('linear-ladder baseline on a simulated clock', () => {
     const T = 350 * S;
     const stats = simulate([engine], new SharpTimeout(T, 'drop'));
     expectContains(engine.result(), T, 'ladder stop');
-    expect(stats.elapsedMs).toBeLessThanOrEqual(Math.ceil(T / LADDER_STEP_MS) * LADDER_STEP_MS + DEFAULT_SIMULATION.graceMs + 1000);
+    expect(stats.elapsedMs).toBeLessThanOrEqual(
+      Math.ceil(T / LADDER_STEP_MS) * LADDER_STEP_MS + DEFAULT_SIMULATION.graceMs + 1000,
+    );
   });
 
   it('reports the first rung evicted with nothing survived when T < step', () => {
@@ -143,6 +167,9 @@ describe('linear-ladder baseline on a simulated clock', () => {
     simulate([engine], new SharpTimeout(150 * S, 'close'));
     const r = engine.result();
     expectContains(r, 150 * S, 'ladder close');
-    expect(r.observations.some((o) => o.spontaneous), 'FINs seen while idle').toBe(true);
+    expect(
+      r.observations.some((o) => o.spontaneous),
+      'FINs seen while idle',
+    ).toBe(true);
   });
 });

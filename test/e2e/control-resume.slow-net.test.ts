@@ -6,13 +6,16 @@
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { runDiscovery } from '../../client/discovery.js';
+import { runDiscovery } from '../../client/discovery/discovery-run.js';
 import type { HostPort } from '../../protocol/address.js';
 import { startStack } from '../helpers/loopback-stack.js';
 import { useTeardown, within, type Defer } from '../helpers/teardown.js';
 
 /** Relays every connection to `target`; cut() destroys the first one it accepted, both legs. */
-async function startCutter(defer: Defer, target: HostPort): Promise<{ address: HostPort; cut: () => boolean }> {
+async function startCutter(
+  defer: Defer,
+  target: HostPort,
+): Promise<{ address: HostPort; cut: () => boolean }> {
   const sockets = new Set<net.Socket>();
   let first: [net.Socket, net.Socket] | null = null;
   const server = net.createServer((client) => {
@@ -68,7 +71,10 @@ describe('control channel lost mid-run', () => {
       signal: stop.signal,
     });
     // Mid-search: probes are idle and the frontier has not reached T yet.
-    const cutTimer = setTimeout(() => expect(cutter.cut(), 'the control connection existed').toBe(true), 1800);
+    const cutTimer = setTimeout(
+      () => expect(cutter.cut(), 'the control connection existed').toBe(true),
+      1800,
+    );
     defer(() => clearTimeout(cutTimer));
     const { report, end } = await within(run, 60_000, 'discovery across a control drop');
     expect(end, 'the run completed').toBe('complete');

@@ -15,7 +15,7 @@
  *           answered by an RST there)      re-creates the mapping
  */
 import { describe, expect, it } from 'vitest';
-import { runDiscovery, defaultResolutionMs } from '../../client/discovery.js';
+import { runDiscovery, defaultResolutionMs } from '../../client/discovery/discovery-run.js';
 import type { MiddleboxMode } from '../../client/demo/middlebox-emulator.js';
 import type { Direction, DirectionResult, EvictionKind } from '../../client/search/types.js';
 import { hasIpv6Loopback, startStack } from '../helpers/loopback-stack.js';
@@ -48,8 +48,12 @@ function expectBracketAround(result: DirectionResult, timeoutMs: number, label: 
   expect(survivedMs, `${facts}: something survived`).not.toBeNull();
   expect(evictedMs, `${facts}: something was evicted`).not.toBeNull();
   expect(survivedMs!, `${facts}: the longest survival is below T`).toBeLessThanOrEqual(timeoutMs + SLACK_MS);
-  expect(evictedMs!, `${facts}: the shortest eviction is at or above T`).toBeGreaterThanOrEqual(timeoutMs - SLACK_MS);
-  expect(evictedMs! - survivedMs!, `${facts}: the bracket is within the resolution`).toBeLessThanOrEqual(defaultResolutionMs(evictedMs!) + SLACK_MS);
+  expect(evictedMs!, `${facts}: the shortest eviction is at or above T`).toBeGreaterThanOrEqual(
+    timeoutMs - SLACK_MS,
+  );
+  expect(evictedMs! - survivedMs!, `${facts}: the bracket is within the resolution`).toBeLessThanOrEqual(
+    defaultResolutionMs(evictedMs!) + SLACK_MS,
+  );
 }
 
 interface Case {
@@ -62,7 +66,9 @@ interface Case {
  * Longest first: vitest runs at most 5 concurrent tests at once (maxConcurrency), so the two loose
  * runs, which must wait out --max, start at once and the short ones fill the other slots.
  */
-const CASES: Case[] = (['loose', 'drop', 'reset', 'close'] as const).flatMap((mode) => [3.7, 2.5].map((timeoutS) => ({ mode, timeoutS, host: '127.0.0.1' })));
+const CASES: Case[] = (['loose', 'drop', 'reset', 'close'] as const).flatMap((mode) =>
+  [3.7, 2.5].map((timeoutS) => ({ mode, timeoutS, host: '127.0.0.1' })),
+);
 
 describe.concurrent('discovery end to end through the middlebox emulator', () => {
   const run = async (c: Case, onTestFinished: Parameters<typeof useTeardown>[0]): Promise<void> => {
@@ -98,14 +104,19 @@ describe.concurrent('discovery end to end through the middlebox emulator', () =>
     }
     const stats = emulator.stats();
     expect(stats.evicted, 'the emulator evicted mappings').toBeGreaterThan(0);
-    if (c.mode === 'loose') expect(stats.recreated, 'outbound pings re-created evicted mappings').toBeGreaterThan(0);
+    if (c.mode === 'loose')
+      expect(stats.recreated, 'outbound pings re-created evicted mappings').toBeGreaterThan(0);
   };
 
   for (const c of CASES) {
-    it(`${c.mode} at T = ${c.timeoutS} s`, { timeout: 80_000 }, ({ onTestFinished }) => run(c, onTestFinished));
+    it(`${c.mode} at T = ${c.timeoutS} s`, { timeout: 80_000 }, ({ onTestFinished }) =>
+      run(c, onTestFinished),
+    );
   }
 
-  it.skipIf(!ipv6)(`drop at T = 2.5 s over IPv6 loopback [::1]${ipv6 ? '' : ' (skipped: ::1 cannot be bound here)'}`, { timeout: 80_000 }, ({ onTestFinished }) =>
-    run({ mode: 'drop', timeoutS: 2.5, host: '::1' }, onTestFinished),
+  it.skipIf(!ipv6)(
+    `drop at T = 2.5 s over IPv6 loopback [::1]${ipv6 ? '' : ' (skipped: ::1 cannot be bound here)'}`,
+    { timeout: 80_000 },
+    ({ onTestFinished }) => run({ mode: 'drop', timeoutS: 2.5, host: '::1' }, onTestFinished),
   );
 });

@@ -46,28 +46,50 @@ function idlesBeforePushes(connection: RelayedConnection): number[] {
 }
 
 describe('dating inbound survivals', () => {
-  it(`dates a push the path holds ${HOLD_MS} ms at its crossing, not at its late arrival`, { timeout: 60_000 }, async ({ onTestFinished }) => {
-    const defer = useTeardown(onTestFinished);
-    const { relay, report, end } = await runInboundThroughRelay(defer, { relay: { holdPushDownMs: HOLD_MS }, maxS: MAX_S, connections: 8 });
-    expect(end, 'the run completed').toBe('complete');
+  it(
+    `dates a push the path holds ${HOLD_MS} ms at its crossing, not at its late arrival`,
+    { timeout: 60_000 },
+    async ({ onTestFinished }) => {
+      const defer = useTeardown(onTestFinished);
+      const { relay, report, end } = await runInboundThroughRelay(defer, {
+        relay: { holdPushDownMs: HOLD_MS },
+        maxS: MAX_S,
+        connections: 8,
+      });
+      expect(end, 'the run completed').toBe('complete');
 
-    const held = relay.connections.filter(isProbe).flatMap((c) => c.chunks.filter((chunk) => chunk.dir === 'down' && chunk.sentAtMs - chunk.atMs >= HOLD_MS / 2));
-    expect(held.length, 'the relay held pushes').toBeGreaterThanOrEqual(3);
-    const inbound = report.directions.inbound;
-    const recorded = (inbound?.observations ?? []).filter((o) => o.survived).map((o) => o.idleMs);
-    expect(recorded.length, 'the client recorded survivals').toBeGreaterThanOrEqual(3);
+      const held = relay.connections
+        .filter(isProbe)
+        .flatMap((c) =>
+          c.chunks.filter((chunk) => chunk.dir === 'down' && chunk.sentAtMs - chunk.atMs >= HOLD_MS / 2),
+        );
+      expect(held.length, 'the relay held pushes').toBeGreaterThanOrEqual(3);
+      const inbound = report.directions.inbound;
+      const recorded = (inbound?.observations ?? []).filter((o) => o.survived).map((o) => o.idleMs);
+      expect(recorded.length, 'the client recorded survivals').toBeGreaterThanOrEqual(3);
 
-    // Each recorded survival is one push the relay saw (some pushes may still have been held when
-    // the run ended), so the k-th longest idle recorded can exceed the k-th longest the relay saw
-    // only by the error of a single dating. Dated at arrival, every one would be HOLD_MS over.
-    const relayed = relay.connections.filter(isProbe).flatMap(idlesBeforePushes);
-    const byLength = (a: number, b: number): number => b - a;
-    recorded.sort(byLength);
-    relayed.sort(byLength);
-    const over = recorded
-      .map((idleMs, k) => ({ k, idleMs: Math.round(idleMs), relayedMs: Math.round(relayed[k] ?? -Infinity) }))
-      .filter(({ idleMs, relayedMs }) => idleMs > relayedMs + SLACK_MS);
-    expect(over, `recorded survived idles more than ${SLACK_MS} ms above the relay's (k-th longest of each)`).toEqual([]);
-    expect(inbound?.survivedMs ?? Infinity, "the survived bound, against the relay's longest idle").toBeLessThanOrEqual((relayed[0] as number) + SLACK_MS);
-  });
+      // Each recorded survival is one push the relay saw (some pushes may still have been held when
+      // the run ended), so the k-th longest idle recorded can exceed the k-th longest the relay saw
+      // only by the error of a single dating. Dated at arrival, every one would be HOLD_MS over.
+      const relayed = relay.connections.filter(isProbe).flatMap(idlesBeforePushes);
+      const byLength = (a: number, b: number): number => b - a;
+      recorded.sort(byLength);
+      relayed.sort(byLength);
+      const over = recorded
+        .map((idleMs, k) => ({
+          k,
+          idleMs: Math.round(idleMs),
+          relayedMs: Math.round(relayed[k] ?? -Infinity),
+        }))
+        .filter(({ idleMs, relayedMs }) => idleMs > relayedMs + SLACK_MS);
+      expect(
+        over,
+        `recorded survived idles more than ${SLACK_MS} ms above the relay's (k-th longest of each)`,
+      ).toEqual([]);
+      expect(
+        inbound?.survivedMs ?? Infinity,
+        "the survived bound, against the relay's longest idle",
+      ).toBeLessThanOrEqual((relayed[0] as number) + SLACK_MS);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 /**
- * Runs the real CLI (`node --import tsx client/main.ts ...`) from the repository root as a child
+ * Runs the real CLI (`node --import tsx client/cli/main.ts ...`) from the repository root as a child
  * process, capturing stdout and stderr. Every child is killed by the test's teardown and by a hard
  * deadline of its own, so a hung CLI fails the test instead of hanging the suite.
  */
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Defer } from './teardown.js';
 import { waitFor, within } from './teardown.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface CliExit {
   code: number | null;
@@ -30,29 +30,47 @@ export class CliProcess {
     child.stderr?.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
     this.exited = new Promise((resolve) => {
       child.once('close', (code, signal) =>
-        resolve({ code, signal, stdout: this.stdout, stderr: this.stderr, elapsedMs: performance.now() - this.startedMs }),
+        resolve({
+          code,
+          signal,
+          stdout: this.stdout,
+          stderr: this.stderr,
+          elapsedMs: performance.now() - this.startedMs,
+        }),
       );
     });
   }
 
   /** Waits for the child to exit, failing after `ms` with what it printed so far. */
   async exit(ms: number): Promise<CliExit> {
-    return within(this.exited, ms, `the CLI to exit (stdout so far: ${JSON.stringify(this.stdout.slice(-500))}, stderr: ${JSON.stringify(this.stderr.slice(-500))})`);
+    return within(
+      this.exited,
+      ms,
+      `the CLI to exit (stdout so far: ${JSON.stringify(this.stdout.slice(-500))}, stderr: ${JSON.stringify(this.stderr.slice(-500))})`,
+    );
   }
 
   async stdoutMatches(pattern: RegExp, ms: number): Promise<RegExpExecArray> {
-    await waitFor(`stdout to match ${pattern} (got ${JSON.stringify(this.stdout)}, stderr ${JSON.stringify(this.stderr)})`, () => pattern.test(this.stdout), ms);
+    await waitFor(
+      `stdout to match ${pattern} (got ${JSON.stringify(this.stdout)}, stderr ${JSON.stringify(this.stderr)})`,
+      () => pattern.test(this.stdout),
+      ms,
+    );
     return pattern.exec(this.stdout) as RegExpExecArray;
   }
 
   async stderrMatches(pattern: RegExp, ms: number): Promise<void> {
-    await waitFor(`stderr to match ${pattern} (got ${JSON.stringify(this.stderr)})`, () => pattern.test(this.stderr), ms);
+    await waitFor(
+      `stderr to match ${pattern} (got ${JSON.stringify(this.stderr)})`,
+      () => pattern.test(this.stderr),
+      ms,
+    );
   }
 }
 
 /** Starts `idlescope ...args`; killed (SIGKILL) by teardown and after `deadlineMs` at the latest. */
 export function spawnCli(defer: Defer, args: string[], deadlineMs: number): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'client/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli/main.ts', ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },

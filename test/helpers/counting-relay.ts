@@ -74,7 +74,11 @@ export class CountingRelay {
   }
 
   private accept(client: net.Socket): void {
-    const record: RelayedConnection = { clientPort: client.remotePort ?? 0, acceptedAtMs: performance.now(), chunks: [] };
+    const record: RelayedConnection = {
+      clientPort: client.remotePort ?? 0,
+      acceptedAtMs: performance.now(),
+      chunks: [],
+    };
     this.connections.push(record);
     const server = net.connect({ host: this.target.host, port: this.target.port });
     for (const socket of [client, server]) {
@@ -133,7 +137,11 @@ export function isProbe(connection: RelayedConnection): boolean {
   return first !== undefined && first.bytes.subarray(0, PROBE_MAGIC.length).equals(PROBE_MAGIC);
 }
 
-export async function startRelay(defer: Defer, target: HostPort, options: RelayOptions = {}): Promise<{ relay: CountingRelay; front: HostPort }> {
+export async function startRelay(
+  defer: Defer,
+  target: HostPort,
+  options: RelayOptions = {},
+): Promise<{ relay: CountingRelay; front: HostPort }> {
   const relay = new CountingRelay(target, options);
   defer(() => relay.close());
   const front = await relay.listen(target.host);

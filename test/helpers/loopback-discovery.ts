@@ -3,7 +3,7 @@
  * directions through `front` (an emulator, or a relay in front of one), 16 connections, --min 1,
  * the default grace and resolution, and a --max the caller chooses (3 T reaches past any eviction).
  */
-import type { DiscoveryOptions } from '../../client/discovery.js';
+import type { DiscoveryOptions } from '../../client/discovery/discovery-run.js';
 import type { HostPort } from '../../protocol/address.js';
 
 export const LOOPBACK_CONNECTIONS = 16;

@@ -19,16 +19,27 @@ export interface LoopbackStack {
 }
 
 /** A reflector alone, closed by the test's teardown; put a relay or an emulator in front of it. */
-export async function startReflector(defer: Defer, host = '127.0.0.1'): Promise<{ reflector: Reflector; reflectorAddress: HostPort }> {
+export async function startReflector(
+  defer: Defer,
+  host = '127.0.0.1',
+): Promise<{ reflector: Reflector; reflectorAddress: HostPort }> {
   const reflector = new Reflector({ closeHandshakeMs: 200 });
   defer(() => reflector.close());
   return { reflector, reflectorAddress: await reflector.listen(host, 0) };
 }
 
-export async function startStack(defer: Defer, options: { mode: MiddleboxMode; timeoutMs: number; host?: string }): Promise<LoopbackStack> {
+export async function startStack(
+  defer: Defer,
+  options: { mode: MiddleboxMode; timeoutMs: number; host?: string },
+): Promise<LoopbackStack> {
   const host = options.host ?? '127.0.0.1';
   const { reflector, reflectorAddress } = await startReflector(defer, host);
-  const emulator = new MiddleboxEmulator({ target: reflectorAddress, timeoutMs: options.timeoutMs, mode: options.mode, listenHost: host });
+  const emulator = new MiddleboxEmulator({
+    target: reflectorAddress,
+    timeoutMs: options.timeoutMs,
+    mode: options.mode,
+    listenHost: host,
+  });
   defer(() => emulator.close());
   const front = await emulator.listen();
   return { reflector, reflectorAddress, emulator, front };

@@ -6,8 +6,8 @@
  * Nothing evicts on this path: the run ends once every test survived --max, and the relay's record
  * shows what crossed it when. The run is bounded (50 s) and aborted by the test's teardown.
  */
-import { runDiscovery, type DiscoveryEnd } from '../../client/discovery.js';
-import type { DiscoveryReport } from '../../client/report.js';
+import { runDiscovery, type DiscoveryEnd } from '../../client/discovery/discovery-run.js';
+import type { DiscoveryReport } from '../../client/report/report.js';
 import { startRelay, type CountingRelay, type RelayOptions } from './counting-relay.js';
 import { startReflector } from './loopback-stack.js';
 import { loopbackDiscovery } from './loopback-discovery.js';
@@ -22,7 +22,11 @@ export async function runInboundThroughRelay(
   const stop = new AbortController();
   defer(() => stop.abort());
   const { report, end } = await within(
-    runDiscovery({ ...loopbackDiscovery(front, options.maxS, stop.signal), connections: options.connections, directions: ['inbound'] }),
+    runDiscovery({
+      ...loopbackDiscovery(front, options.maxS, stop.signal),
+      connections: options.connections,
+      directions: ['inbound'],
+    }),
     50_000,
     'the discovery run',
   );

@@ -12,7 +12,10 @@ export class LabCommandError extends Error {
   readonly argv: readonly string[];
   readonly stderr: string;
   constructor(argv: readonly string[], stderr: string, options: { cause?: unknown } = {}) {
-    super(`lab command failed: ${argv.join(' ')}${stderr.trim() === '' ? '' : `: ${stderr.trim()}`}`, options);
+    super(
+      `lab command failed: ${argv.join(' ')}${stderr.trim() === '' ? '' : `: ${stderr.trim()}`}`,
+      options,
+    );
     this.name = 'LabCommandError';
     this.argv = argv;
     this.stderr = stderr;
@@ -25,14 +28,23 @@ export interface CommandResult {
 }
 
 /** Runs argv (no shell), feeding `input` on stdin; rejects with LabCommandError on a non-zero exit. */
-export function runCommand(argv: readonly string[], input?: string, timeoutMs = COMMAND_TIMEOUT_MS): Promise<CommandResult> {
+export function runCommand(
+  argv: readonly string[],
+  input?: string,
+  timeoutMs = COMMAND_TIMEOUT_MS,
+): Promise<CommandResult> {
   const [file, ...args] = argv;
   if (file === undefined) return Promise.reject(new LabCommandError(argv, 'empty argv'));
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new LabCommandError(argv, String(stderr) || error.message, { cause: error }));
-      else resolve({ stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      file,
+      args,
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new LabCommandError(argv, String(stderr) || error.message, { cause: error }));
+        else resolve({ stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
     // A tool that does not read stdin may close it early: that is not our failure.
     child.stdin?.on('error', () => {});
     child.stdin?.end(input ?? '');
@@ -44,7 +56,11 @@ export function runCommandSync(argv: readonly string[]): { ok: boolean; stdout: 
   const [file, ...args] = argv;
   if (file === undefined) return { ok: false, stdout: '' };
   try {
-    const stdout = execFileSync(file, args, { timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' });
+    const stdout = execFileSync(file, args, {
+      timeout: 5_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      encoding: 'utf8',
+    });
     return { ok: true, stdout };
   } catch {
     return { ok: false, stdout: '' };

@@ -61,7 +61,7 @@ const TIMING_TOLERANCE_S = 0.25;
 /**
  * nat-lossy drops packets at random, and TCP sends them again after its retransmission timeout
  * (at least 200 ms on Linux, doubling on a second loss). A retransmitted hello is caught by its
- * late attach report (client/attach-lag.ts: survived bounds read up to 194 ms above T before, at
+ * late attach report (client/discovery/attach-lag.ts: survived bounds read up to 194 ms above T before, at
  * most 20 ms in 28 runs after), but a retransmitted push or echo still crosses a timeout or two
  * (200 + 400 ms) later than the client dates it. That is what loss on a real path does to any
  * measurement of idle time.
@@ -89,9 +89,13 @@ function summary(result: LabDiscoveryResult): string {
   const { report } = result;
   const lines = DIRECTION_NAMES.map((d) => {
     const r = report.directions[d];
-    return r ? `${d}: survived ${r.survived_s ?? '-'} s, evicted ${r.evicted_s ?? '-'} s, ${r.eviction ?? 'no eviction'}` : `${d}: not in report`;
+    return r
+      ? `${d}: survived ${r.survived_s ?? '-'} s, evicted ${r.evicted_s ?? '-'} s, ${r.eviction ?? 'no eviction'}`
+      : `${d}: not in report`;
   });
-  const notes = DIRECTION_NAMES.flatMap((d) => (report.directions[d]?.notes ?? []).map((n) => `${d} note: ${n}`));
+  const notes = DIRECTION_NAMES.flatMap((d) =>
+    (report.directions[d]?.notes ?? []).map((n) => `${d} note: ${n}`),
+  );
   return [
     ...lines,
     ...notes,
@@ -106,76 +110,105 @@ if (unavailable !== null && process.env.CI === 'true') {
     });
   });
 } else {
-  describe.skipIf(unavailable !== null)(`idlescope discover in the middlebox lab${unavailable === null ? '' : ` (skipped: ${unavailable})`}`, () => {
-    const limit = createLimiter(MAX_PARALLEL_RUNS);
-    const labs = new Set<Lab>();
+  describe.skipIf(unavailable !== null)(
+    `idlescope discover in the middlebox lab${unavailable === null ? '' : ` (skipped: ${unavailable})`}`,
+    () => {
+      const limit = createLimiter(MAX_PARALLEL_RUNS);
+      const labs = new Set<Lab>();
 
-    afterAll(async () => {
-      await Promise.all([...labs].map((lab) => lab.destroy()));
-      expect(await listLabNamespaces(processPrefix()), 'namespaces left behind by this run').toEqual([]);
-    });
-
-    /** Builds the lab, runs discover in it, and tears the lab down before anything is asserted. */
-    const discover = (scenario: Scenario, timeoutS: number, maxS: number): Promise<LabDiscoveryResult> =>
-      limit(async () => {
-        const lab = await createLab({ scenario, timeoutS });
-        labs.add(lab);
-        try {
-          return await runDiscoveryInLab(lab, ['--min', String(MIN_S), '--max', String(maxS), '--direction', 'both'], {
-            timeoutMs: CASE_TIMEOUT_MS,
-          });
-        } finally {
-          await lab.destroy();
-          labs.delete(lab);
-        }
+      afterAll(async () => {
+        await Promise.all([...labs].map((lab) => lab.destroy()));
+        expect(await listLabNamespaces(processPrefix()), 'namespaces left behind by this run').toEqual([]);
       });
 
-    describe.concurrent('scenarios', () => {
-      for (const { scenario, timeoutS } of CASES) {
-        const spec = SCENARIO_SPECS[scenario];
-        const maxS = MAX_PER_T * timeoutS;
-        const widthLimitS = Math.max(1, 0.02 * timeoutS);
-        const toleranceS = toleranceFor(scenario);
-
-        it(`${scenario}, T = ${timeoutS} s: outbound ${spec.afterIdle.outbound}, inbound ${spec.afterIdle.inbound}`, async () => {
-          const result = await discover(scenario, timeoutS, maxS);
-          const { report } = result;
-          const why = `${scenario} T=${timeoutS} s\n${summary(result)}`;
-          expect(result.exitCode, `discover exit code\n${why}`).toBe(0);
-          expect(report['aborted'], `the run was not cut short\n${why}`).toBeNull();
-
-          const survivedBounds: number[] = [];
-          for (const direction of DIRECTION_NAMES) {
-            const fate = spec.afterIdle[direction];
-            const r = report.directions[direction];
-            expect(r, `${direction} is in the report\n${why}`).toBeTruthy();
-            if (!r) continue;
-            if (fate === 'survives') {
-              expect(r.evicted_s, `${direction} is never evicted\n${why}`).toBeNull();
-              expect(r.eviction, `${direction} has no eviction kind\n${why}`).toBeNull();
-              // The search's last test is at --max; 10 ms absorbs rounding to whole ms on the way.
-              expect(r.survived_s, `${direction} survives up to --max ${maxS} s\n${why}`).toBeGreaterThanOrEqual(maxS - 0.01);
-              continue;
-            }
-            expect(r.eviction, `${direction} eviction kind\n${why}`).toBe(fate);
-            expect(r.survived_s, `${direction} has a surviving bound\n${why}`).not.toBeNull();
-            expect(r.evicted_s, `${direction} has an eviction bound\n${why}`).not.toBeNull();
-            const survived = r.survived_s as number;
-            const evicted = r.evicted_s as number;
-            expect(survived, `${direction}: survived bound at or below T (+${toleranceS} s)\n${why}`).toBeLessThanOrEqual(timeoutS + toleranceS);
-            expect(evicted, `${direction}: evicted bound at or above T (-${toleranceS} s)\n${why}`).toBeGreaterThanOrEqual(timeoutS - toleranceS);
-            // Retransmission jitter and lost packets are neither a sweep nor a full table.
-            expect(r.notes, `${direction} has notes\n${why}`).toBeInstanceOf(Array);
-            expect((r.notes ?? []).join(' '), `${direction}: no sweep or full table is blamed\n${why}`).not.toMatch(/sweep granularity|evictions depend on the number/);
-            expect(evicted - survived, `${direction}: bracket width at most ${widthLimitS} s\n${why}`).toBeLessThanOrEqual(widthLimitS);
-            survivedBounds.push(survived);
+      /** Builds the lab, runs discover in it, and tears the lab down before anything is asserted. */
+      const discover = (scenario: Scenario, timeoutS: number, maxS: number): Promise<LabDiscoveryResult> =>
+        limit(async () => {
+          const lab = await createLab({ scenario, timeoutS });
+          labs.add(lab);
+          try {
+            return await runDiscoveryInLab(
+              lab,
+              ['--min', String(MIN_S), '--max', String(maxS), '--direction', 'both'],
+              {
+                timeoutMs: CASE_TIMEOUT_MS,
+              },
+            );
+          } finally {
+            await lab.destroy();
+            labs.delete(lab);
           }
+        });
 
-          const keepaliveIdleS = report.recommendation?.keepalive_idle_s;
-          expect(keepaliveIdleS, `a keepalive idle is recommended\n${why}`).toBeTypeOf('number');
-          expect(keepaliveIdleS, `keepalive idle below the surviving bound ${Math.min(...survivedBounds)} s\n${why}`).toBeLessThan(Math.min(...survivedBounds));
-        }, CASE_TIMEOUT_MS);
-      }
-    });
-  });
+      describe.concurrent('scenarios', () => {
+        for (const { scenario, timeoutS } of CASES) {
+          const spec = SCENARIO_SPECS[scenario];
+          const maxS = MAX_PER_T * timeoutS;
+          const widthLimitS = Math.max(1, 0.02 * timeoutS);
+          const toleranceS = toleranceFor(scenario);
+
+          it(
+            `${scenario}, T = ${timeoutS} s: outbound ${spec.afterIdle.outbound}, inbound ${spec.afterIdle.inbound}`,
+            async () => {
+              const result = await discover(scenario, timeoutS, maxS);
+              const { report } = result;
+              const why = `${scenario} T=${timeoutS} s\n${summary(result)}`;
+              expect(result.exitCode, `discover exit code\n${why}`).toBe(0);
+              expect(report['aborted'], `the run was not cut short\n${why}`).toBeNull();
+
+              const survivedBounds: number[] = [];
+              for (const direction of DIRECTION_NAMES) {
+                const fate = spec.afterIdle[direction];
+                const r = report.directions[direction];
+                expect(r, `${direction} is in the report\n${why}`).toBeTruthy();
+                if (!r) continue;
+                if (fate === 'survives') {
+                  expect(r.evicted_s, `${direction} is never evicted\n${why}`).toBeNull();
+                  expect(r.eviction, `${direction} has no eviction kind\n${why}`).toBeNull();
+                  // The search's last test is at --max; 10 ms absorbs rounding to whole ms on the way.
+                  expect(
+                    r.survived_s,
+                    `${direction} survives up to --max ${maxS} s\n${why}`,
+                  ).toBeGreaterThanOrEqual(maxS - 0.01);
+                  continue;
+                }
+                expect(r.eviction, `${direction} eviction kind\n${why}`).toBe(fate);
+                expect(r.survived_s, `${direction} has a surviving bound\n${why}`).not.toBeNull();
+                expect(r.evicted_s, `${direction} has an eviction bound\n${why}`).not.toBeNull();
+                const survived = r.survived_s as number;
+                const evicted = r.evicted_s as number;
+                expect(
+                  survived,
+                  `${direction}: survived bound at or below T (+${toleranceS} s)\n${why}`,
+                ).toBeLessThanOrEqual(timeoutS + toleranceS);
+                expect(
+                  evicted,
+                  `${direction}: evicted bound at or above T (-${toleranceS} s)\n${why}`,
+                ).toBeGreaterThanOrEqual(timeoutS - toleranceS);
+                // Retransmission jitter and lost packets are neither a sweep nor a full table.
+                expect(r.notes, `${direction} has notes\n${why}`).toBeInstanceOf(Array);
+                expect(
+                  (r.notes ?? []).join(' '),
+                  `${direction}: no sweep or full table is blamed\n${why}`,
+                ).not.toMatch(/sweep granularity|evictions depend on the number/);
+                expect(
+                  evicted - survived,
+                  `${direction}: bracket width at most ${widthLimitS} s\n${why}`,
+                ).toBeLessThanOrEqual(widthLimitS);
+                survivedBounds.push(survived);
+              }
+
+              const keepaliveIdleS = report.recommendation?.keepalive_idle_s;
+              expect(keepaliveIdleS, `a keepalive idle is recommended\n${why}`).toBeTypeOf('number');
+              expect(
+                keepaliveIdleS,
+                `keepalive idle below the surviving bound ${Math.min(...survivedBounds)} s\n${why}`,
+              ).toBeLessThan(Math.min(...survivedBounds));
+            },
+            CASE_TIMEOUT_MS,
+          );
+        }
+      });
+    },
+  );
 }

@@ -2,15 +2,15 @@
  * Runs idlescope end to end inside a lab: the reflector in the server namespace, `idlescope discover
  * --json` in the client namespace, dialling the lab's target address. Written against the CLI
  * contract:
- *   client/main.ts reflector --listen HOST:PORT    prints "idlescope reflector listening on HOST:PORT"
- *   client/main.ts discover --reflector HOST:PORT ... --json    prints one JSON report on stdout
+ *   client/cli/main.ts reflector --listen HOST:PORT    prints "idlescope reflector listening on HOST:PORT"
+ *   client/cli/main.ts discover --reflector HOST:PORT ... --json    prints one JSON report on stdout
  */
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { formatHostPort } from '../../protocol/address.js';
 import { nodeArgv, type Lab } from './lab.js';
 
-export const CLI_ENTRY = 'client/main.ts';
+export const CLI_ENTRY = 'client/cli/main.ts';
 const REFLECTOR_READY_LINE = 'idlescope reflector listening on';
 const REFLECTOR_READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 3_000;
@@ -20,7 +20,17 @@ export type EvictionKind = 'silent-drop' | 'reset' | 'close';
 /** The part of the report (schema 1) the lab looks at; everything else is passed through untouched. */
 export interface LabDiscoveryReport {
   schema: 1;
-  directions: Partial<Record<'inbound' | 'outbound', { survived_s: number | null; evicted_s: number | null; eviction: EvictionKind | string | null; notes?: string[] }>>;
+  directions: Partial<
+    Record<
+      'inbound' | 'outbound',
+      {
+        survived_s: number | null;
+        evicted_s: number | null;
+        eviction: EvictionKind | string | null;
+        notes?: string[];
+      }
+    >
+  >;
   timeout?: unknown;
   recommendation?: { keepalive_idle_s?: number | null; [key: string]: unknown };
   [key: string]: unknown;
@@ -52,8 +62,13 @@ export class LabDiscoveryError extends Error {
 }
 
 /** Resolves true on 'exit' (or 'close': exited and stdio drained), false after timeoutMs. */
-function waitForExit(child: ChildProcess, timeoutMs: number, event: 'exit' | 'close' = 'exit'): Promise<boolean> {
-  if (event === 'exit' && (child.exitCode !== null || child.signalCode !== null)) return Promise.resolve(true);
+function waitForExit(
+  child: ChildProcess,
+  timeoutMs: number,
+  event: 'exit' | 'close' = 'exit',
+): Promise<boolean> {
+  if (event === 'exit' && (child.exitCode !== null || child.signalCode !== null))
+    return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       child.off(event, childOnExit);
@@ -76,9 +91,15 @@ async function stop(child: ChildProcess): Promise<void> {
   }
 }
 
-async function startReflector(lab: Lab, port: number, onStderr: LabDiscoveryOptions['onStderr']): Promise<ChildProcess> {
+async function startReflector(
+  lab: Lab,
+  port: number,
+  onStderr: LabDiscoveryOptions['onStderr'],
+): Promise<ChildProcess> {
   const listen = formatHostPort({ host: lab.serverListenHost, port });
-  const child = lab.spawn(lab.serverNs, nodeArgv(CLI_ENTRY, ['reflector', '--listen', listen]), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = lab.spawn(lab.serverNs, nodeArgv(CLI_ENTRY, ['reflector', '--listen', listen]), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-8192);
@@ -87,7 +108,15 @@ async function startReflector(lab: Lab, port: number, onStderr: LabDiscoveryOpti
   const lines = createInterface({ input: child.stdout! });
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new LabDiscoveryError(`reflector not ready after ${REFLECTOR_READY_TIMEOUT_MS} ms: ${stderr.trim()}`)), REFLECTOR_READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new LabDiscoveryError(
+              `reflector not ready after ${REFLECTOR_READY_TIMEOUT_MS} ms: ${stderr.trim()}`,
+            ),
+          ),
+        REFLECTOR_READY_TIMEOUT_MS,
+      );
       lines.on('line', (line) => {
         if (!line.startsWith(REFLECTOR_READY_LINE)) return;
         clearTimeout(timer);
@@ -95,7 +124,11 @@ async function startReflector(lab: Lab, port: number, onStderr: LabDiscoveryOpti
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new LabDiscoveryError(`reflector exited (${code ?? signal ?? '?'}) before it was ready: ${stderr.trim()}`));
+        reject(
+          new LabDiscoveryError(
+            `reflector exited (${code ?? signal ?? '?'}) before it was ready: ${stderr.trim()}`,
+          ),
+        );
       });
     });
   } catch (error) {
@@ -112,7 +145,12 @@ export function parseReport(stdout: string): LabDiscoveryReport {
   for (const candidate of candidates) {
     try {
       const value = JSON.parse(candidate) as Partial<LabDiscoveryReport> | null;
-      if (value !== null && typeof value === 'object' && value.schema === 1 && typeof value.directions === 'object') {
+      if (
+        value !== null &&
+        typeof value === 'object' &&
+        value.schema === 1 &&
+        typeof value.directions === 'object'
+      ) {
         return value as LabDiscoveryReport;
       }
     } catch {
@@ -127,7 +165,11 @@ export function parseReport(stdout: string): LabDiscoveryReport {
  * (e.g. `['--min', '1', '--max', '30', '--direction', 'both']`; `--reflector` and `--json` are added)
  * in the client namespace, and returns its parsed report. Both processes are stopped before it returns.
  */
-export async function runDiscoveryInLab(lab: Lab, discoverArgs: readonly string[], options: LabDiscoveryOptions = {}): Promise<LabDiscoveryResult> {
+export async function runDiscoveryInLab(
+  lab: Lab,
+  discoverArgs: readonly string[],
+  options: LabDiscoveryOptions = {},
+): Promise<LabDiscoveryResult> {
   const port = options.port ?? 7000;
   const timeoutMs = options.timeoutMs ?? 15 * 60_000;
   const reflector = await startReflector(lab, port, options.onStderr);
@@ -135,7 +177,9 @@ export async function runDiscoveryInLab(lab: Lab, discoverArgs: readonly string[
     const args = ['discover', '--reflector', lab.targetAddress(port), ...discoverArgs];
     if (!args.includes('--json')) args.push('--json');
     const started = performance.now();
-    const discover = lab.spawn(lab.clientNs, nodeArgv(CLI_ENTRY, args), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const discover = lab.spawn(lab.clientNs, nodeArgv(CLI_ENTRY, args), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     discover.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -148,14 +192,19 @@ export async function runDiscoveryInLab(lab: Lab, discoverArgs: readonly string[
     const finished = await waitForExit(discover, timeoutMs, 'close');
     if (!finished) {
       await stop(discover);
-      throw new LabDiscoveryError(`discover did not finish within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`);
+      throw new LabDiscoveryError(
+        `discover did not finish within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`,
+      );
     }
     const elapsedMs = performance.now() - started;
     let report: LabDiscoveryReport;
     try {
       report = parseReport(stdout);
     } catch (error) {
-      throw new LabDiscoveryError(`discover exited ${discover.exitCode ?? discover.signalCode ?? '?'} without a report; stderr: ${stderr.slice(-2000)}`, { cause: error });
+      throw new LabDiscoveryError(
+        `discover exited ${discover.exitCode ?? discover.signalCode ?? '?'} without a report; stderr: ${stderr.slice(-2000)}`,
+        { cause: error },
+      );
     }
     return { report, stdout, stderr, exitCode: discover.exitCode, elapsedMs };
   } finally {

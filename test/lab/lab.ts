@@ -115,7 +115,9 @@ class NamespaceLab implements Lab {
     switch (this.scenario) {
       case 'proxy':
         if (port < PROXY_PORT_FIRST || port > PROXY_PORT_LAST) {
-          throw new RangeError(`the proxy scenario forwards ports ${PROXY_PORT_FIRST}-${PROXY_PORT_LAST} only, not ${port}`);
+          throw new RangeError(
+            `the proxy scenario forwards ports ${PROXY_PORT_FIRST}-${PROXY_PORT_LAST} only, not ${port}`,
+          );
         }
         return `${ADDR.mbClient4}:${port}`;
       case 'firewall6':
@@ -154,28 +156,55 @@ class NamespaceLab implements Lab {
     for (const ns of this.namespaces) {
       await createNamespace(ns);
       // Before any interface exists: no DAD delay for IPv6, or no IPv6 at all for IPv4 scenarios.
-      const v6 = family === 6
-        ? ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']
-        : ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
+      const v6 =
+        family === 6
+          ? ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']
+          : ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
       await this.sysctl(ns, v6);
     }
-    const ipn = (ns: string, ...args: string[]): Promise<CommandResult> => runCommand(['ip', '-n', ns, ...args]);
-    await ipn(this.clientNs, 'link', 'add', IF_CLIENT_SIDE, 'type', 'veth', 'peer', 'name', IF_MB_CLIENT, 'netns', this.middleboxNs);
-    await ipn(this.serverNs, 'link', 'add', IF_SERVER_SIDE, 'type', 'veth', 'peer', 'name', IF_MB_SERVER, 'netns', this.middleboxNs);
+    const ipn = (ns: string, ...args: string[]): Promise<CommandResult> =>
+      runCommand(['ip', '-n', ns, ...args]);
+    await ipn(
+      this.clientNs,
+      'link',
+      'add',
+      IF_CLIENT_SIDE,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      IF_MB_CLIENT,
+      'netns',
+      this.middleboxNs,
+    );
+    await ipn(
+      this.serverNs,
+      'link',
+      'add',
+      IF_SERVER_SIDE,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      IF_MB_SERVER,
+      'netns',
+      this.middleboxNs,
+    );
 
-    const links: [string, string, string, string][] = family === 6
-      ? [
-          [this.clientNs, IF_CLIENT_SIDE, `${ADDR.client6}/64`, '-6'],
-          [this.middleboxNs, IF_MB_CLIENT, `${ADDR.mbClient6}/64`, '-6'],
-          [this.middleboxNs, IF_MB_SERVER, `${ADDR.mbServer6}/64`, '-6'],
-          [this.serverNs, IF_SERVER_SIDE, `${ADDR.server6}/64`, '-6'],
-        ]
-      : [
-          [this.clientNs, IF_CLIENT_SIDE, `${ADDR.client4}/24`, '-4'],
-          [this.middleboxNs, IF_MB_CLIENT, `${ADDR.mbClient4}/24`, '-4'],
-          [this.middleboxNs, IF_MB_SERVER, `${ADDR.mbServer4}/24`, '-4'],
-          [this.serverNs, IF_SERVER_SIDE, `${ADDR.server4}/24`, '-4'],
-        ];
+    const links: [string, string, string, string][] =
+      family === 6
+        ? [
+            [this.clientNs, IF_CLIENT_SIDE, `${ADDR.client6}/64`, '-6'],
+            [this.middleboxNs, IF_MB_CLIENT, `${ADDR.mbClient6}/64`, '-6'],
+            [this.middleboxNs, IF_MB_SERVER, `${ADDR.mbServer6}/64`, '-6'],
+            [this.serverNs, IF_SERVER_SIDE, `${ADDR.server6}/64`, '-6'],
+          ]
+        : [
+            [this.clientNs, IF_CLIENT_SIDE, `${ADDR.client4}/24`, '-4'],
+            [this.middleboxNs, IF_MB_CLIENT, `${ADDR.mbClient4}/24`, '-4'],
+            [this.middleboxNs, IF_MB_SERVER, `${ADDR.mbServer4}/24`, '-4'],
+            [this.serverNs, IF_SERVER_SIDE, `${ADDR.server4}/24`, '-4'],
+          ];
     for (const [ns, dev, cidr, fam] of links) {
       await ipn(ns, fam, 'addr', 'add', cidr, 'dev', dev, ...(fam === '-6' ? ['nodad'] : []));
       await ipn(ns, 'link', 'set', dev, 'up');
@@ -205,7 +234,9 @@ class NamespaceLab implements Lab {
     this.tempDir = await mkdtemp(join(tmpdir(), `${TEMP_DIR_PREFIX}${this.prefix}-`));
     const config = join(this.tempDir, 'haproxy.cfg');
     await writeFile(config, haproxyConfig(this.timeoutS, join(this.tempDir, 'haproxy.pid')));
-    const haproxy = this.spawn(this.middleboxNs, ['haproxy', '-db', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const haproxy = this.spawn(this.middleboxNs, ['haproxy', '-db', '-f', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     haproxy.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4096);
@@ -217,7 +248,8 @@ class NamespaceLab implements Lab {
       }
       const { stdout } = await this.exec(this.middleboxNs, ['ss', '-Hltn', `sport = :${PROXY_PORT_LAST}`]);
       if (stdout.trim() !== '') return;
-      if (performance.now() > deadline) throw new LabError(`haproxy not listening after ${HAPROXY_READY_TIMEOUT_MS} ms: ${stderr.trim()}`);
+      if (performance.now() > deadline)
+        throw new LabError(`haproxy not listening after ${HAPROXY_READY_TIMEOUT_MS} ms: ${stderr.trim()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -281,7 +313,8 @@ async function sweepStaleTempDirs(): Promise<void> {
 export async function createLab(options: LabOptions): Promise<Lab> {
   const { scenario, timeoutS } = options;
   if (!SCENARIOS.includes(scenario)) throw new LabError(`unknown scenario ${JSON.stringify(scenario)}`);
-  if (!Number.isInteger(timeoutS) || timeoutS < 1) throw new LabError(`timeoutS must be a whole number of seconds >= 1, got ${timeoutS}`);
+  if (!Number.isInteger(timeoutS) || timeoutS < 1)
+    throw new LabError(`timeoutS must be a whole number of seconds >= 1, got ${timeoutS}`);
   await sweepStaleNamespaces();
   await sweepStaleTempDirs();
   const lab = new NamespaceLab(scenario, timeoutS);
@@ -290,7 +323,9 @@ export async function createLab(options: LabOptions): Promise<Lab> {
     await lab.build();
   } catch (error) {
     await lab.destroy();
-    throw error instanceof LabError ? error : new LabError(`building lab ${scenario}: ${(error as Error).message}`, { cause: error });
+    throw error instanceof LabError
+      ? error
+      : new LabError(`building lab ${scenario}: ${(error as Error).message}`, { cause: error });
   }
   return lab;
 }
@@ -302,8 +337,10 @@ export type LabAvailability = { ok: true } | { ok: false; reason: string };
  * the proxy scenario is asked for), and a namespace can actually be created and filtered.
  */
 export async function labAvailability(scenarios: readonly Scenario[] = SCENARIOS): Promise<LabAvailability> {
-  if (process.platform !== 'linux') return { ok: false, reason: `the lab needs Linux network namespaces (platform is ${process.platform})` };
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'the lab needs root (network namespaces, nftables)' };
+  if (process.platform !== 'linux')
+    return { ok: false, reason: `the lab needs Linux network namespaces (platform is ${process.platform})` };
+  if (process.getuid?.() !== 0)
+    return { ok: false, reason: 'the lab needs root (network namespaces, nftables)' };
   const tools: [string, string[]][] = [
     ['ip', ['ip', '-V']],
     ['nft', ['nft', '--version']],
@@ -315,17 +352,35 @@ export async function labAvailability(scenarios: readonly Scenario[] = SCENARIOS
     try {
       await runCommand(argv);
     } catch {
-      return { ok: false, reason: `\`${name}\` is missing or broken (install iproute2, nftables, procps${scenarios.includes('proxy') ? ', haproxy' : ''})` };
+      return {
+        ok: false,
+        reason: `\`${name}\` is missing or broken (install iproute2, nftables, procps${scenarios.includes('proxy') ? ', haproxy' : ''})`,
+      };
     }
   }
   const probe = namespaceName(newLabPrefix(), 'probe');
   try {
     await runCommand(['ip', 'netns', 'add', probe]);
-    await runCommand(['ip', 'netns', 'exec', probe, 'nft', '-f', '-'], 'table ip idlescope_probe { chain f { type filter hook forward priority filter; ct state invalid drop; }; }\n');
-    await runCommand(['ip', 'netns', 'exec', probe, 'sysctl', '-q', '-w', 'net.netfilter.nf_conntrack_tcp_loose=0']);
+    await runCommand(
+      ['ip', 'netns', 'exec', probe, 'nft', '-f', '-'],
+      'table ip idlescope_probe { chain f { type filter hook forward priority filter; ct state invalid drop; }; }\n',
+    );
+    await runCommand([
+      'ip',
+      'netns',
+      'exec',
+      probe,
+      'sysctl',
+      '-q',
+      '-w',
+      'net.netfilter.nf_conntrack_tcp_loose=0',
+    ]);
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: `cannot create and configure a network namespace: ${(error as Error).message.split('\n')[0]}` };
+    return {
+      ok: false,
+      reason: `cannot create and configure a network namespace: ${(error as Error).message.split('\n')[0]}`,
+    };
   } finally {
     await removeNamespace(probe);
   }

@@ -26,8 +26,14 @@ describe('createLimiter', () => {
 
   it('frees the slot when a task rejects', async () => {
     const limit = createLimiter(1);
-    await expect(limit(() => Promise.reject(new Error('boom'))), 'the rejection passes through').rejects.toThrow('boom');
-    await expect(limit(() => Promise.resolve('next')), 'the next task still runs').resolves.toBe('next');
+    await expect(
+      limit(() => Promise.reject(new Error('boom'))),
+      'the rejection passes through',
+    ).rejects.toThrow('boom');
+    await expect(
+      limit(() => Promise.resolve('next')),
+      'the next task still runs',
+    ).resolves.toBe('next');
   });
 
   it('rejects a limit that is not a whole number >= 1', () => {

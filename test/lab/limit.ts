@@ -6,7 +6,8 @@
 export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 
 export function createLimiter(max: number): Limiter {
-  if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency must be a whole number >= 1, got ${max}`);
+  if (!Number.isInteger(max) || max < 1)
+    throw new RangeError(`concurrency must be a whole number >= 1, got ${max}`);
   let running = 0;
   const waiting: (() => void)[] = [];
   // A finishing task hands its slot straight to the next waiter, so a newcomer cannot take it between.

@@ -64,15 +64,18 @@ if (values.list) {
 const scenario = values.scenario ?? usage('--scenario is required');
 if (!isScenario(scenario)) usage(`unknown scenario ${JSON.stringify(scenario)}`);
 const timeoutS = Number(values.timeout ?? usage('--timeout is required'));
-if (!Number.isInteger(timeoutS) || timeoutS < 1) usage(`--timeout must be a whole number of seconds >= 1, got ${values.timeout}`);
+if (!Number.isInteger(timeoutS) || timeoutS < 1)
+  usage(`--timeout must be a whole number of seconds >= 1, got ${values.timeout}`);
 const minS = Number(values.min ?? 1);
 const maxS = Number(values.max ?? timeoutS * 3 + 10);
 if (!(minS > 0) || !(maxS >= minS)) usage(`need 0 < --min <= --max, got ${minS} and ${maxS}`);
 const direction = values.direction;
-if (direction !== 'inbound' && direction !== 'outbound' && direction !== 'both') usage(`--direction must be inbound, outbound or both`);
+if (direction !== 'inbound' && direction !== 'outbound' && direction !== 'both')
+  usage(`--direction must be inbound, outbound or both`);
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 1 || port > 65535) usage(`bad --port ${values.port}`);
-if (scenario === 'proxy' && (port < PROXY_PORT_FIRST || port > PROXY_PORT_LAST)) usage(`the proxy scenario forwards ports ${PROXY_PORT_FIRST}-${PROXY_PORT_LAST}`);
+if (scenario === 'proxy' && (port < PROXY_PORT_FIRST || port > PROXY_PORT_LAST))
+  usage(`the proxy scenario forwards ports ${PROXY_PORT_FIRST}-${PROXY_PORT_LAST}`);
 
 const availability = await labAvailability([scenario]);
 if (!availability.ok) {
@@ -86,18 +89,28 @@ try {
   const started = performance.now();
   lab = await createLab({ scenario, timeoutS });
   console.error(`lab: ${scenario} (T = ${timeoutS} s): ${SCENARIO_SPECS[scenario].summary}`);
-  console.error(`lab: namespaces ${lab.clientNs}, ${lab.middleboxNs}, ${lab.serverNs}; client dials ${lab.targetAddress(port)}`);
-  const result = await runDiscoveryInLab(lab, ['--min', String(minS), '--max', String(maxS), '--direction', direction, ...passThrough], {
-    port,
-    onStderr: (chunk) => process.stderr.write(chunk),
-  });
+  console.error(
+    `lab: namespaces ${lab.clientNs}, ${lab.middleboxNs}, ${lab.serverNs}; client dials ${lab.targetAddress(port)}`,
+  );
+  const result = await runDiscoveryInLab(
+    lab,
+    ['--min', String(minS), '--max', String(maxS), '--direction', direction, ...passThrough],
+    {
+      port,
+      onStderr: (chunk) => process.stderr.write(chunk),
+    },
+  );
   console.log(JSON.stringify(result.report, null, 2));
   const directions = direction === 'both' ? (['inbound', 'outbound'] as const) : ([direction] as const);
   const verdicts = judgeReport(result.report, scenario, timeoutS, directions);
   for (const v of verdicts) {
-    console.error(`lab: ${v.ok ? 'OK  ' : 'DIFF'} ${v.direction.padEnd(8)} expected ${v.expected}; measured ${v.measured}${v.note ? ` (${v.note})` : ''}`);
+    console.error(
+      `lab: ${v.ok ? 'OK  ' : 'DIFF'} ${v.direction.padEnd(8)} expected ${v.expected}; measured ${v.measured}${v.note ? ` (${v.note})` : ''}`,
+    );
   }
-  console.error(`lab: discover took ${(result.elapsedMs / 1000).toFixed(1)} s (exit ${result.exitCode ?? '?'}); total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(
+    `lab: discover took ${(result.elapsedMs / 1000).toFixed(1)} s (exit ${result.exitCode ?? '?'}); total ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   exitCode = verdicts.every((v) => v.ok) ? 0 : 1;
 } catch (error) {
   console.error(`lab: ${(error as Error).message}`);

@@ -59,7 +59,10 @@ export async function createNamespace(name: string): Promise<void> {
 
 /** Kills every process still inside `name`, then removes it. Idempotent, never throws. */
 export async function removeNamespace(name: string): Promise<void> {
-  const pids = await runCommand(['ip', 'netns', 'pids', name]).then((r) => r.stdout, () => '');
+  const pids = await runCommand(['ip', 'netns', 'pids', name]).then(
+    (r) => r.stdout,
+    () => '',
+  );
   for (const pid of pids.split(/\s+/).filter((p) => /^\d+$/.test(p))) {
     try {
       process.kill(Number(pid), 'SIGKILL');

@@ -59,9 +59,13 @@ export async function observeAfterIdle(options: ObserveOptions): Promise<Observa
 
   // Idle; a middlebox that closes the connection meanwhile (the proxy) ends the idle period early.
   const ended = (peer: PeerRemote): Promise<unknown> =>
-    peer.waitFor((e) => e.id === id && e.atMs >= idleStart && ENDING.has(e.event), idleMs, 'end during idle').catch(() => undefined);
+    peer
+      .waitFor((e) => e.id === id && e.atMs >= idleStart && ENDING.has(e.event), idleMs, 'end during idle')
+      .catch(() => undefined);
   await Promise.race([sleep(idleStart + idleMs - performance.now()), ended(client), ended(server)]);
-  const endedDuringIdle = [...client.eventsOf(id, idleStart), ...server.eventsOf(id, idleStart)].some((e) => ENDING.has(e.event));
+  const endedDuringIdle = [...client.eventsOf(id, idleStart), ...server.eventsOf(id, idleStart)].some((e) =>
+    ENDING.has(e.event),
+  );
 
   if (endedDuringIdle) {
     // One leg closed: give the other side's FIN/RST a moment to arrive before looking.
@@ -74,15 +78,25 @@ export async function observeAfterIdle(options: ObserveOptions): Promise<Observa
     writeAt = performance.now();
     const [writer, reader] = direction === 'outbound' ? [client, server] : [server, client];
     writer.write(id, text);
-    const outcome = direction === 'outbound'
-      // Outbound survives only if the echo made it back too.
-      ? client.waitFor((e) => e.id === id && ((e.event === 'data' && e.text?.includes(text) === true) || ENDING.has(e.event)), windowMs)
-      : reader.waitFor((e) => e.id === id && e.event === 'data', windowMs);
-    const writerEnded = writer.waitFor((e) => e.id === id && e.atMs >= (writeAt ?? 0) && ENDING.has(e.event), windowMs);
+    const outcome =
+      direction === 'outbound'
+        ? // Outbound survives only if the echo made it back too.
+          client.waitFor(
+            (e) =>
+              e.id === id && ((e.event === 'data' && e.text?.includes(text) === true) || ENDING.has(e.event)),
+            windowMs,
+          )
+        : reader.waitFor((e) => e.id === id && e.event === 'data', windowMs);
+    const writerEnded = writer.waitFor(
+      (e) => e.id === id && e.atMs >= (writeAt ?? 0) && ENDING.has(e.event),
+      windowMs,
+    );
     const first = await Promise.any([outcome, writerEnded]).catch(() => undefined);
     if (direction === 'outbound' && first?.event === 'data') {
       // The echo came back; the server's own report of the ping travels through another pipe and may trail it.
-      await server.waitFor((e) => e.id === id && e.event === 'data' && e.text?.includes(text) === true, END_GRACE_MS).catch(() => undefined);
+      await server
+        .waitFor((e) => e.id === id && e.event === 'data' && e.text?.includes(text) === true, END_GRACE_MS)
+        .catch(() => undefined);
     }
   }
 
@@ -92,7 +106,8 @@ export async function observeAfterIdle(options: ObserveOptions): Promise<Observa
     const fin = events.find((e) => e.event === 'fin');
     return fin ? fin.atMs - idleStart : null;
   };
-  const [writerEvents, readerEvents] = direction === 'outbound' ? [clientEvents, serverEvents] : [serverEvents, clientEvents];
+  const [writerEvents, readerEvents] =
+    direction === 'outbound' ? [clientEvents, serverEvents] : [serverEvents, clientEvents];
   const writerError = writerEvents.find((e) => e.event === 'error');
   const delivered = readerEvents.some((e) => e.event === 'data' && e.text?.includes(text) === true);
   const echoed = clientEvents.some((e) => e.event === 'data' && e.text?.includes(text) === true);

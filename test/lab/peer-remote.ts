@@ -11,7 +11,8 @@ import { nodeArgv, type Lab } from './lab.js';
 const START_TIMEOUT_MS = 20_000;
 
 export interface PeerEvent {
-  event: 'listening' | 'connected' | 'accepted' | 'ready' | 'data' | 'fin' | 'error' | 'close' | 'bad-command';
+  event:
+    'listening' | 'connected' | 'accepted' | 'ready' | 'data' | 'fin' | 'error' | 'close' | 'bad-command';
   id?: string | null;
   text?: string;
   code?: string;
@@ -57,7 +58,9 @@ export class PeerRemote {
 
   /** Starts a peer in `ns` of `lab`; it is killed with the lab. */
   static start(lab: Lab, ns: string, label = ns): PeerRemote {
-    const child = lab.spawn(ns, nodeArgv('test/lab/fixtures/tcp-peer.ts'), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = lab.spawn(ns, nodeArgv('test/lab/fixtures/tcp-peer.ts'), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     child.stdin!.on('error', () => {});
     return new PeerRemote(child, label);
   }
@@ -78,7 +81,8 @@ export class PeerRemote {
       };
       const timer = setTimeout(() => {
         cleanup();
-        const exited = this.child.exitCode !== null ? ` (peer exited ${this.child.exitCode}: ${this.stderr.trim()})` : '';
+        const exited =
+          this.child.exitCode !== null ? ` (peer exited ${this.child.exitCode}: ${this.stderr.trim()})` : '';
         reject(new PeerTimeoutError(`${this.label}: ${what}${exited}`, timeoutMs, this.events));
       }, timeoutMs);
       const cleanup = (): void => {
@@ -96,8 +100,13 @@ export class PeerRemote {
 
   async listen(host: string, port: number): Promise<void> {
     this.send({ cmd: 'listen', host, port });
-    await this.waitFor((e) => (e.event === 'listening' && e.port === port) || (e.event === 'error' && e.id === null), START_TIMEOUT_MS, `listen ${host}:${port}`).then((e) => {
-      if (e.event === 'error') throw new Error(`${this.label}: listen ${host}:${port} failed: ${e.code ?? '?'}`);
+    await this.waitFor(
+      (e) => (e.event === 'listening' && e.port === port) || (e.event === 'error' && e.id === null),
+      START_TIMEOUT_MS,
+      `listen ${host}:${port}`,
+    ).then((e) => {
+      if (e.event === 'error')
+        throw new Error(`${this.label}: listen ${host}:${port} failed: ${e.code ?? '?'}`);
     });
   }
 
@@ -105,8 +114,13 @@ export class PeerRemote {
   async connect(id: string, target: string): Promise<PeerEvent> {
     const { host, port } = parseHostPort(target, 0);
     this.send({ cmd: 'connect', id, host, port });
-    const event = await this.waitFor((e) => e.id === id && (e.event === 'ready' || e.event === 'error' || e.event === 'close'), START_TIMEOUT_MS, `connect ${id} to ${target}`);
-    if (event.event !== 'ready') throw new Error(`${this.label}: connect ${id} to ${target} failed: ${JSON.stringify(event)}`);
+    const event = await this.waitFor(
+      (e) => e.id === id && (e.event === 'ready' || e.event === 'error' || e.event === 'close'),
+      START_TIMEOUT_MS,
+      `connect ${id} to ${target}`,
+    );
+    if (event.event !== 'ready')
+      throw new Error(`${this.label}: connect ${id} to ${target} failed: ${JSON.stringify(event)}`);
     return event;
   }
 

@@ -9,7 +9,14 @@
  *                                          veth-srv 10.211.2.1 ---- 10.211.2.2  veth-mb
  */
 
-export const SCENARIOS = ['nat-strict', 'nat-loose', 'firewall-reset', 'proxy', 'firewall6', 'nat-lossy'] as const;
+export const SCENARIOS = [
+  'nat-strict',
+  'nat-loose',
+  'firewall-reset',
+  'proxy',
+  'firewall6',
+  'nat-lossy',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export function isScenario(value: string): value is Scenario {
@@ -62,7 +69,8 @@ export const SCENARIO_SPECS: Record<Scenario, ScenarioSpec> = {
   'nat-loose': {
     family: 4,
     afterIdle: { outbound: 'survives', inbound: 'reset' },
-    summary: 'masquerade NAT, conntrack loose=1 (Linux default): outbound re-creates the mapping, inbound is answered with RST to the server',
+    summary:
+      'masquerade NAT, conntrack loose=1 (Linux default): outbound re-creates the mapping, inbound is answered with RST to the server',
   },
   'firewall-reset': {
     family: 4,
@@ -77,12 +85,14 @@ export const SCENARIO_SPECS: Record<Scenario, ScenarioSpec> = {
   'nat-lossy': {
     family: 4,
     afterIdle: { outbound: 'silent-drop', inbound: 'silent-drop' },
-    summary: 'nat-strict that also drops 3% of the packets it forwards, either way, at random (TCP retransmits them)',
+    summary:
+      'nat-strict that also drops 3% of the packets it forwards, either way, at random (TCP retransmits them)',
   },
   firewall6: {
     family: 6,
     afterIdle: { outbound: 'survives', inbound: 'silent-drop' },
-    summary: 'IPv6 stateful firewall, no NAT, conntrack loose=1: server-side packets after T dropped silently',
+    summary:
+      'IPv6 stateful firewall, no NAT, conntrack loose=1: server-side packets after T dropped silently',
   },
 };
 

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { LabDiscoveryError, parseReport, type LabDiscoveryReport } from './discovery.js';
 import { judgeReport, toleranceS } from './verdict.js';
 
-const report = (directions: LabDiscoveryReport['directions']): LabDiscoveryReport => ({ schema: 1, directions });
+const report = (directions: LabDiscoveryReport['directions']): LabDiscoveryReport => ({
+  schema: 1,
+  directions,
+});
 
 describe('parseReport', () => {
   it('finds the schema-1 report among other stdout lines', () => {
@@ -26,24 +29,44 @@ describe('judgeReport', () => {
       'nat-loose',
       20,
     );
-    expect(verdicts.map((v) => v.ok), JSON.stringify(verdicts)).toEqual([true, true]);
+    expect(
+      verdicts.map((v) => v.ok),
+      JSON.stringify(verdicts),
+    ).toEqual([true, true]);
     expect(verdicts[0]?.note, 'kinds match: no note').toBeNull();
   });
 
   it('rejects a missing eviction, a wrong bracket and a missing direction', () => {
     const verdicts = judgeReport(
-      report({ inbound: { survived_s: 70, evicted_s: null, eviction: null }, outbound: { survived_s: 30, evicted_s: 31, eviction: 'silent-drop' } }),
+      report({
+        inbound: { survived_s: 70, evicted_s: null, eviction: null },
+        outbound: { survived_s: 30, evicted_s: 31, eviction: 'silent-drop' },
+      }),
       'nat-strict',
       20,
     );
-    expect(verdicts.map((v) => v.ok), JSON.stringify(verdicts)).toEqual([false, false]);
+    expect(
+      verdicts.map((v) => v.ok),
+      JSON.stringify(verdicts),
+    ).toEqual([false, false]);
     const missing = judgeReport(report({}), 'proxy', 20, ['outbound']);
-    expect(missing[0], 'direction absent from the report').toMatchObject({ ok: false, measured: 'not in report' });
+    expect(missing[0], 'direction absent from the report').toMatchObject({
+      ok: false,
+      measured: 'not in report',
+    });
   });
 
   it('notes a different eviction kind without failing on it', () => {
-    const [inbound] = judgeReport(report({ inbound: { survived_s: 9.8, evicted_s: 10.1, eviction: 'silent-drop' } }), 'proxy', 10, ['inbound']);
-    expect(inbound, 'timing right, kind differs').toMatchObject({ ok: true, note: 'eviction reported as silent-drop, the scenario does close' });
+    const [inbound] = judgeReport(
+      report({ inbound: { survived_s: 9.8, evicted_s: 10.1, eviction: 'silent-drop' } }),
+      'proxy',
+      10,
+      ['inbound'],
+    );
+    expect(inbound, 'timing right, kind differs').toMatchObject({
+      ok: true,
+      note: 'eviction reported as silent-drop, the scenario does close',
+    });
   });
 
   it('tolerates 1 s or 10 % of T', () => {

@@ -60,7 +60,8 @@ describe('control messages', () => {
 
   it('rejects truncated and malformed reflector input', () => {
     const full = encodeMessage({ type: 'probe', probe: 1, event: 'pushed' });
-    for (let cut = 0; cut < full.length; cut++) expect(decodeReflectorMessage(full.slice(0, cut)).ok, `cut at ${cut}`).toBe(false);
+    for (let cut = 0; cut < full.length; cut++)
+      expect(decodeReflectorMessage(full.slice(0, cut)).ok, `cut at ${cut}`).toBe(false);
     expect(decodeReflectorMessage('{"type":"probe","probe":1,"event":"exploded"}').ok).toBe(false);
     expect(decodeReflectorMessage('{"type":"welcome","version":1}').ok).toBe(false);
     expect(decodeReflectorMessage('{"type":"error","code":"nope","message":"x"}').ok).toBe(false);
@@ -78,7 +79,10 @@ describe('probe hello', () => {
   it('round-trips and has a fixed size', () => {
     const bytes = encodeProbeHello({ version: PROTOCOL_VERSION, session: SESSION, probe: 0xfffffffe });
     expect(bytes.length).toBe(PROBE_HELLO_BYTES);
-    expect(decodeProbeHello(bytes)).toEqual({ ok: true, value: { version: PROTOCOL_VERSION, session: SESSION, probe: 0xfffffffe } });
+    expect(decodeProbeHello(bytes)).toEqual({
+      ok: true,
+      value: { version: PROTOCOL_VERSION, session: SESSION, probe: 0xfffffffe },
+    });
   });
 
   it('rejects truncated, oversized, wrong magic and wrong version', () => {
@@ -113,10 +117,21 @@ describe('message size limits by direction', () => {
   it('accepts a resumed welcome listing a full session of probes, which a client message could never be', async () => {
     const { MAX_PROBES_PER_SESSION, MAX_REFLECTOR_MESSAGE_BYTES } = await import('../../protocol/wire.js');
     const probes = Array.from({ length: MAX_PROBES_PER_SESSION }, (_, i) => 0xfff0_0000 + i);
-    const welcome = encodeMessage({ type: 'welcome', version: 1, session: SESSION, token: SESSION, resumed: true, probes });
+    const welcome = encodeMessage({
+      type: 'welcome',
+      version: 1,
+      session: SESSION,
+      token: SESSION,
+      resumed: true,
+      probes,
+    });
     expect(Buffer.byteLength(welcome)).toBeGreaterThan(MAX_CONTROL_MESSAGE_BYTES);
     expect(Buffer.byteLength(welcome)).toBeLessThan(MAX_REFLECTOR_MESSAGE_BYTES);
     expect(decodeReflectorMessage(welcome).ok).toBe(true);
-    expect(decodeReflectorMessage('{"type":"heartbeat-ack","seq":1,"pad":"' + 'x'.repeat(MAX_REFLECTOR_MESSAGE_BYTES) + '"}').ok).toBe(false);
+    expect(
+      decodeReflectorMessage(
+        '{"type":"heartbeat-ack","seq":1,"pad":"' + 'x'.repeat(MAX_REFLECTOR_MESSAGE_BYTES) + '"}',
+      ).ok,
+    ).toBe(false);
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CONTROL_PATH, PROTOCOL_VERSION, PUSH_BYTE } from '../../protocol/wire.js';
-import { openControl, openProbe, openRaw, openSession, sleep, startReflector, useTeardown, waitFor } from './helpers.js';
+import {
+  openControl,
+  openProbe,
+  openRaw,
+  openSession,
+  sleep,
+  startReflector,
+  useTeardown,
+  waitFor,
+} from './helpers.js';
 
 describe('reflector control channel', () => {
   const defer = useTeardown();
@@ -88,7 +97,11 @@ describe('reflector control channel', () => {
     expect(reflector.stats().sessions, 'the session survives its control channel').toBe(1);
 
     const second = await openControl(defer, address);
-    second.send({ type: 'hello', version: PROTOCOL_VERSION, resume: { session: first.session, token: first.token } });
+    second.send({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      resume: { session: first.session, token: first.token },
+    });
     const welcome = await second.next('welcome');
     expect(welcome.resumed, 'resumed').toBe(true);
     expect(welcome.session, 'same session id').toBe(first.session);
@@ -106,9 +119,16 @@ describe('reflector control channel', () => {
     const { reflector, address } = await startReflector(defer);
     const first = await openSession(defer, address);
     const second = await openControl(defer, address);
-    second.send({ type: 'hello', version: PROTOCOL_VERSION, resume: { session: first.session, token: first.token } });
+    second.send({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      resume: { session: first.session, token: first.token },
+    });
     const welcome = await second.next('welcome');
-    expect(welcome, 'the new channel gets the session').toMatchObject({ resumed: true, session: first.session });
+    expect(welcome, 'the new channel gets the session').toMatchObject({
+      resumed: true,
+      session: first.session,
+    });
     expect(await first.control.closed(), 'the old channel is closed').toBe(1008);
     second.send({ type: 'heartbeat', seq: 3 });
     expect((await second.next('heartbeat-ack')).seq, 'the new channel works').toBe(3);
@@ -119,7 +139,9 @@ describe('reflector control channel', () => {
     const { address } = await startReflector(defer);
     const raw = await openRaw(defer, address, Buffer.from('GE'));
     await sleep(50);
-    raw.socket.write(`T ${CONTROL_PATH} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`);
+    raw.socket.write(
+      `T ${CONTROL_PATH} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`,
+    );
     await sleep(50);
     raw.socket.write('Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
     await waitFor('the handshake response', () => Buffer.from(raw.received).includes('\r\n\r\n'));
@@ -131,8 +153,14 @@ describe('reflector control channel', () => {
     const first = await openSession(defer, address);
     first.control.ws.terminate();
     const second = await openControl(defer, address);
-    second.send({ type: 'hello', version: PROTOCOL_VERSION, resume: { session: first.session, token: '0'.repeat(32) } });
-    expect((await second.next('error')).code, 'wrong token looks like an unknown session').toBe('unknown-session');
+    second.send({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      resume: { session: first.session, token: '0'.repeat(32) },
+    });
+    expect((await second.next('error')).code, 'wrong token looks like an unknown session').toBe(
+      'unknown-session',
+    );
     expect(await second.closed(), 'refusal closes the channel').toBe(1008);
   });
 
@@ -145,7 +173,11 @@ describe('reflector control channel', () => {
     await probe.closedByPeer();
 
     const second = await openControl(defer, address);
-    second.send({ type: 'hello', version: PROTOCOL_VERSION, resume: { session: first.session, token: first.token } });
+    second.send({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      resume: { session: first.session, token: first.token },
+    });
     const error = await second.next('error');
     expect(error.code, 'error code').toBe('unknown-session');
     expect(await second.closed(), 'closed after the refusal').toBe(1008);

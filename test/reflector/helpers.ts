@@ -48,7 +48,10 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = WA
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startReflector(defer: (step: Teardown) => void, options: ReflectorOptions = {}): Promise<{ reflector: Reflector; address: HostPort }> {
+export async function startReflector(
+  defer: (step: Teardown) => void,
+  options: ReflectorOptions = {},
+): Promise<{ reflector: Reflector; address: HostPort }> {
   const reflector = new Reflector({ closeHandshakeMs: 200, ...options });
   defer(() => reflector.close());
   const address = await reflector.listen('127.0.0.1', 0);
@@ -84,23 +87,35 @@ export class TestControl {
   }
 
   /** The oldest matching message not taken by an earlier next(); waits for one if there is none. */
-  async next<T extends ReflectorMessage['type']>(type: T, match: (m: Extract<ReflectorMessage, { type: T }>) => boolean = () => true, timeoutMs = WAIT_MS): Promise<Extract<ReflectorMessage, { type: T }>> {
+  async next<T extends ReflectorMessage['type']>(
+    type: T,
+    match: (m: Extract<ReflectorMessage, { type: T }>) => boolean = () => true,
+    timeoutMs = WAIT_MS,
+  ): Promise<Extract<ReflectorMessage, { type: T }>> {
     let found: Extract<ReflectorMessage, { type: T }> | undefined;
-    await waitFor(`a matching ${type} message (got so far: ${JSON.stringify(this.messages)})`, () => {
-      for (let i = 0; i < this.messages.length; i++) {
-        const m = this.messages[i]!;
-        if (!this.taken.has(i) && m.type === type && match(m as Extract<ReflectorMessage, { type: T }>)) {
-          found = m as Extract<ReflectorMessage, { type: T }>;
-          this.taken.add(i);
-          return true;
+    await waitFor(
+      `a matching ${type} message (got so far: ${JSON.stringify(this.messages)})`,
+      () => {
+        for (let i = 0; i < this.messages.length; i++) {
+          const m = this.messages[i]!;
+          if (!this.taken.has(i) && m.type === type && match(m as Extract<ReflectorMessage, { type: T }>)) {
+            found = m as Extract<ReflectorMessage, { type: T }>;
+            this.taken.add(i);
+            return true;
+          }
         }
-      }
-      return false;
-    }, timeoutMs);
+        return false;
+      },
+      timeoutMs,
+    );
     return found!;
   }
 
-  nextProbeEvent(probe: ProbeId, event: ProbeEventKind, timeoutMs = WAIT_MS): Promise<Extract<ReflectorMessage, { type: 'probe' }>> {
+  nextProbeEvent(
+    probe: ProbeId,
+    event: ProbeEventKind,
+    timeoutMs = WAIT_MS,
+  ): Promise<Extract<ReflectorMessage, { type: 'probe' }>> {
     return this.next('probe', (m) => m.probe === probe && m.event === event, timeoutMs);
   }
 
@@ -115,7 +130,11 @@ export class TestControl {
 }
 
 /** Opens a control channel; does not send hello. */
-export async function openControl(defer: (step: Teardown) => void, address: HostPort, path = CONTROL_PATH): Promise<TestControl> {
+export async function openControl(
+  defer: (step: Teardown) => void,
+  address: HostPort,
+  path = CONTROL_PATH,
+): Promise<TestControl> {
   const ws = new WebSocket(`ws://${address.host}:${address.port}${path}`, { perMessageDeflate: false });
   defer(() => ws.terminate());
   const control = new TestControl(ws);
@@ -134,7 +153,10 @@ export async function openControl(defer: (step: Teardown) => void, address: Host
 }
 
 /** Opens a control channel and completes a new session. */
-export async function openSession(defer: (step: Teardown) => void, address: HostPort): Promise<{ control: TestControl; session: SessionId; token: string }> {
+export async function openSession(
+  defer: (step: Teardown) => void,
+  address: HostPort,
+): Promise<{ control: TestControl; session: SessionId; token: string }> {
   const control = await openControl(defer, address);
   control.send({ type: 'hello', version: PROTOCOL_VERSION });
   const welcome = await control.next('welcome');
@@ -165,13 +187,21 @@ export class TestProbe {
   }
 
   async receivedBytes(count: number, timeoutMs = WAIT_MS): Promise<number[]> {
-    await waitFor(`${count} bytes on the probe socket (got ${JSON.stringify(this.received)})`, () => this.received.length >= count, timeoutMs);
+    await waitFor(
+      `${count} bytes on the probe socket (got ${JSON.stringify(this.received)})`,
+      () => this.received.length >= count,
+      timeoutMs,
+    );
     return this.received.slice(0, count);
   }
 }
 
 /** Opens a raw TCP connection to the reflector and writes `first` (if any) once connected. */
-export async function openRaw(defer: (step: Teardown) => void, address: HostPort, first?: Buffer): Promise<TestProbe> {
+export async function openRaw(
+  defer: (step: Teardown) => void,
+  address: HostPort,
+  first?: Buffer,
+): Promise<TestProbe> {
   const socket = connect({ host: address.host, port: address.port });
   defer(() => socket.destroy());
   const probe = new TestProbe(socket);
@@ -192,7 +222,13 @@ export async function openRaw(defer: (step: Teardown) => void, address: HostPort
 }
 
 /** Opens a probe connection, sends its hello and waits for the reflector's 'attached' report. */
-export async function openProbe(defer: (step: Teardown) => void, address: HostPort, control: TestControl, session: SessionId, probe: ProbeId): Promise<TestProbe> {
+export async function openProbe(
+  defer: (step: Teardown) => void,
+  address: HostPort,
+  control: TestControl,
+  session: SessionId,
+  probe: ProbeId,
+): Promise<TestProbe> {
   const raw = await openRaw(defer, address, encodeProbeHello({ version: PROTOCOL_VERSION, session, probe }));
   await control.nextProbeEvent(probe, 'attached');
   return raw;

@@ -1,19 +1,64 @@
 import { describe, expect, it } from 'vitest';
-import { ECHO_BYTE, MAX_CONTROL_MESSAGE_BYTES, PING_BYTE, PROTOCOL_VERSION, PUSH_BYTE } from '../../protocol/wire.js';
+import {
+  ECHO_BYTE,
+  MAX_CONTROL_MESSAGE_BYTES,
+  PING_BYTE,
+  PROTOCOL_VERSION,
+  PUSH_BYTE,
+} from '../../protocol/wire.js';
 import type { HostPort } from '../../protocol/address.js';
 import type { Reflector } from '../../reflector/reflector.js';
-import { openControl, openProbe, openRaw, openSession, startReflector, useTeardown, waitFor, type TestControl } from './helpers.js';
+import {
+  openControl,
+  openProbe,
+  openRaw,
+  openSession,
+  startReflector,
+  useTeardown,
+  waitFor,
+  type TestControl,
+} from './helpers.js';
 
 type Abuse = { name: string; send: (control: TestControl) => void; closeCode: number; errorMessage: boolean };
 
 const abuses: Abuse[] = [
-  { name: 'malformed JSON', send: (c) => c.sendRaw('{"type":"heartbeat",'), closeCode: 1002, errorMessage: true },
-  { name: 'a binary frame', send: (c) => c.sendRaw(Buffer.from('{"type":"bye"}'), true), closeCode: 1003, errorMessage: true },
+  {
+    name: 'malformed JSON',
+    send: (c) => c.sendRaw('{"type":"heartbeat",'),
+    closeCode: 1002,
+    errorMessage: true,
+  },
+  {
+    name: 'a binary frame',
+    send: (c) => c.sendRaw(Buffer.from('{"type":"bye"}'), true),
+    closeCode: 1003,
+    errorMessage: true,
+  },
   // ws refuses the frame itself (1009) before any message exists, so no error message can be sent.
-  { name: 'an oversized message', send: (c) => c.sendRaw(`{"type":"heartbeat","pad":"${'x'.repeat(MAX_CONTROL_MESSAGE_BYTES)}"}`), closeCode: 1009, errorMessage: false },
-  { name: 'an unknown message type', send: (c) => c.sendRaw('{"type":"reboot"}'), closeCode: 1002, errorMessage: true },
-  { name: 'a push with a bad probe id', send: (c) => c.sendRaw('{"type":"push","probe":-1}'), closeCode: 1002, errorMessage: true },
-  { name: 'a second hello', send: (c) => c.send({ type: 'hello', version: PROTOCOL_VERSION }), closeCode: 1002, errorMessage: true },
+  {
+    name: 'an oversized message',
+    send: (c) => c.sendRaw(`{"type":"heartbeat","pad":"${'x'.repeat(MAX_CONTROL_MESSAGE_BYTES)}"}`),
+    closeCode: 1009,
+    errorMessage: false,
+  },
+  {
+    name: 'an unknown message type',
+    send: (c) => c.sendRaw('{"type":"reboot"}'),
+    closeCode: 1002,
+    errorMessage: true,
+  },
+  {
+    name: 'a push with a bad probe id',
+    send: (c) => c.sendRaw('{"type":"push","probe":-1}'),
+    closeCode: 1002,
+    errorMessage: true,
+  },
+  {
+    name: 'a second hello',
+    send: (c) => c.send({ type: 'hello', version: PROTOCOL_VERSION }),
+    closeCode: 1002,
+    errorMessage: true,
+  },
 ];
 
 /** A second, well-behaved session that must keep working through everything. */
@@ -28,7 +73,10 @@ async function bystander(defer: ReturnType<typeof useTeardown>, address: HostPor
       probe.socket.write(Buffer.of(PING_BYTE));
       await control.nextProbeEvent(1, 'echoed');
       await waitFor('push and echo bytes on the bystander probe', () => probe.received.length >= 2);
-      expect(probe.received, 'the bystander probe got exactly its push and its echo').toEqual([PUSH_BYTE, ECHO_BYTE]);
+      expect(probe.received, 'the bystander probe got exactly its push and its echo').toEqual([
+        PUSH_BYTE,
+        ECHO_BYTE,
+      ]);
       expect(control.closeCode, 'the bystander control channel is open').toBeNull();
       expect(reflector.stats().sessions, 'the bystander session is still there').toBeGreaterThanOrEqual(1);
     },
@@ -46,7 +94,10 @@ describe('reflector under hostile control messages', () => {
     expect(await bad.closed(), 'close code of the offending channel').toBe(closeCode);
     if (errorMessage) {
       const error = bad.messages.find((m) => m.type === 'error');
-      expect(error, 'an error message preceded the close').toMatchObject({ type: 'error', code: 'bad-message' });
+      expect(error, 'an error message preceded the close').toMatchObject({
+        type: 'error',
+        code: 'bad-message',
+      });
     }
     await good.proveAlive(reflector);
   });

@@ -15,15 +15,22 @@ const IDLE_MS = 1500;
 /** Reads one of Node's internal socket fields by its symbol's name; fails if Node renamed it. */
 function internal(socket: Socket, name: string): unknown {
   const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === name);
-  if (key === undefined) throw new Error(`net.Socket has no internal field ${name} on this Node; update the test`);
+  if (key === undefined)
+    throw new Error(`net.Socket has no internal field ${name} on this Node; update the test`);
   return (socket as unknown as Record<symbol, unknown>)[key];
 }
 
 /** The kernel's view (Linux `ss`): timers on established sockets bound to `port`, or null without ss. */
 function kernelTimers(port: number): string[] | null {
   try {
-    const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8', timeout: 2000 });
-    return out.split('\n').filter((line) => line.trim() !== '').map((line) => /timer:\(([^,]+)/.exec(line)?.[1] ?? 'none');
+    const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${port} )`], {
+      encoding: 'utf8',
+      timeout: 2000,
+    });
+    return out
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => /timer:\(([^,]+)/.exec(line)?.[1] ?? 'none');
   } catch {
     return null;
   }
@@ -47,13 +54,22 @@ describe('reflector measurement integrity', () => {
       expect(probe.received, `probe ${i + 1} received nothing while idle`).toEqual([]);
       expect(probe.closed, `probe ${i + 1} is still open after idling past the hello deadline`).toBe(false);
     }
-    expect(control.messages.filter((m) => m.type === 'heartbeat-ack').length, 'the control channel was busy meanwhile').toBeGreaterThanOrEqual(5);
-    expect(control.messages.filter((m) => m.type === 'probe' && m.event !== 'attached'), 'no probe events while idle').toEqual([]);
+    expect(
+      control.messages.filter((m) => m.type === 'heartbeat-ack').length,
+      'the control channel was busy meanwhile',
+    ).toBeGreaterThanOrEqual(5);
+    expect(
+      control.messages.filter((m) => m.type === 'probe' && m.event !== 'attached'),
+      'no probe events while idle',
+    ).toEqual([]);
 
     control.send({ type: 'push', probe: 3 });
     await control.nextProbeEvent(3, 'pushed');
     expect(await probes[2]!.receivedBytes(1), 'the asked-for push arrives').toEqual([PUSH_BYTE]);
-    expect(probes.map((p) => p.received.length), 'only probe 3 received anything').toEqual([0, 0, 1, 0]);
+    expect(
+      probes.map((p) => p.received.length),
+      'only probe 3 received anything',
+    ).toEqual([0, 0, 1, 0]);
     expect(reflector.stats().probes, 'all probes alive').toBe(4);
   });
 
@@ -72,7 +88,10 @@ describe('reflector measurement integrity', () => {
     const timers = kernelTimers(address.port);
     if (timers !== null) {
       expect(timers.length, 'ss sees the control and the probe socket').toBe(2);
-      expect(timers.filter((t) => t === 'keepalive'), 'no keepalive timer in the kernel').toEqual([]);
+      expect(
+        timers.filter((t) => t === 'keepalive'),
+        'no keepalive timer in the kernel',
+      ).toEqual([]);
     }
   });
 });

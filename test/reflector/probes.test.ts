@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ECHO_BYTE, PING_BYTE, PROBE_HELLO_BYTES, PROTOCOL_VERSION, PUSH_BYTE, encodeProbeHello } from '../../protocol/wire.js';
+import {
+  ECHO_BYTE,
+  PING_BYTE,
+  PROBE_HELLO_BYTES,
+  PROTOCOL_VERSION,
+  PUSH_BYTE,
+  encodeProbeHello,
+} from '../../protocol/wire.js';
 import { openProbe, openRaw, openSession, sleep, startReflector, useTeardown, waitFor } from './helpers.js';
 
 describe('reflector probe connections', () => {
@@ -9,7 +16,11 @@ describe('reflector probe connections', () => {
     const { reflector, address } = await startReflector(defer);
     const { control, session } = await openSession(defer, address);
     await openProbe(defer, address, control, session, 3);
-    expect(reflector.stats(), 'one probe attached, nothing pending').toMatchObject({ sessions: 1, probes: 1, pending: 0 });
+    expect(reflector.stats(), 'one probe attached, nothing pending').toMatchObject({
+      sessions: 1,
+      probes: 1,
+      pending: 0,
+    });
   });
 
   it('pushes exactly PUSH_BYTE on request and reports pushed', async () => {
@@ -74,7 +85,11 @@ describe('reflector probe connections', () => {
 
   it('destroys a probe whose hello names an unknown session', async () => {
     const { reflector, address } = await startReflector(defer);
-    const probe = await openRaw(defer, address, encodeProbeHello({ version: PROTOCOL_VERSION, session: 'ab'.repeat(16), probe: 1 }));
+    const probe = await openRaw(
+      defer,
+      address,
+      encodeProbeHello({ version: PROTOCOL_VERSION, session: 'ab'.repeat(16), probe: 1 }),
+    );
     await probe.closedByPeer();
     await waitFor('the reflector to drop the socket', () => reflector.stats().connections === 0);
   });
@@ -120,7 +135,11 @@ describe('reflector probe connections', () => {
     const { reflector, address } = await startReflector(defer);
     const { control, session } = await openSession(defer, address);
     const first = await openProbe(defer, address, control, session, 9);
-    const second = await openRaw(defer, address, encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 9 }));
+    const second = await openRaw(
+      defer,
+      address,
+      encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 9 }),
+    );
     await second.closedByPeer();
     expect(first.closed, 'the first probe stays open').toBe(false);
     expect(reflector.stats().probes, 'one probe').toBe(1);
@@ -133,7 +152,11 @@ describe('reflector probe connections', () => {
     const { control, session } = await openSession(defer, address);
     await openProbe(defer, address, control, session, 1);
     await openProbe(defer, address, control, session, 2);
-    const third = await openRaw(defer, address, encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 3 }));
+    const third = await openRaw(
+      defer,
+      address,
+      encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 3 }),
+    );
     await third.closedByPeer();
     expect((await control.next('error')).code, 'error code').toBe('too-many-probes');
     expect(reflector.stats().probes, 'still two probes').toBe(2);
@@ -146,7 +169,13 @@ describe('reflector probe connections', () => {
     const idle = await openRaw(defer, address);
     await waitFor('the idle connection to be accepted', () => reflector.stats().connections === 3);
     await reflector.close();
-    expect(reflector.stats(), 'nothing left').toEqual({ sessions: 0, probes: 0, connections: 0, controls: 0, pending: 0 });
+    expect(reflector.stats(), 'nothing left').toEqual({
+      sessions: 0,
+      probes: 0,
+      connections: 0,
+      controls: 0,
+      pending: 0,
+    });
     expect(await control.closed(), 'control closed as going away').toBe(1001);
     await probe.closedByPeer();
     await idle.closedByPeer();

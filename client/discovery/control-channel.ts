@@ -1,0 +1,370 @@
+/**
+ * The client's control channel to the reflector: a WebSocket carrying JSON messages, kept busy
+ * with a heartbeat every CONTROL_HEARTBEAT_INTERVAL_MS so that no middlebox ever evicts it (the
+ * probes must be the only idle connections). The heartbeat also measures the round-trip time,
+ * which sizes the grace window for silent drops.
+ *
+ * Lifecycle: connect() resolves on the reflector's welcome. If the channel later dies or falls
+ * silent for CONTROL_SILENCE_LIMIT_MS, it emits 'interrupted' and tries to resume the same session
+ * (the reflector keeps it, and the idle probes with it, for SESSION_RESUME_GRACE_MS): 'resumed' on
+ * success, else exactly one 'lost'. A refused connection ends the attempts at once: nothing listens
+ * there any more, so the session is gone with the process that held it. Nothing after close().
+ *
+ *   open ──(dies)──► resuming ──(welcome, resumed)──► open
+ *                        └──(refused, unknown session, window over)──► closed + 'lost'
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import WebSocket from 'ws';
+import {
+  CONTROL_HEARTBEAT_INTERVAL_MS,
+  CONTROL_PATH,
+  CONTROL_SILENCE_LIMIT_MS,
+  MAX_REFLECTOR_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  decodeReflectorMessage,
+  encodeMessage,
+  type ClientMessage,
+  type ProbeEventKind,
+  type ProbeId,
+  type ReflectorMessage,
+  type SessionId,
+} from '../../protocol/wire.js';
+import { formatHostPort, type HostPort } from '../../protocol/address.js';
+import { ReflectorRefusedError, ReflectorUnreachableError, describeCause } from '../errors.js';
+
+export interface ControlChannelEvents {
+  probe: [probe: ProbeId, event: ProbeEventKind];
+  /** The channel dropped; resuming. Commands sent now are lost. */
+  interrupted: [why: string];
+  /** The same session again, with the probes the reflector still holds. */
+  resumed: [probes: ProbeId[]];
+  lost: [why: string];
+}
+
+/** What the channel has carried, over every WebSocket it opened. */
+export interface ControlTraffic {
+  /** WebSocket connections upgraded (one, plus one per resume). */
+  connections: number;
+  /** Messages sent and received, heartbeats included. */
+  messages: number;
+  /** Bytes written and read on their sockets: the HTTP upgrade, frame headers and payloads. */
+  bytes: number;
+}
+
+export interface ControlChannelOptions {
+  connectTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  silenceLimitMs?: number;
+  /** How long to keep trying to resume a dropped channel (0: never try). */
+  resumeWindowMs?: number;
+}
+
+/** Default resume window: well inside the reflector's SESSION_RESUME_GRACE_MS. */
+export const RESUME_WINDOW_MS = 60_000;
+
+/** Pause between resume attempts: doubling from the first to the last. */
+const RESUME_FIRST_DELAY_MS = 250;
+const RESUME_MAX_DELAY_MS = 5000;
+
+/** Smoothing of the RTT estimate, as TCP's SRTT (RFC 6298: alpha = 1/8). */
+const RTT_ALPHA = 0.125;
+
+export class ControlChannel extends EventEmitter<ControlChannelEvents> {
+  private ws: WebSocket | null = null;
+  private state: 'idle' | 'connecting' | 'open' | 'resuming' | 'closed' = 'idle';
+  private token: string | null = null;
+  private resumeTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatSeq = 0;
+  private readonly heartbeatSentAt = new Map<number, number>();
+  private lastHeardMs = 0;
+  private srttMs: number | null = null;
+  /** Callers of confirmAlive(), each with the first heartbeat whose ack answers it. */
+  private aliveWaiters: { seq: number; then: () => void }[] = [];
+  private aliveCheckQueued = false;
+  /** Every socket this channel has upgraded, kept for their byte counters (one per resume). */
+  private readonly sockets: Socket[] = [];
+  private messages = 0;
+  session: SessionId | null = null;
+
+  constructor(
+    readonly reflector: HostPort,
+    private readonly options: ControlChannelOptions = {},
+  ) {
+    super();
+  }
+
+  /** Smoothed round-trip time to the reflector, from heartbeats (0 until the first answer). */
+  get rttMs(): number {
+    return this.srttMs ?? 0;
+  }
+
+  /** What the channel has carried so far, over every WebSocket it opened. */
+  get traffic(): ControlTraffic {
+    let bytes = 0;
+    for (const socket of this.sockets) bytes += socket.bytesWritten + socket.bytesRead;
+    return { connections: this.sockets.length, messages: this.messages, bytes };
+  }
+
+  connect(): Promise<void> {
+    if (this.state !== 'idle') return Promise.reject(new Error('connect() called twice'));
+    this.state = 'connecting';
+    return this.open(null).then(
+      () => undefined,
+      (error: unknown) => {
+        this.state = 'closed';
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Opens one WebSocket and says hello (fresh, or resuming a session). Resolves on the welcome,
+   * with the probes the reflector still holds; afterwards the socket's death goes to lose().
+   */
+  private open(resume: { session: SessionId; token: string } | null): Promise<ProbeId[]> {
+    const label = formatHostPort(this.reflector);
+    const url = `ws://${label}${CONTROL_PATH}`;
+    return new Promise<ProbeId[]>((resolve, reject) => {
+      const ws = new WebSocket(url, {
+        perMessageDeflate: false,
+        maxPayload: MAX_REFLECTOR_MESSAGE_BYTES,
+        handshakeTimeout: this.options.connectTimeoutMs ?? 10_000,
+      });
+      this.ws = ws;
+      let settled = false;
+      const fail = (error: Error): void => {
+        if (settled) return;
+        settled = true;
+        ws.on('error', noop);
+        ws.terminate();
+        reject(error);
+      };
+      ws.on('upgrade', (response) => {
+        // ws carries its frames on this very socket (ws 8: req 'upgrade' hands it to setSocket()),
+        // and its counters include the HTTP upgrade already written and read on it.
+        response.socket.setNoDelay(true);
+        this.sockets.push(response.socket);
+      });
+      ws.once('open', () => {
+        // The handshake's time is not an RTT sample: it includes the HTTP upgrade on both sides.
+        this.sendOn(
+          ws,
+          resume === null
+            ? { type: 'hello', version: PROTOCOL_VERSION }
+            : { type: 'hello', version: PROTOCOL_VERSION, resume },
+        );
+      });
+      ws.on('error', (error) => {
+        if (!settled) fail(new ReflectorUnreachableError(label, error));
+        else if (this.ws === ws) this.lose(`control channel error: ${describeCause(error)}`);
+      });
+      ws.on('close', (code, reason) => {
+        if (!settled)
+          fail(
+            new ReflectorUnreachableError(
+              label,
+              new Error(`closed during handshake (${code} ${reason.toString()})`),
+            ),
+          );
+        else if (this.ws === ws)
+          this.lose(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+      });
+      ws.on('message', (data, isBinary) => {
+        this.messages++;
+        if (this.ws !== ws) return;
+        this.lastHeardMs = performance.now();
+        const decoded = isBinary
+          ? ({ ok: false, reason: 'binary frame' } as const)
+          : decodeReflectorMessage(data as Buffer);
+        if (!decoded.ok) {
+          if (!settled) fail(new ReflectorRefusedError(label, `unintelligible answer: ${decoded.reason}`));
+          else this.lose(`unintelligible message from reflector: ${decoded.reason}`);
+          return;
+        }
+        const message = decoded.value;
+        if (!settled) {
+          if (message.type === 'welcome') {
+            settled = true;
+            this.state = 'open';
+            this.session = message.session;
+            this.token = message.token;
+            this.startHeartbeat();
+            resolve(message.probes);
+          } else if (message.type === 'error') {
+            fail(new ReflectorRefusedError(label, `${message.code}: ${message.message}`));
+          } else {
+            fail(new ReflectorRefusedError(label, `expected welcome, got ${message.type}`));
+          }
+          return;
+        }
+        this.handle(message);
+      });
+    });
+  }
+
+  /** Ask the reflector to push on a probe now (an inbound test). */
+  push(probe: ProbeId): void {
+    this.send({ type: 'push', probe });
+  }
+
+  /**
+   * Calls `then` once the reflector has answered a heartbeat sent after this call: proof that it
+   * was alive after whatever the caller just saw. Never calls it if the channel is lost or closed
+   * first. Calls in one tick share one heartbeat.
+   */
+  confirmAlive(then: () => void): void {
+    if (this.state !== 'open') return;
+    this.aliveWaiters.push({ seq: this.heartbeatSeq + 1, then });
+    if (this.aliveCheckQueued) return;
+    this.aliveCheckQueued = true;
+    setImmediate(() => {
+      this.aliveCheckQueued = false;
+      if (this.state === 'open') this.sendHeartbeat(performance.now());
+    });
+  }
+
+  /** Ends the session politely: the reflector drops every probe of ours at once. */
+  close(): void {
+    if (this.state === 'closed') return;
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    this.stopHeartbeat();
+    this.aliveWaiters = [];
+    if (this.resumeTimer !== null) clearTimeout(this.resumeTimer);
+    if (this.ws !== null) {
+      const ws = this.ws;
+      ws.on('error', noop);
+      if (wasOpen) {
+        this.messages++;
+        ws.send(encodeMessage({ type: 'bye' }), () => ws.close(1000, 'done'));
+        // If the close handshake stalls, do not let it hold the process open.
+        setTimeout(() => ws.terminate(), 2000).unref();
+      } else {
+        ws.terminate();
+      }
+    }
+  }
+
+  private handle(message: ReflectorMessage): void {
+    switch (message.type) {
+      case 'probe':
+        this.emit('probe', message.probe, message.event);
+        return;
+      case 'heartbeat-ack': {
+        // The reflector answers in order: this ack answers every waiter up to its seq.
+        const answered = this.aliveWaiters.filter((w) => w.seq <= message.seq);
+        this.aliveWaiters = this.aliveWaiters.filter((w) => w.seq > message.seq);
+        for (const waiter of answered) waiter.then();
+        const sentAt = this.heartbeatSentAt.get(message.seq);
+        if (sentAt === undefined) return;
+        this.heartbeatSentAt.delete(message.seq);
+        const sample = performance.now() - sentAt;
+        this.srttMs = this.srttMs === null ? sample : (1 - RTT_ALPHA) * this.srttMs + RTT_ALPHA * sample;
+        return;
+      }
+      case 'error':
+        // unknown-probe and the like concern one probe, not the session: the runner's grace handles it.
+        return;
+      case 'welcome':
+        return;
+      default: {
+        const never: never = message;
+        throw new Error(`unhandled message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private send(message: ClientMessage): void {
+    if (this.state !== 'open' || this.ws === null) return;
+    this.sendOn(this.ws, message);
+  }
+
+  private sendOn(ws: WebSocket, message: ClientMessage): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    this.messages++;
+    ws.send(encodeMessage(message));
+  }
+
+  private startHeartbeat(): void {
+    this.lastHeardMs = performance.now();
+    const interval = this.options.heartbeatIntervalMs ?? CONTROL_HEARTBEAT_INTERVAL_MS;
+    const silenceLimit = this.options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS;
+    this.heartbeatTimer = setInterval(() => {
+      const now = performance.now();
+      if (now - this.lastHeardMs > silenceLimit) {
+        this.lose(`reflector silent for ${Math.round((now - this.lastHeardMs) / 1000)} s`);
+        return;
+      }
+      this.sendHeartbeat(now);
+    }, interval);
+  }
+
+  private sendHeartbeat(now: number): void {
+    const seq = ++this.heartbeatSeq;
+    this.heartbeatSentAt.set(seq, now);
+    // Only recent samples matter; forget heartbeats that were never answered.
+    for (const old of this.heartbeatSentAt.keys()) if (old < seq - 32) this.heartbeatSentAt.delete(old);
+    this.send({ type: 'heartbeat', seq });
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  /** The open channel died: resume the session if we can, else report it lost. */
+  private lose(why: string): void {
+    if (this.state !== 'open') return;
+    this.stopHeartbeat();
+    if (this.ws !== null) {
+      this.ws.on('error', noop);
+      this.ws.terminate();
+      this.ws = null;
+    }
+    const windowMs = this.options.resumeWindowMs ?? RESUME_WINDOW_MS;
+    if (windowMs <= 0 || this.session === null || this.token === null) {
+      this.giveUp(why);
+      return;
+    }
+    this.state = 'resuming';
+    this.emit('interrupted', why);
+    this.tryResume(why, performance.now() + windowMs, RESUME_FIRST_DELAY_MS);
+  }
+
+  private tryResume(why: string, deadlineMs: number, delayMs: number): void {
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = null;
+      if (this.state !== 'resuming') return;
+      this.open({ session: this.session as SessionId, token: this.token as string }).then(
+        (probes) => {
+          if (this.state !== 'open') return;
+          this.emit('resumed', probes);
+          // Waiters from before the drop are answered by the first heartbeat on the new channel.
+          if (this.aliveWaiters.length > 0) this.sendHeartbeat(performance.now());
+        },
+        (error: unknown) => {
+          if (this.state !== 'resuming') return;
+          const refused = (error as { cause?: NodeJS.ErrnoException }).cause?.code === 'ECONNREFUSED';
+          const sessionGone = error instanceof ReflectorRefusedError;
+          if (refused || sessionGone || performance.now() + delayMs > deadlineMs) {
+            this.giveUp(
+              `${why}; could not resume the session: ${error instanceof Error ? error.message : String(error)}`,
+            );
+            return;
+          }
+          this.tryResume(why, deadlineMs, Math.min(RESUME_MAX_DELAY_MS, delayMs * 2));
+        },
+      );
+    }, delayMs);
+  }
+
+  private giveUp(why: string): void {
+    this.state = 'closed';
+    this.aliveWaiters = [];
+    this.emit('lost', why);
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,380 @@
+/**
+ * The result of a discovery run, rendered as stable JSON (schema 1) or as text for a terminal.
+ * Pure: both renderers are functions of the report alone.
+ */
+import { knownMiddleboxHint, limitingDirection, recommend, type Recommendation } from './recommendation.js';
+import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
+import type { RunCost } from '../discovery/run-cost.js';
+
+/** Everything a discovery run learned. */
+export interface DiscoveryReport {
+  /** The reflector as given, "host:port". */
+  reflector: string;
+  transport: 'tcp';
+  elapsedMs: number;
+  connectionsUsed: number;
+  /** Why the run ended early (e.g. "reflector lost"), or null when it finished. */
+  aborted: string | null;
+  /** Results per tested direction. */
+  directions: Partial<Record<Direction, DirectionResult>>;
+  /** What the run cost on the wire. */
+  cost: RunCost;
+}
+
+export interface JsonDirection {
+  survived_s: number | null;
+  evicted_s: number | null;
+  eviction: EvictionKind | null;
+  confidence: number;
+  notes: string[];
+  probes_sent: number;
+}
+
+/** The JSON document, schema 1. Seconds with millisecond precision; null where unknown. */
+export interface JsonReport {
+  schema: 1;
+  reflector: string;
+  transport: 'tcp';
+  elapsed_s: number;
+  connections_used: number;
+  aborted: string | null;
+  /** The direction that dies first. */
+  timeout: {
+    survived_s: number | null;
+    evicted_s: number | null;
+    eviction: EvictionKind | null;
+    direction: Direction | null;
+    hint: string | null;
+  };
+  /** null for a direction that was not tested. */
+  directions: Record<Direction, JsonDirection | null>;
+  recommendation: {
+    keepalive_idle_s: number;
+    keepalive_interval_s: number;
+    keepalive_count: number;
+    heartbeat_s: number;
+    basis: Recommendation['basis'];
+    tcp_keepalive_helps: boolean;
+    reasons: string[];
+  };
+  /** What the run cost: bytes are payload actually carried, packets only an estimate. */
+  cost: {
+    connections_opened: number;
+    peak_connections: number;
+    probes_sent: number;
+    probe_bytes: number;
+    control_bytes: number;
+    packets_estimate: number;
+  };
+}
+
+/** ms → s rounded to 3 decimals (ms precision). */
+function seconds(ms: number): number;
+function seconds(ms: number | null): number | null;
+function seconds(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms) / 1000;
+}
+
+/**
+ * The value a hint is looked up with: the middle of the bracket when both ends are known (the
+ * timeout lies in (survived, evicted]), else the eviction bound.
+ */
+function hintFor(result: DirectionResult | null): string | null {
+  if (result === null || result.evictedMs === null) return null;
+  const estimateMs =
+    result.survivedMs === null ? result.evictedMs : (result.survivedMs + result.evictedMs) / 2;
+  return knownMiddleboxHint(estimateMs / 1000);
+}
+
+/** The report as a plain object following schema 1. */
+export function toJsonReport(report: DiscoveryReport): JsonReport {
+  const limiting = limitingDirection(report.directions);
+  const rec = recommend(report.directions);
+  const limitingResult = limiting?.result ?? null;
+  const directions = {} as Record<Direction, JsonDirection | null>;
+  for (const direction of DIRECTIONS) {
+    const result = report.directions[direction];
+    directions[direction] =
+      result === undefined
+        ? null
+        : {
+            survived_s: seconds(result.survivedMs),
+            evicted_s: seconds(result.evictedMs),
+            eviction: result.eviction,
+            confidence: result.confidence,
+            notes: [...result.notes],
+            probes_sent: result.probesSent,
+          };
+  }
+  return {
+    schema: 1,
+    reflector: report.reflector,
+    transport: report.transport,
+    elapsed_s: seconds(report.elapsedMs),
+    connections_used: report.connectionsUsed,
+    aborted: report.aborted,
+    timeout: {
+      survived_s: seconds(limitingResult?.survivedMs ?? null),
+      evicted_s: seconds(limitingResult?.evictedMs ?? null),
+      eviction: limitingResult?.eviction ?? null,
+      direction: limiting?.direction ?? null,
+      hint: hintFor(limitingResult),
+    },
+    directions,
+    recommendation: {
+      keepalive_idle_s: rec.keepaliveIdleS,
+      keepalive_interval_s: rec.keepaliveIntervalS,
+      keepalive_count: rec.keepaliveCount,
+      heartbeat_s: rec.heartbeatS,
+      basis: rec.basis,
+      tcp_keepalive_helps: rec.tcpKeepaliveHelps,
+      reasons: [...rec.reasons],
+    },
+    cost: {
+      connections_opened: report.cost.connectionsOpened,
+      peak_connections: report.cost.peakConnections,
+      probes_sent: report.cost.probesSent,
+      probe_bytes: report.cost.probeBytes,
+      control_bytes: report.cost.controlBytes,
+      packets_estimate: report.cost.packetsEstimate,
+    },
+  };
+}
+
+/** The report as a JSON document (schema 1), pretty-printed, without a trailing newline. */
+export function renderJson(report: DiscoveryReport): string {
+  return JSON.stringify(toJsonReport(report), null, 2);
+}
+
+// ---- human text ----
+
+const DIRECTION_LABEL: Record<Direction, string> = {
+  inbound: 'inbound (reflector → you)',
+  outbound: 'outbound (you → reflector)',
+};
+
+const EVICTION_LABEL: Record<EvictionKind, string> = {
+  'silent-drop': 'silent drop (no FIN, no RST: the connection just goes quiet)',
+  reset: 'reset (RST on the next packet)',
+  close: 'closed with FIN (a terminating proxy)',
+};
+
+/** "29.4 s", "349.5 s (5 min 50 s)", "7440.0 s (2 h 4 min)". */
+export function formatDuration(ms: number): string {
+  const s = ms / 1000;
+  const base = `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
+  if (s < 120) return base;
+  const total = Math.round(s);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const rest = total % 60;
+  const parts = h > 0 ? [`${h} h`, m > 0 ? `${m} min` : ''] : [`${m} min`, rest > 0 ? `${rest} s` : ''];
+  return `${base} (${parts.filter(Boolean).join(' ')})`;
+}
+
+/** "349.5 s": the short form, for the first of two durations on one line. */
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
+}
+
+/** "812 B", "5.3 KiB", "84 KiB", "1.2 MiB": binary units, one decimal below 10, whole above. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const [value, unit] =
+    bytes < 1024 ** 2
+      ? [bytes / 1024, 'KiB']
+      : bytes < 1024 ** 3
+        ? [bytes / 1024 ** 2, 'MiB']
+        : [bytes / 1024 ** 3, 'GiB'];
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
+}
+
+/**
+ * "about 1,900": an estimate shown to two significant digits, so it does not look measured.
+ * Grouped with commas whatever the locale, like the rest of the report.
+ */
+function formatEstimate(count: number): string {
+  const digits = Math.max(0, Math.floor(Math.log10(Math.max(1, count))) - 1);
+  const rounded = Math.round(count / 10 ** digits) * 10 ** digits;
+  return `about ${rounded.toLocaleString('en-US')}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** One line: "cost: 263 connections (peak 256), 150 probes, 84 KiB on probes + 12 KiB control, about 1,900 packets". */
+function costLine(cost: RunCost): string {
+  return (
+    `cost: ${plural(cost.connectionsOpened, 'connection')} (peak ${cost.peakConnections}), ${plural(cost.probesSent, 'probe')}, ` +
+    `${formatBytes(cost.probeBytes)} on probes + ${formatBytes(cost.controlBytes)} control, ` +
+    `${formatEstimate(cost.packetsEstimate)} packets (estimated)`
+  );
+}
+
+/** Word-wrap `text` to `width` columns: the first line starts with `first`, the others with `rest`. */
+function wrap(text: string, width: number, first: string, rest: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(' ').filter(Boolean)) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = rest + word;
+    } else {
+      line = empty ? line + word : `${line} ${word}`;
+    }
+    empty = false;
+  }
+  if (!empty) lines.push(line);
+  return lines;
+}
+
+const WRAP_COLUMNS = 100;
+
+function bracketLine(result: DirectionResult): string {
+  const label = DIRECTION_LABEL[result.direction];
+  if (result.survivedMs === null && result.evictedMs === null) {
+    return `${label}: no result`;
+  }
+  if (result.evictedMs === null) {
+    return `${label}: survives ${formatDuration(result.survivedMs ?? 0)}, no eviction up to that`;
+  }
+  const how = result.eviction === null ? 'evicted' : EVICTION_LABEL[result.eviction];
+  if (result.survivedMs === null) {
+    return `${label}: nothing survived; evicted at ${formatDuration(result.evictedMs)} — ${how}`;
+  }
+  return (
+    `${label}: survives ${formatSeconds(result.survivedMs)}, ` +
+    `evicted at ${formatDuration(result.evictedMs)} — ${how}`
+  );
+}
+
+/** Why the direction that dies first matters, in one or two sentences. */
+function diesFirstText(report: DiscoveryReport, limiting: Direction): string[] {
+  const inbound = report.directions.inbound;
+  const outbound = report.directions.outbound;
+  const lines: string[] = [];
+  const evicted = (r: DirectionResult | undefined): boolean => r?.evictedMs != null;
+  if (evicted(inbound) && evicted(outbound)) {
+    lines.push(`Dies first: ${limiting}. Both directions are evicted, as on a strict NAT or a proxy.`);
+  } else if (limiting === 'inbound' && evicted(inbound) && outbound?.survivedMs != null) {
+    lines.push(
+      'Dies first: inbound. Only what the reflector sends dies: on most NATs (Linux default,',
+      'nf_conntrack_tcp_loose=1) your own sends re-create the mapping, but server pushes after the',
+      'timeout never reach you. A server that pushes to an idle client is what breaks here;',
+      'a test of the outbound direction alone would have reported "no timeout".',
+    );
+  } else if (evicted(report.directions[limiting])) {
+    lines.push(`Dies first: ${limiting}.`);
+    if (limiting === 'outbound') {
+      lines.push('Your own sends after the idle are lost: the connection is gone both ways.');
+    }
+  } else {
+    lines.push('No direction was evicted within the longest idle tested.');
+  }
+  if (!report.directions.inbound || !report.directions.outbound) {
+    const missing = report.directions.inbound ? 'outbound' : 'inbound';
+    lines.push(`The ${missing} direction was not tested: it may die sooner.`);
+  }
+  return lines;
+}
+
+function formatBasis(seconds: number | null): string {
+  // Short and exact enough: "4 s", "349.5 s", "7200 s" (never a float's full expansion).
+  return seconds === null ? 'nothing' : `${Number(seconds.toFixed(seconds < 10 ? 2 : 1))} s`;
+}
+
+const BASIS_LABEL: Record<Recommendation['basis'], (rec: Recommendation) => string> = {
+  timeout: (rec) =>
+    `planned from ${formatBasis(rec.basedOnS)}, the longest idle that survived ${rec.limitingDirection ?? ''}`.trimEnd(),
+  'no-eviction-up-to-max': (rec) =>
+    `no eviction seen: planned from ${formatBasis(rec.basedOnS)}, the longest idle tested`,
+  'nothing-survived': () => 'nothing survived: the smallest possible values',
+  'no-data': () => 'nothing measured: a guess',
+};
+
+function settingsLines(rec: Recommendation): string[] {
+  const { keepaliveIdleS: idle, keepaliveIntervalS: intvl, keepaliveCount: cnt } = rec;
+  return [
+    'Linux, system-wide (applies to sockets that enable SO_KEEPALIVE and set nothing themselves):',
+    `  sysctl -w net.ipv4.tcp_keepalive_time=${idle} net.ipv4.tcp_keepalive_intvl=${intvl} net.ipv4.tcp_keepalive_probes=${cnt}`,
+    '',
+    'C, per socket:',
+    `  int on = 1, idle = ${idle}, intvl = ${intvl}, cnt = ${cnt};`,
+    '  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);',
+    '  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);',
+    '  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);',
+    '  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);',
+    '',
+    'Node.js (net-keepalive for interval and count; call it AFTER setKeepAlive, which resets them):',
+    "  import * as NetKeepAlive from 'net-keepalive';",
+    `  socket.setKeepAlive(true, ${idle} * 1000);  // TCP_KEEPIDLE ${idle} s`,
+    `  NetKeepAlive.setKeepAliveInterval(socket, ${intvl} * 1000);`,
+    `  NetKeepAlive.setKeepAliveProbes(socket, ${cnt});`,
+  ];
+}
+
+/** The report as scannable multi-line text for a terminal, without a trailing newline. No colours. */
+export function renderHuman(report: DiscoveryReport): string {
+  const rec = recommend(report.directions);
+  const limiting = limitingDirection(report.directions);
+  const out: string[] = [];
+
+  out.push(
+    `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}, ` +
+      `${formatDuration(report.elapsedMs)}, ${report.connectionsUsed} connection${report.connectionsUsed === 1 ? '' : 's'}`,
+  );
+  out.push(costLine(report.cost));
+  if (report.aborted !== null) {
+    out.push('');
+    out.push(`PARTIAL RESULT: the run ended early (${report.aborted}).`);
+    out.push('The brackets below are what was learned before that; they may be wider than asked for.');
+  }
+
+  out.push('');
+  out.push('Idle timeout per direction:');
+  const tested = DIRECTIONS.filter((d) => report.directions[d] !== undefined);
+  if (tested.length === 0) out.push('  no direction was tested');
+  for (const direction of tested) {
+    const result = report.directions[direction]!;
+    out.push(`  ${bracketLine(result)}`);
+    const detail = [`confidence ${result.confidence.toFixed(2)}`, `${result.probesSent} probes`];
+    out.push(`    ${detail.join(', ')}`);
+    for (const note of result.notes) out.push(`    note: ${note}`);
+  }
+
+  if (limiting !== null) {
+    out.push('');
+    for (const line of diesFirstText(report, limiting.direction)) out.push(line);
+    const hint = hintFor(limiting.result);
+    if (hint !== null) out.push(`Looks like: ${hint}.`);
+  }
+
+  out.push('');
+  out.push(`Recommendation (${BASIS_LABEL[rec.basis](rec)}):`);
+  if (rec.tcpKeepaliveHelps) {
+    out.push(
+      `  TCP keepalive: idle ${rec.keepaliveIdleS} s, interval ${rec.keepaliveIntervalS} s, ` +
+        `${rec.keepaliveCount} probes`,
+    );
+    out.push(`  or an application heartbeat every ${rec.heartbeatS} s`);
+  } else {
+    out.push(`  Application heartbeat every ${rec.heartbeatS} s (TCP keepalive does not help here)`);
+  }
+  out.push('');
+  out.push('Why:');
+  for (const reason of rec.reasons) out.push(...wrap(reason, WRAP_COLUMNS, '  - ', '    '));
+
+  out.push('');
+  if (rec.tcpKeepaliveHelps) {
+    for (const line of settingsLines(rec)) out.push(line);
+  } else {
+    const advice =
+      'Send an application-level message (a ping your protocol already has, or a no-op) on every ' +
+      `connection that has been idle for ${rec.heartbeatS} s. WebSocket: ping every ${rec.heartbeatS} s.`;
+    out.push(...wrap(advice, WRAP_COLUMNS, '', ''));
+  }
+  return out.join('\n');
+}

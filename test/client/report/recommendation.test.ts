@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import {
+  keepaliveFor,
+  knownMiddleboxHint,
+  limitingDirection,
+  recommend,
+} from '../../../client/report/recommendation.js';
+import type { Direction, DirectionResult, EvictionKind } from '../../../client/search/types.js';
+
+function result(
+  direction: Direction,
+  survivedMs: number | null,
+  evictedMs: number | null,
+  eviction: EvictionKind | null = evictedMs === null ? null : 'silent-drop',
+): DirectionResult {
+  return {
+    direction,
+    survivedMs,
+    evictedMs,
+    eviction,
+    confidence: 0.9,
+    notes: [],
+    probesSent: 10,
+    connectionsOpened: 5,
+    peakConnections: 5,
+    observations: [],
+  };
+}
+
+describe('keepaliveFor', () => {
+  it.each([
+    // survived s, idle, interval, heartbeat
+    [349.5, 245, 34, 174], // floor(279.6) - 34
+    [29.4, 21, 2, 14], // floor(23.52) - 2
+    [3600, 2805, 75, 1800], // interval clamped to 75 (Linux default)
+    [1200, 885, 75, 600], // floor(960) - 75
+    [2, 1, 1, 1], // floor(1.6) - 1 = 0 → 1
+    [0.5, 1, 1, 1], // never below 1 s
+  ])('survived %d s → idle %d, interval %d, heartbeat %d', (survivedS, idle, interval, heartbeat) => {
+    expect(keepaliveFor(survivedS)).toEqual({
+      keepaliveIdleS: idle,
+      keepaliveIntervalS: interval,
+      keepaliveCount: 3,
+      heartbeatS: heartbeat,
+    });
+  });
+
+  it('keeps idle plus one retry within 80% of the surviving idle whenever 1 s allows it', () => {
+    for (let s = 5; s <= 100_000; s = Math.ceil(s * 1.07)) {
+      const { keepaliveIdleS, keepaliveIntervalS } = keepaliveFor(s);
+      expect(keepaliveIdleS + keepaliveIntervalS, `survived ${s} s`).toBeLessThanOrEqual(0.8 * s);
+      expect(keepaliveIdleS, `survived ${s} s`).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
+describe('limitingDirection', () => {
+  it('picks the direction with the lowest eviction bound', () => {
+    const picked = limitingDirection({
+      outbound: result('outbound', 599_000, 600_500),
+      inbound: result('inbound', 29_400, 30_100),
+    });
+    expect(picked?.direction).toBe('inbound');
+    expect(picked?.basis).toBe('timeout');
+  });
+
+  it('prefers an evicted direction over one that was never evicted', () => {
+    const picked = limitingDirection({
+      outbound: result('outbound', 3_600_000, null),
+      inbound: result('inbound', 349_500, 350_200, 'reset'),
+    });
+    expect(picked?.direction).toBe('inbound');
+  });
+
+  it('with no eviction anywhere, picks the shortest surviving idle, first recorded on a tie', () => {
+    expect(
+      limitingDirection({
+        inbound: result('inbound', 3_600_000, null),
+        outbound: result('outbound', 3_500_000, null),
+      })?.direction,
+    ).toBe('outbound');
+    expect(
+      limitingDirection({
+        outbound: result('outbound', 3_600_000, null),
+        inbound: result('inbound', 3_600_000, null),
+      }),
+    ).toMatchObject({ direction: 'outbound', basis: 'no-eviction-up-to-max' });
+  });
+
+  it('ignores directions without any measurement and returns null when none has one', () => {
+    expect(limitingDirection({ inbound: result('inbound', null, null) })).toBeNull();
+    expect(limitingDirection({})).toBeNull();
+    expect(
+      limitingDirection({
+        inbound: result('inbound', null, null),
+        outbound: result('outbound', 10_000, 12_000),
+      })?.direction,
+    ).toBe('outbound');
+  });
+});
+
+describe('recommend', () => {
+  it('plans a NAT timeout from the longest surviving idle of the direction that dies first', () => {
+    const rec = recommend({
+      inbound: result('inbound', 349_500, 350_200, 'reset'),
+      outbound: result('outbound', 400_000, null),
+    });
+    expect(rec).toMatchObject({
+      keepaliveIdleS: 245,
+      keepaliveIntervalS: 34,
+      keepaliveCount: 3,
+      heartbeatS: 174,
+      basis: 'timeout',
+      tcpKeepaliveHelps: true,
+      limitingDirection: 'inbound',
+      basedOnS: 349.5,
+    });
+    const text = rec.reasons.join('\n');
+    expect(text).toMatch(/inbound direction dies first/);
+    expect(text).toMatch(/349\.5 s/);
+    expect(text, 'no RFC 8085 note for a heartbeat of 174 s').not.toMatch(/RFC 8085/);
+  });
+
+  it('for a terminating proxy says TCP keepalive does not help and points to a heartbeat', () => {
+    const rec = recommend({
+      inbound: result('inbound', 59_400, 60_100, 'close'),
+      outbound: result('outbound', 59_500, 60_200, 'close'),
+    });
+    expect(rec.tcpKeepaliveHelps).toBe(false);
+    expect(rec.basis).toBe('timeout');
+    expect(rec.heartbeatS).toBe(29);
+    expect(rec.reasons.join('\n')).toMatch(
+      /TCP keepalive does not stop a terminating proxy's idle timer.*application heartbeat every 29 s/s,
+    );
+  });
+
+  it('with no eviction up to max plans from the max and says so', () => {
+    const rec = recommend({
+      inbound: result('inbound', 7_200_000, null),
+      outbound: result('outbound', 7_200_000, null),
+    });
+    expect(rec).toMatchObject({
+      basis: 'no-eviction-up-to-max',
+      keepaliveIntervalS: 75,
+      keepaliveIdleS: 5685, // floor(5760) - 75
+      heartbeatS: 3600,
+      tcpKeepaliveHelps: true,
+      basedOnS: 7200,
+    });
+    expect(rec.reasons[0]).toMatch(/No eviction was seen up to 7200 s/);
+  });
+
+  it('when nothing survived uses the smallest values and says so', () => {
+    const rec = recommend({ outbound: result('outbound', null, 5_000) });
+    expect(rec).toMatchObject({
+      basis: 'nothing-survived',
+      keepaliveIdleS: 1,
+      keepaliveIntervalS: 1,
+      keepaliveCount: 3,
+      heartbeatS: 1,
+      tcpKeepaliveHelps: true,
+    });
+    const text = rec.reasons.join('\n');
+    expect(text).toMatch(/Nothing survived/);
+    expect(text, 'a 1 s heartbeat is more often than RFC 8085 likes').toMatch(/RFC 8085/);
+  });
+
+  it('says TCP keepalive cannot beat an eviction under 1 s', () => {
+    const rec = recommend({ outbound: result('outbound', null, 800) });
+    expect(rec.tcpKeepaliveHelps).toBe(false);
+    expect(rec.reasons.join('\n')).toMatch(/cannot beat a timeout under 1 s.*EINVAL/s);
+  });
+
+  it('adds the RFC 8085 note when the heartbeat is under 15 s', () => {
+    const rec = recommend({ inbound: result('inbound', 25_000, 26_000) });
+    expect(rec.heartbeatS).toBe(12);
+    expect(rec.reasons.join('\n')).toMatch(/RFC 8085.*15 s/s);
+  });
+
+  it('without any measurement labels the values a guess', () => {
+    const rec = recommend({});
+    expect(rec.basis).toBe('no-data');
+    expect(rec.limitingDirection).toBeNull();
+    expect(rec.reasons[0]).toMatch(/Nothing was measured.*guess/s);
+  });
+});
+
+describe('knownMiddleboxHint', () => {
+  it.each([
+    [350, 'AWS NAT Gateway or NLB (350 s)'],
+    [349.8, 'AWS NAT Gateway or NLB (350 s)'],
+    [240, 'Azure'],
+    [241, 'China Telecom'],
+    [1200, 'GCP Cloud NAT / Huawei USG'],
+    [3600, 'Cisco ASA / Palo Alto / FortiGate'],
+    [1800, 'Juniper SRX'],
+    [60, 'AWS ALB'],
+    [60, 'nginx proxy_read_timeout'],
+    [300, 'German fibre CGN'],
+    [7440, 'RFC 5382 minimum'],
+    [365, 'AWS NAT Gateway'], // within 5%
+  ])('%d s → %s', (seconds, expected) => {
+    expect(knownMiddleboxHint(seconds)).toContain(expected);
+  });
+
+  it.each([100, 450, 2600, 370, 0, -1, Number.NaN])('%d s → null', (seconds) => {
+    expect(knownMiddleboxHint(seconds)).toBeNull();
+  });
+});

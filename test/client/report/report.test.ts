@@ -1,0 +1,333 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatBytes,
+  formatDuration,
+  renderHuman,
+  renderJson,
+  toJsonReport,
+  type DiscoveryReport,
+} from '../../../client/report/report.js';
+import type { Direction, DirectionResult, EvictionKind } from '../../../client/search/types.js';
+
+function result(
+  direction: Direction,
+  survivedMs: number | null,
+  evictedMs: number | null,
+  eviction: EvictionKind | null = evictedMs === null ? null : 'silent-drop',
+  extra: Partial<DirectionResult> = {},
+): DirectionResult {
+  return {
+    direction,
+    survivedMs,
+    evictedMs,
+    eviction,
+    confidence: 0.93,
+    notes: [],
+    probesSent: 12,
+    connectionsOpened: 6,
+    peakConnections: 6,
+    observations: [],
+    ...extra,
+  };
+}
+
+/** A run of 263 connections, as in the README's example line. */
+const COST: DiscoveryReport['cost'] = {
+  connectionsOpened: 263,
+  peakConnections: 256,
+  probesSent: 150,
+  probeBytes: 86_100,
+  controlBytes: 12_400,
+  packetsEstimate: 1_911,
+};
+
+function report(
+  directions: DiscoveryReport['directions'],
+  aborted: string | null = null,
+  cost: DiscoveryReport['cost'] = COST,
+): DiscoveryReport {
+  return {
+    reflector: 'reflector.example:7000',
+    transport: 'tcp',
+    elapsedMs: 33_456.7891,
+    connectionsUsed: 24,
+    aborted,
+    directions,
+    cost,
+  };
+}
+
+/** A loose Linux NAT at 30 s: inbound evicted, outbound never. */
+const LOOSE_NAT = report({
+  inbound: result('inbound', 29_412.4, 30_087.6, 'silent-drop', {
+    notes: ['sweep granularity about 0.7 s'],
+  }),
+  outbound: result('outbound', 32_000, null),
+});
+
+describe('renderJson', () => {
+  it('follows schema 1 with exactly the documented keys', () => {
+    const json = JSON.parse(renderJson(LOOSE_NAT)) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(
+      [
+        'schema',
+        'reflector',
+        'transport',
+        'elapsed_s',
+        'connections_used',
+        'aborted',
+        'timeout',
+        'directions',
+        'recommendation',
+        'cost',
+      ].sort(),
+    );
+    const timeout = json.timeout as Record<string, unknown>;
+    expect(Object.keys(timeout).sort()).toEqual(
+      ['survived_s', 'evicted_s', 'eviction', 'direction', 'hint'].sort(),
+    );
+    const directions = json.directions as Record<string, Record<string, unknown>>;
+    expect(Object.keys(directions).sort()).toEqual(['inbound', 'outbound']);
+    for (const direction of ['inbound', 'outbound']) {
+      expect(Object.keys(directions[direction]!).sort(), direction).toEqual(
+        ['survived_s', 'evicted_s', 'eviction', 'confidence', 'notes', 'probes_sent'].sort(),
+      );
+    }
+    const rec = json.recommendation as Record<string, unknown>;
+    expect(Object.keys(rec).sort()).toEqual(
+      [
+        'keepalive_idle_s',
+        'keepalive_interval_s',
+        'keepalive_count',
+        'heartbeat_s',
+        'basis',
+        'tcp_keepalive_helps',
+        'reasons',
+      ].sort(),
+    );
+    expect(Object.keys(json.cost as object).sort()).toEqual(
+      [
+        'connections_opened',
+        'peak_connections',
+        'probes_sent',
+        'probe_bytes',
+        'control_bytes',
+        'packets_estimate',
+      ].sort(),
+    );
+  });
+
+  it('reports the cost as given, in snake_case, unrounded', () => {
+    expect(toJsonReport(LOOSE_NAT).cost).toEqual({
+      connections_opened: 263,
+      peak_connections: 256,
+      probes_sent: 150,
+      probe_bytes: 86_100,
+      control_bytes: 12_400,
+      packets_estimate: 1_911,
+    });
+  });
+
+  it('gives seconds with millisecond precision and null where unknown', () => {
+    const json = toJsonReport(LOOSE_NAT);
+    expect(json).toMatchObject({
+      schema: 1,
+      reflector: 'reflector.example:7000',
+      transport: 'tcp',
+      elapsed_s: 33.457,
+      connections_used: 24,
+      aborted: null,
+      timeout: {
+        survived_s: 29.412,
+        evicted_s: 30.088,
+        eviction: 'silent-drop',
+        direction: 'inbound',
+        hint: null,
+      },
+      directions: {
+        inbound: { survived_s: 29.412, evicted_s: 30.088, eviction: 'silent-drop', probes_sent: 12 },
+        outbound: { survived_s: 32, evicted_s: null, eviction: null },
+      },
+      recommendation: {
+        keepalive_idle_s: 21,
+        keepalive_interval_s: 2,
+        keepalive_count: 3,
+        heartbeat_s: 14,
+        basis: 'timeout',
+        tcp_keepalive_helps: true,
+      },
+    });
+    expect(json.directions.inbound?.notes).toEqual(['sweep granularity about 0.7 s']);
+  });
+
+  it('names a known middlebox, and emits null for an untested direction', () => {
+    const json = toJsonReport(
+      report({ inbound: result('inbound', 349_500, 350_200, 'reset') }, 'reflector lost'),
+    );
+    expect(json.timeout.hint).toBe('AWS NAT Gateway or NLB (350 s)');
+    expect(json.directions.outbound).toBeNull();
+    expect(json.aborted).toBe('reflector lost');
+    expect(json.recommendation).toMatchObject({ keepalive_idle_s: 245, keepalive_interval_s: 34 });
+  });
+
+  it('with no eviction anywhere reports the limiting direction with evicted_s null', () => {
+    const json = toJsonReport(
+      report({
+        outbound: result('outbound', 3_600_000, null),
+        inbound: result('inbound', 3_600_000, null),
+      }),
+    );
+    expect(json.timeout).toEqual({
+      survived_s: 3600,
+      evicted_s: null,
+      eviction: null,
+      direction: 'outbound',
+      hint: null,
+    });
+    expect(json.recommendation.basis).toBe('no-eviction-up-to-max');
+  });
+
+  it('with nothing measured gives null timeout fields and a no-data recommendation', () => {
+    const json = toJsonReport(report({}, 'reflector unreachable'));
+    expect(json.timeout).toEqual({
+      survived_s: null,
+      evicted_s: null,
+      eviction: null,
+      direction: null,
+      hint: null,
+    });
+    expect(json.directions).toEqual({ inbound: null, outbound: null });
+    expect(json.recommendation.basis).toBe('no-data');
+  });
+
+  it('is valid JSON without a trailing newline (the caller adds one)', () => {
+    const text = renderJson(LOOSE_NAT);
+    expect(text.endsWith('}')).toBe(true);
+    expect(() => JSON.parse(text) as unknown).not.toThrow();
+  });
+});
+
+describe('renderHuman', () => {
+  it('shows the bracket per direction, what dies first and ready-to-paste settings', () => {
+    const text = renderHuman(LOOSE_NAT);
+    expect(text).toContain('inbound (reflector → you): survives 29.4 s, evicted at 30.1 s — silent drop');
+    expect(text).toContain('outbound (you → reflector): survives 32.0 s, no eviction up to that');
+    expect(text).toMatch(/Dies first: inbound\. .*server pushes/s);
+    expect(text).toContain('note: sweep granularity about 0.7 s');
+    expect(text).toContain('confidence 0.93');
+    expect(text).toContain('TCP keepalive: idle 21 s, interval 2 s, 3 probes');
+    expect(text).toContain(
+      'sysctl -w net.ipv4.tcp_keepalive_time=21 net.ipv4.tcp_keepalive_intvl=2 net.ipv4.tcp_keepalive_probes=3',
+    );
+    expect(text).toContain('setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);');
+    expect(text).toContain('int on = 1, idle = 21, intvl = 2, cnt = 3;');
+    expect(text).toContain('TCP_KEEPIDLE');
+    expect(text).toContain('TCP_KEEPINTVL');
+    expect(text).toContain('TCP_KEEPCNT');
+    expect(text).toContain('socket.setKeepAlive(true, 21 * 1000);');
+    expect(text).toContain('NetKeepAlive.setKeepAliveInterval(socket, 2 * 1000);');
+    expect(text).toContain('NetKeepAlive.setKeepAliveProbes(socket, 3);');
+    expect(text).toMatch(/AFTER setKeepAlive, which resets them/);
+    expect(text).toMatch(/RFC 8085/);
+    expect(text).not.toMatch(/PARTIAL/);
+    expect(text.includes('\u001b['), 'no colour codes').toBe(false);
+  });
+
+  it('for a terminating proxy gives a heartbeat, not keepalive settings', () => {
+    const text = renderHuman(
+      report({
+        inbound: result('inbound', 59_400, 60_100, 'close'),
+        outbound: result('outbound', 59_500, 60_200, 'close'),
+      }),
+    );
+    expect(text).toContain('closed with FIN (a terminating proxy)');
+    expect(text).toContain('Application heartbeat every 29 s (TCP keepalive does not help here)');
+    expect(text).toMatch(/TCP keepalive does not stop a\s+terminating proxy's idle timer/);
+    expect(text).toContain('Looks like: AWS ALB / Classic LB or nginx proxy_read_timeout (60 s).');
+    expect(text).not.toContain('sysctl');
+    expect(text).not.toContain('setsockopt');
+  });
+
+  it('says clearly when the results are partial, and why', () => {
+    const text = renderHuman(
+      report({ inbound: result('inbound', 349_500, 350_200, 'reset') }, 'reflector lost'),
+    );
+    expect(text).toContain('PARTIAL RESULT: the run ended early (reflector lost).');
+    expect(text).toContain('The outbound direction was not tested');
+    expect(text).toContain('Looks like: AWS NAT Gateway or NLB (350 s).');
+    expect(text).toContain('TCP keepalive: idle 245 s, interval 34 s, 3 probes');
+  });
+
+  it('says when nothing was evicted up to the longest idle tested', () => {
+    const text = renderHuman(
+      report({
+        inbound: result('inbound', 7_200_000, null),
+        outbound: result('outbound', 7_200_000, null),
+      }),
+    );
+    expect(text).toContain('No direction was evicted within the longest idle tested.');
+    expect(text).toContain('Recommendation (no eviction seen: planned from 7200 s');
+    expect(text).toContain('net.ipv4.tcp_keepalive_time=5685');
+  });
+
+  it('says when nothing survived', () => {
+    const text = renderHuman(report({ outbound: result('outbound', null, 4_000, 'reset') }));
+    expect(text).toContain('outbound (you → reflector): nothing survived; evicted at 4.00 s — reset');
+    expect(text).toContain('Recommendation (nothing survived: the smallest possible values)');
+    expect(text).toContain('TCP keepalive: idle 1 s, interval 1 s, 3 probes');
+  });
+
+  it('gives the cost on one line, bytes in binary units and the packets as a rounded estimate', () => {
+    const lines = renderHuman(LOOSE_NAT).split('\n');
+    expect(lines[1], 'right under the heading').toBe(
+      'cost: 263 connections (peak 256), 150 probes, 84 KiB on probes + 12 KiB control, about 1,900 packets (estimated)',
+    );
+  });
+
+  it('gives the cost of a small run without rounding its counts away', () => {
+    const small = {
+      connectionsOpened: 1,
+      peakConnections: 1,
+      probesSent: 1,
+      probeBytes: 27,
+      controlBytes: 5_300,
+      packetsEstimate: 47,
+    };
+    const text = renderHuman(report({ outbound: result('outbound', null, 4_000, 'reset') }, null, small));
+    expect(text).toContain(
+      'cost: 1 connection (peak 1), 1 probe, 27 B on probes + 5.2 KiB control, about 47 packets (estimated)',
+    );
+  });
+
+  it('keeps every line scannable (no line over 130 columns except the sysctl command)', () => {
+    for (const line of renderHuman(LOOSE_NAT).split('\n')) {
+      if (line.includes('sysctl -w')) continue;
+      expect(line.length, line).toBeLessThanOrEqual(130);
+    }
+  });
+});
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [86_100, '84 KiB'],
+    [5 * 1024 ** 2 + 300_000, '5.3 MiB'],
+    [3 * 1024 ** 3, '3.0 GiB'],
+  ])('%d bytes → %s', (bytes, expected) => {
+    expect(formatBytes(bytes)).toBe(expected);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [4_000, '4.00 s'],
+    [29_412, '29.4 s'],
+    [349_500, '349.5 s (5 min 50 s)'],
+    [7_440_000, '7440.0 s (2 h 4 min)'],
+    [3_600_000, '3600.0 s (1 h)'],
+  ])('%d ms → %s', (ms, expected) => {
+    expect(formatDuration(ms)).toBe(expected);
+  });
+});
