@@ -16,6 +16,7 @@ import { discoverAndReport } from './discover-and-report.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
 import type { DiscoveryReport } from '../report/report.js';
+import type { DiscoveryOptions } from '../discovery/discovery-run.js';
 
 export const DEMO_TIMEOUT_S = 20;
 const MODES = ['drop', 'reset', 'close', 'loose'] as const satisfies readonly MiddleboxMode[];
@@ -26,7 +27,7 @@ type DemoArgs = SearchFlags & { timeout: number; mode: MiddleboxMode };
 export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryReport> {
   if (!Number.isFinite(args.timeout) || args.timeout <= 0)
     throw new UsageError(`--timeout must be a positive number of seconds, got ${String(args.timeout)}`);
-  const options = searchOptionsFrom(args);
+  const options = withHeartbeatOnlyVerification(searchOptionsFrom(args));
   const reflector = new Reflector();
   // The run stops on Ctrl-C, and also when the emulator's thread dies: its sockets then close, and
   // what the client saw next would be the emulator's death, not a middlebox's eviction.
@@ -65,6 +66,20 @@ export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryRepor
     await emulator?.close();
     await reflector.close();
   }
+}
+
+/**
+ * The emulator relays bytes in userspace, so it never sees a kernel's keepalive (an empty segment
+ * that each side's kernel answers by itself): through it, only a heartbeat can be verified.
+ */
+function withHeartbeatOnlyVerification<T extends Omit<DiscoveryOptions, 'reflector'>>(options: T): T {
+  const verification = options.verification;
+  if (verification === undefined) return options;
+  const plan: NonNullable<DiscoveryOptions['verification']>['plan'] = (directions) => {
+    const planned = verification.plan(directions);
+    return planned === null ? null : { ...planned, keepalive: null, heartbeatRequired: true };
+  };
+  return { ...options, verification: { ...verification, plan } };
 }
 
 export function demoCommand(io: CliIo): CommandModule<object, DemoArgs> {

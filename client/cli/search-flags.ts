@@ -7,6 +7,8 @@ import { DEFAULT_PORT } from '../../protocol/wire.js';
 import { AddressError, parseHostPort, type HostPort } from '../../protocol/address.js';
 import type { DiscoveryOptions } from '../discovery/discovery-run.js';
 import { UsageError } from '../errors.js';
+import { planVerification } from '../verification/plan-verification.js';
+import { applySocketKeepalive } from '../verification/socket-keepalive.js';
 import type { Direction } from '../search/types.js';
 
 /** RFC 5382 REQ-5: an established TCP mapping must live at least 2 h 4 min. */
@@ -24,6 +26,7 @@ export interface SearchFlags {
   grace?: number | undefined;
   json: boolean;
   quiet: boolean;
+  verify: boolean;
 }
 
 /** The flags shared by every command that runs a search (discover, demo). */
@@ -65,6 +68,11 @@ export function withSearchFlags<T>(
       type: 'boolean',
       default: false,
       describe: 'no progress on stderr',
+    })
+    .option('verify', {
+      type: 'boolean',
+      default: true,
+      describe: 'prove the recommendation on this path with connections of its own (--no-verify: skip)',
     }) as unknown as Argv<T & SearchFlags>;
 }
 
@@ -99,6 +107,9 @@ export function searchOptionsFrom(flags: SearchFlags): Omit<DiscoveryOptions, 'r
     connections: flags.connections,
     directions,
     graceS: flags.grace ?? null,
+    ...(flags.verify
+      ? { verification: { plan: planVerification, applyKeepalive: applySocketKeepalive } }
+      : {}),
   };
 }
 

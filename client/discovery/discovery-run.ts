@@ -30,6 +30,12 @@ import type { DiscoveryReport } from '../report/report.js';
 import { RunCostMeter } from './run-cost.js';
 import { AttachLag } from './attach-lag.js';
 import { pushCrossedAtMs } from './push-dating.js';
+import {
+  VerificationRun,
+  type VerificationPlan,
+  type VerificationResult,
+  type VerificationRunOptions,
+} from '../verification/verification-run.js';
 
 export interface DiscoveryOptions {
   /** The reflector, as the user named it (shown in the report). */
@@ -45,6 +51,14 @@ export interface DiscoveryOptions {
   directions: readonly Direction[];
   /** How long to wait for a test's answer before calling it a silent drop; null for the default. */
   graceS: number | null;
+  /**
+   * Verification of the recommendation on this path, beside the probes: how to plan it from the
+   * search's results, and how to apply keepalive to a socket. Absent: no verification.
+   */
+  verification?: {
+    plan(directions: DiscoveryReport['directions']): VerificationPlan | null;
+    applyKeepalive: VerificationRunOptions['applyKeepalive'];
+  };
   signal?: AbortSignal;
   onProgress?: (progress: DiscoveryProgress) => void;
   progressIntervalMs?: number;
@@ -124,6 +138,9 @@ class DiscoveryRun {
   /** Probe connections opening now (not yet attached or failed), and those waiting their turn. */
   private openingNow = 0;
   private readonly pendingOpens: { direction: Direction; conn: ConnId }[] = [];
+  private verification: VerificationRun | null = null;
+  private verificationResult: VerificationResult | null = null;
+  private concluding = false;
 
   constructor(
     private readonly options: DiscoveryOptions,
@@ -164,6 +181,7 @@ class DiscoveryRun {
         this.options.progressIntervalMs ?? 1000,
       );
     }
+    this.startVerification();
     for (const direction of this.engines.keys()) this.queueStep(direction);
     await finished;
     signal?.removeEventListener('abort', signalOnAbort);
@@ -202,7 +220,60 @@ class DiscoveryRun {
     if (previous !== undefined) clearTimeout(previous);
     this.wakeTimers.delete(direction);
     if (wakeAtMs !== null) this.wakeAt(direction, wakeAtMs);
-    if ([...this.engines.values()].every((e) => e.finished)) this.stop('complete', null);
+    this.verification?.observeSurvival(this.leastSurvivedMs());
+    if ([...this.engines.values()].every((e) => e.finished)) this.conclude();
+  }
+
+  private startVerification(): void {
+    const verification = this.options.verification;
+    if (verification === undefined) return;
+    this.verification = new VerificationRun({
+      dial: this.dial,
+      session: this.control.session as string,
+      minS: this.options.minS,
+      maxS: this.options.maxS,
+      directions: [...this.engines.keys()],
+      graceMs: this.graceMs,
+      now: () => this.now(),
+      rttMs: () => this.control.rttMs,
+      push: (probe) => this.control.push(probe),
+      allocateProbeId: () => this.nextProbeId++,
+      applyKeepalive: verification.applyKeepalive,
+    });
+    this.verification.start();
+  }
+
+  /** The longest survival in the direction that survives least (null while one has none). */
+  private leastSurvivedMs(): number | null {
+    let least: number | null = null;
+    for (const engine of this.engines.values()) {
+      const { survivedMs } = engine.progress(this.now());
+      if (survivedMs === null) return null;
+      least = least === null ? survivedMs : Math.min(least, survivedMs);
+    }
+    return least;
+  }
+
+  /**
+   * The search is done: the verification takes its tests, then the run ends. Without a
+   * verification, or with nothing to prove, it ends at once.
+   */
+  private conclude(): void {
+    if (this.concluding || this.end !== null) return;
+    this.concluding = true;
+    const verification = this.verification;
+    const plan = verification === null ? null : (this.options.verification?.plan(this.results()) ?? null);
+    if (verification === null || plan === null) {
+      this.stop('complete', null);
+      return;
+    }
+    verification.conclude(plan).then(
+      (result) => {
+        this.verificationResult = result;
+        this.stop('complete', null);
+      },
+      () => this.stop('complete', null),
+    );
   }
 
   /**
@@ -427,7 +498,10 @@ class DiscoveryRun {
 
   private readonly controlOnProbe = (probe: ProbeId, event: ProbeEventKind): void => {
     const slot = this.slots.get(probe);
-    if (slot === undefined) return;
+    if (slot === undefined) {
+      this.verification?.onReflectorEvent(probe, event);
+      return;
+    }
     switch (event) {
       case 'attached':
         this.attached(slot);
@@ -489,12 +563,19 @@ class DiscoveryRun {
     if (this.progressTimer !== null) clearInterval(this.progressTimer);
     this.pendingOpens.length = 0;
     for (const slot of [...this.slots.values()]) this.discard(slot);
+    this.verification?.stop();
     this.control.off('probe', this.controlOnProbe);
     this.control.off('lost', this.controlOnLost);
     this.control.off('interrupted', this.controlOnInterrupted);
     this.control.off('resumed', this.controlOnResumed);
     this.control.close();
     this.resolveRun?.();
+  }
+
+  private results(): DiscoveryReport['directions'] {
+    const directions: DiscoveryReport['directions'] = {};
+    for (const [direction, engine] of this.engines) directions[direction] = engine.result();
+    return directions;
   }
 
   private report(): DiscoveryReport {
@@ -517,6 +598,7 @@ class DiscoveryRun {
       connectionsUsed,
       aborted: this.abortReason,
       directions,
+      verification: this.verificationResult,
       // stop() has discarded every probe by now, so each one's bytes are in.
       cost: this.cost.cost(this.control.traffic),
     };

@@ -57,6 +57,16 @@ export class ProbeConnection extends EventEmitter<ProbeConnectionEvents> {
   }
 
   /**
+   * Lets an owner set socket options on an open connection: the verification's held connections
+   * use it for TCP keepalive, the one thing a probe must never have. False when it is not open.
+   */
+  configure(apply: (socket: Socket) => void): boolean {
+    if (this.state !== 'open') return false;
+    apply(this.socket);
+    return true;
+  }
+
+  /**
    * Payload bytes written and read so far (hello, tests, answers; no headers). Reads the socket's
    * counters only: no I/O, so it is safe on an idle probe. Final once the connection is dead.
    */

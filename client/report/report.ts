@@ -5,6 +5,8 @@
 import { knownMiddleboxHint, limitingDirection, recommend, type Recommendation } from './recommendation.js';
 import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
 import type { RunCost } from '../discovery/run-cost.js';
+import type { VerificationResult } from '../verification/verification-run.js';
+import { toJsonVerification, verificationLines, type JsonVerification } from './verification-report.js';
 
 /** Everything a discovery run learned. */
 export interface DiscoveryReport {
@@ -19,6 +21,8 @@ export interface DiscoveryReport {
   directions: Partial<Record<Direction, DirectionResult>>;
   /** What the run cost on the wire. */
   cost: RunCost;
+  /** The recommendation tried on this path; null when not verified (--no-verify, or nothing to prove). */
+  verification: VerificationResult | null;
 }
 
 export interface JsonDirection {
@@ -66,6 +70,8 @@ export interface JsonReport {
     control_bytes: number;
     packets_estimate: number;
   };
+  /** The recommendation tried on this path, or null when it was not (see verification-report.ts). */
+  verification: JsonVerification | null;
 }
 
 /** ms → s rounded to 3 decimals (ms precision). */
@@ -138,6 +144,7 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
       control_bytes: report.cost.controlBytes,
       packets_estimate: report.cost.packetsEstimate,
     },
+    verification: toJsonVerification(report.verification),
   };
 }
 
@@ -363,6 +370,7 @@ export function renderHuman(report: DiscoveryReport): string {
   } else {
     out.push(`  Application heartbeat every ${rec.heartbeatS} s (TCP keepalive does not help here)`);
   }
+  for (const line of verificationLines(report.verification, !rec.tcpKeepaliveHelps)) out.push(`  ${line}`);
   out.push('');
   out.push('Why:');
   for (const reason of rec.reasons) out.push(...wrap(reason, WRAP_COLUMNS, '  - ', '    '));

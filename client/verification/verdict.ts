@@ -71,8 +71,12 @@ export function periodOf(setting: RefreshSetting): number {
 export function directionVerdict(evidence: DirectionEvidence, timeoutMs: number): DirectionVerdict {
   const { refreshed, control } = evidence;
   if (refreshed === null || control === null) return { verdict: 'inconclusive', why: 'not-tested' };
-  if (control.heldMs < timeoutMs) return { verdict: 'inconclusive', why: 'control-held-too-briefly' };
-  if (control.outcome.alive) return { verdict: 'inconclusive', why: 'control-survived' };
+  // A control that died shows the path evicts, whenever it died; one that survived says so only
+  // if it was held past the timeout.
+  if (control.outcome.alive) {
+    const why = control.heldMs < timeoutMs ? 'control-held-too-briefly' : 'control-survived';
+    return { verdict: 'inconclusive', why };
+  }
   // A refreshed connection that died proves the setting fails, however long it was held: the
   // path evicted it in spite of its refreshes.
   if (!refreshed.outcome.alive)

@@ -46,6 +46,8 @@ export interface RefreshedConnection<Id> {
   id: Id;
   periodMs: number;
   lastRefreshMs: number;
+  /** No test before this (a connection must be held past the timeout to prove anything). */
+  notBeforeMs?: number;
 }
 
 /**
@@ -58,7 +60,7 @@ export function worstMomentSchedule<Id>(
 ): { id: Id; atMs: number }[] {
   const schedule: { id: Id; atMs: number }[] = [];
   for (const c of connections) {
-    const atMs = nextWorstMomentMs(c.periodMs, c.lastRefreshMs, nowMs);
+    const atMs = nextWorstMomentMs(c.periodMs, c.lastRefreshMs, Math.max(nowMs, c.notBeforeMs ?? nowMs));
     if (atMs !== null) schedule.push({ id: c.id, atMs });
   }
   return schedule.sort((a, b) => a.atMs - b.atMs);

@@ -10,7 +10,9 @@
  *     RETRANSMISSION_TOLERANCE_S on the lossy path), its width is at most max(1 s, 2% of T), the
  *     eviction kind is the scenario's, and no sweep or full table is blamed;
  *   - a surviving direction (nat-loose and firewall6 outbound): no eviction, survived up to --max;
- *   - the recommended keepalive idle is below the shortest surviving bound of a dying direction.
+ *   - the recommended keepalive idle is below the shortest surviving bound of a dying direction;
+ *   - the recommendation is verified on the path in every dying direction: TCP keepalive proven
+ *     (the terminating proxy: keepalive failed, heartbeat proven), and the control connections died.
  *
  * Runs go MAX_PARALLEL_RUNS at a time, each in its own lab (namespaces are independent):
  * about 1 min for the ten runs (57-75 s measured, alone or in a full `npx vitest run`); one at a
@@ -79,6 +81,13 @@ const MAX_PARALLEL_RUNS = 3;
 const CASE_TIMEOUT_MS = 240_000;
 
 type DirectionName = 'inbound' | 'outbound';
+
+/** The part of the report's `verification` object this suite checks. */
+interface LabVerification {
+  keepalive: { verdict: string; directions: Partial<Record<DirectionName, unknown>> } | null;
+  heartbeat: { verdict: string; directions: Partial<Record<DirectionName, unknown>> } | null;
+  controls: Partial<Record<DirectionName, { outcome: string }>>;
+}
 const DIRECTION_NAMES: readonly DirectionName[] = ['inbound', 'outbound'];
 
 const availability = await labAvailability();
@@ -96,9 +105,12 @@ function summary(result: LabDiscoveryResult): string {
   const notes = DIRECTION_NAMES.flatMap((d) =>
     (report.directions[d]?.notes ?? []).map((n) => `${d} note: ${n}`),
   );
+  const verification = report['verification'] as LabVerification | null;
+  const verdicts = verification === null ? 'not verified' : JSON.stringify(verification);
   return [
     ...lines,
     ...notes,
+    `verification: ${verdicts}`,
     `keepalive idle ${report.recommendation?.keepalive_idle_s ?? '-'} s; exit ${result.exitCode ?? '?'}; ${(result.elapsedMs / 1000).toFixed(1)} s`,
   ].join('\n');
 }
@@ -196,6 +208,32 @@ if (unavailable !== null && process.env.CI === 'true') {
                   `${direction}: bracket width at most ${widthLimitS} s\n${why}`,
                 ).toBeLessThanOrEqual(widthLimitS);
                 survivedBounds.push(survived);
+              }
+
+              // The recommendation was tried on the path itself, in every direction that dies: TCP
+              // keepalive holds a NAT or firewall open and fails through the terminating proxy, where
+              // the heartbeat is what holds.
+              const verification = report['verification'] as LabVerification | null;
+              expect(verification, `the recommendation was verified\n${why}`).not.toBeNull();
+              const dying = DIRECTION_NAMES.filter((d) => spec.afterIdle[d] !== 'survives');
+              const terminating = dying.some((d) => spec.afterIdle[d] === 'close');
+              const verified = terminating ? verification?.heartbeat : verification?.keepalive;
+              expect(verified?.verdict, `${terminating ? 'heartbeat' : 'keepalive'} verdict\n${why}`).toBe(
+                'proven',
+              );
+              expect(Object.keys(verified?.directions ?? {}).sort(), `verified directions\n${why}`).toEqual(
+                [...dying].sort(),
+              );
+              if (terminating) {
+                expect(verification?.keepalive?.verdict, `keepalive fails through the proxy\n${why}`).toBe(
+                  'failed',
+                );
+              }
+              for (const direction of dying) {
+                expect(
+                  verification?.controls[direction]?.outcome,
+                  `${direction}: the control connection (no keepalive) died\n${why}`,
+                ).not.toBe('alive');
               }
 
               const keepaliveIdleS = report.recommendation?.keepalive_idle_s;

@@ -25,6 +25,7 @@ const TOP_KEYS = [
   'directions',
   'recommendation',
   'cost',
+  'verification',
 ];
 const TIMEOUT_KEYS = ['survived_s', 'evicted_s', 'eviction', 'direction', 'hint'];
 const DIRECTION_KEYS = ['survived_s', 'evicted_s', 'eviction', 'confidence', 'notes', 'probes_sent'];

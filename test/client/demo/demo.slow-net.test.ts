@@ -63,6 +63,7 @@ const DEMO_ARGS = {
   direction: 'both' as const,
   json: true,
   quiet: true,
+  verify: true,
 };
 
 /** Samples the number of live emulator threads every 20 ms until stopped; returns the largest seen. */

@@ -54,6 +54,7 @@ function report(
     aborted,
     directions,
     cost,
+    verification: null,
   };
 }
 
@@ -80,6 +81,7 @@ describe('renderJson', () => {
         'directions',
         'recommendation',
         'cost',
+        'verification',
       ].sort(),
     );
     const timeout = json.timeout as Record<string, unknown>;

@@ -51,11 +51,16 @@ describe('directionVerdict', () => {
       refreshed: { outcome: { alive: true }, heldMs: 15_000, idleAtTestMs: 13_750, setting: KEEPALIVE },
     });
     expect(directionVerdict(short, T_MS)).toEqual({ verdict: 'inconclusive', why: 'held-too-briefly' });
-    const shortControl = evidence({ control: { outcome: { alive: false, how: 'reset' }, heldMs: 15_000 } });
+    const shortControl = evidence({ control: { outcome: { alive: true }, heldMs: 15_000 } });
     expect(directionVerdict(shortControl, T_MS)).toEqual({
       verdict: 'inconclusive',
       why: 'control-held-too-briefly',
     });
+  });
+
+  it('takes a control that died early (a proxy closing it at T) as proof that the path evicts', () => {
+    const e = evidence({ control: { outcome: { alive: false, how: 'close' }, heldMs: 9990 } });
+    expect(directionVerdict(e, T_MS)).toEqual({ verdict: 'proven', heldMs: 25_000 });
   });
 
   it('is inconclusive with a missing test', () => {
