@@ -22,6 +22,7 @@ import { ECHO_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../../p
 import { ProbeConnection } from '../discovery/probe-connection.js';
 import type { Direction, EvictionKind } from '../search/types.js';
 import type { RefreshSetting, TestOutcome } from './verdict.js';
+import { worstMomentMarginMs } from './worst-moment.js';
 
 export type Refresh = RefreshSetting | { kind: 'none' };
 
@@ -160,8 +161,12 @@ export class HeldConnection {
     return new Promise<HeldTest>((resolve) => {
       this.resolveTest = resolve;
       this.testing = { direction, atMs, idleAtTestMs: this.idleAt(atMs) };
+      // A heartbeat's beats drift by an RTT each: its test takes the place of the beat that comes
+      // due near `atMs` (sendRefresh), a whole period after the one before. This timer only
+      // backs that up, a period later.
+      const backupMs = this.refresh.kind === 'heartbeat' ? this.refresh.periodS * 1000 : 0;
       // An inbound push crosses a middlebox near the client about one RTT after its command.
-      const sendAtMs = direction === 'inbound' ? atMs - this.host.rttMs() : atMs;
+      const sendAtMs = (direction === 'inbound' ? atMs - this.host.rttMs() : atMs) + backupMs;
       this.testTimer = setTimeout(() => this.sendTest(), Math.max(0, sendAtMs - this.host.now()));
     });
   }
@@ -247,7 +252,19 @@ export class HeldConnection {
   private sendRefresh(): void {
     this.heartbeatTimer = null;
     if (this.state !== 'held') return;
-    this.refreshSentAtMs = this.host.now();
+    const nowMs = this.host.now();
+    const testing = this.testing;
+    if (testing !== null && this.refresh.kind === 'heartbeat') {
+      const periodMs = this.refresh.periodS * 1000;
+      if (nowMs >= testing.atMs - worstMomentMarginMs(periodMs)) {
+        // This beat is the test: the connection has been idle one whole period.
+        testing.atMs = nowMs;
+        if (this.testTimer !== null) clearTimeout(this.testTimer);
+        this.sendTest();
+        return;
+      }
+    }
+    this.refreshSentAtMs = nowMs;
     this.connection.ping();
   }
 

@@ -5,6 +5,7 @@
  * keepalive fails there, the heartbeat holds). The kernel NAT and haproxy cases are in the lab
  * suite (test/lab/discovery.slow-net.test.ts).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ControlChannel } from '../../../client/discovery/control-channel.js';
 import { VerificationRun, type VerificationPlan } from '../../../client/verification/verification-run.js';
@@ -38,6 +39,8 @@ async function verificationOn(defer: Defer, dial: HostPort): Promise<Verificatio
   defer(() => run.stop());
   control.on('probe', (probe, event) => run.onReflectorEvent(probe, event));
   run.start();
+  // Conclude only once the reflector has attached the controls (as discovery does, T later).
+  await sleep(500);
   return run;
 }
 
