@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   applyKeepalive,
@@ -6,7 +8,31 @@ import {
 } from '../../../client/keepalive/apply-keepalive.js';
 import { KeepalivePlanError, KeepaliveSocketError } from '../../../client/keepalive/keepalive-errors.js';
 import type { KeepalivePlan } from '../../../client/keepalive/keepalive-plan.js';
+import { socketFd } from '../../../client/keepalive/socket-options.js';
 import { loopbackPair } from './loopback-pair.js';
+
+/** setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, s) behind Node's back, through net-keepalive's ffi-rs. */
+function setKeepIdleBehindNode(socket: Socket, idleS: number): void {
+  const require = createRequire(import.meta.url);
+  const ffi = createRequire(require.resolve('net-keepalive'))('ffi-rs');
+  ffi.open({ library: 'test-libc', path: '' });
+  const [value] = ffi.createPointer({ paramsType: [ffi.DataType.I32], paramsValue: [idleS] });
+  const result = ffi.load({
+    library: 'test-libc',
+    funcName: 'setsockopt',
+    retType: ffi.DataType.I32,
+    paramsType: [
+      ffi.DataType.I32,
+      ffi.DataType.I32,
+      ffi.DataType.I32,
+      ffi.DataType.External,
+      ffi.DataType.I32,
+    ],
+    paramsValue: [socketFd(socket), 6, 4, value, 4],
+    errno: true,
+  });
+  expect(result.value, 'setsockopt TCP_KEEPIDLE').toBe(0);
+}
 
 const linux = process.platform === 'linux';
 
@@ -63,6 +89,18 @@ describe.skipIf(!linux)(`applyKeepalive on a loopback socket${linux ? '' : ' (sk
       count: 10,
       userTimeoutMs: 0,
     });
+  });
+
+  it('lists what the kernel holds differently: Node skips setKeepAlive for values it believes set', async ({
+    onTestFinished,
+  }) => {
+    const { client } = await loopbackPair(onTestFinished);
+    const plan = { idleS: 50, intervalS: 5, count: 2 };
+    applyKeepalive(client, plan);
+    setKeepIdleBehindNode(client, 99);
+    const again = applyKeepalive(client, plan);
+    expect(again.readBack.idleS, 'Node did not call into the kernel again').toBe(99);
+    expect(again.mismatched).toEqual(['TCP_KEEPIDLE']);
   });
 
   it('refuses a socket without a descriptor with a typed error', async ({ onTestFinished }) => {
