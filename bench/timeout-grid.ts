@@ -4,7 +4,7 @@
  * is a round number the search could be lucky on), for every eviction mode and for one and both
  * directions, and reports how many meet the acceptance and the worst case. Deterministic.
  */
-import type { EvictionMode } from './simulation/middlebox-models.js';
+import type { MiddleboxMode } from '../client/demo/middlebox-mode.js';
 import { SharpTimeout } from './simulation/middlebox-models.js';
 import {
   DEFAULT_CONNECTIONS,
@@ -23,10 +23,10 @@ export const GRID_TO_S = 7440;
 /** Timeouts per mode and configuration; `--quick` runs QUICK_GRID_POINTS. */
 export const GRID_POINTS = 400;
 export const QUICK_GRID_POINTS = 12;
-export const GRID_MODES: readonly EvictionMode[] = ['drop', 'reset', 'close'];
+export const GRID_MODES: readonly MiddleboxMode[] = ['drop', 'reset', 'close'];
 
 export interface GridRow {
-  mode: EvictionMode;
+  mode: MiddleboxMode;
   /** "inbound, 256" or "both, 128 each". */
   searched: string;
   runs: number;
@@ -55,7 +55,7 @@ export function gridTimeoutsMs(points: number): number[] {
   );
 }
 
-function runGrid(mode: EvictionMode, both: boolean, timeoutsMs: number[]): GridRow {
+function runGrid(mode: MiddleboxMode, both: boolean, timeoutsMs: number[]): GridRow {
   const row: GridRow = {
     mode,
     searched: both ? `both, ${DEFAULT_CONNECTIONS / 2} each` : `inbound, ${DEFAULT_CONNECTIONS}`,

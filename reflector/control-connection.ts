@@ -16,16 +16,8 @@ import {
   type ProtocolErrorCode,
   type ReflectorMessage,
 } from '../protocol/wire.js';
-import type { Session } from './session.js';
-
-/** WebSocket close codes the reflector uses (RFC 6455 §7.4.1). */
-export const CLOSE = {
-  normal: 1000,
-  goingAway: 1001,
-  protocolError: 1002,
-  unsupportedData: 1003,
-  policyViolation: 1008,
-} as const;
+import { CLOSE } from './close-codes.js';
+import type { Session, SessionChannel } from './session.js';
 
 export type ControlState = 'awaiting-hello' | 'open' | 'closing' | 'closed';
 
@@ -36,7 +28,7 @@ export interface ControlHandlers {
 
 const WS_OPEN = 1; // WebSocket.OPEN, without a value import of ws in this module
 
-export class ControlConnection {
+export class ControlConnection implements SessionChannel {
   state: ControlState = 'awaiting-hello';
   session: Session | null = null;
   private lastHeardMs = performance.now();

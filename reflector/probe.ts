@@ -20,11 +20,15 @@ export type ProbeEnd = Extract<ProbeEventKind, 'reset' | 'closed'>;
 
 /** The session a probe belongs to. */
 export interface ProbeOwner {
-  probeEvent(probe: ProbeRecord, event: ProbeEventKind): void;
-  probeGone(probe: ProbeRecord, end: ProbeEnd): void;
+  probeEvent(probe: AttachedProbe, event: ProbeEventKind): void;
+  probeGone(probe: AttachedProbe, end: ProbeEnd): void;
 }
 
-export interface ProbeRecord {
+/**
+ * A probe connection attached to a session, as the reflector holds it: the socket, its owner and
+ * what the reflector did on it. `state` turns 'gone' once, when the probe ended.
+ */
+export interface AttachedProbe {
   readonly id: ProbeId;
   readonly socket: Socket;
   readonly owner: ProbeOwner;
@@ -38,11 +42,11 @@ export interface ProbeRecord {
 const PUSH = Buffer.of(PUSH_BYTE);
 const ECHO = Buffer.of(ECHO_BYTE);
 
-const probeOfSocket = new WeakMap<Socket, ProbeRecord>();
+const probeOfSocket = new WeakMap<Socket, AttachedProbe>();
 
 /** Creates the record and installs the listeners; the socket stays paused until startProbe(). */
-export function createProbe(socket: Socket, id: ProbeId, owner: ProbeOwner): ProbeRecord {
-  const probe: ProbeRecord = {
+export function createProbe(socket: Socket, id: ProbeId, owner: ProbeOwner): AttachedProbe {
+  const probe: AttachedProbe = {
     id,
     socket,
     owner,
@@ -60,13 +64,13 @@ export function createProbe(socket: Socket, id: ProbeId, owner: ProbeOwner): Pro
 }
 
 /** Handles bytes that arrived together with the hello, then lets the socket flow. */
-export function startProbe(probe: ProbeRecord, rest: Buffer): void {
+export function startProbe(probe: AttachedProbe, rest: Buffer): void {
   if (rest.length > 0) probeBytes(probe, rest);
   if (probe.state === 'attached') probe.socket.resume();
 }
 
 /** Sends the inbound test byte. Returns false if the probe is already gone. */
-export function pushProbe(probe: ProbeRecord): boolean {
+export function pushProbe(probe: AttachedProbe): boolean {
   if (probe.state !== 'attached') return false;
   probe.pushes++;
   // A failed write surfaces as 'error' (EPIPE/ECONNRESET) and is reported as 'reset' there.
@@ -76,7 +80,7 @@ export function pushProbe(probe: ProbeRecord): boolean {
 }
 
 /** Ends a probe and reports how, once. */
-export function endProbe(probe: ProbeRecord, end: ProbeEnd): void {
+export function endProbe(probe: AttachedProbe, end: ProbeEnd): void {
   if (probe.state === 'gone') return;
   probe.state = 'gone';
   probe.socket.destroy();
@@ -84,13 +88,13 @@ export function endProbe(probe: ProbeRecord, end: ProbeEnd): void {
 }
 
 /** Ends a probe without reporting anything (its session is ending). */
-export function discardProbe(probe: ProbeRecord): void {
+export function discardProbe(probe: AttachedProbe): void {
   if (probe.state === 'gone') return;
   probe.state = 'gone';
   probe.socket.destroy();
 }
 
-function probeBytes(probe: ProbeRecord, bytes: Buffer): void {
+function probeBytes(probe: AttachedProbe, bytes: Buffer): void {
   for (const byte of bytes) {
     if (probe.state !== 'attached') return;
     if (byte !== PING_BYTE) {

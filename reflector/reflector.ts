@@ -60,7 +60,8 @@ import {
 } from '../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { sniffConnection, type SniffOutcome } from './connection-sniffer.js';
-import { CLOSE, ControlConnection } from './control-connection.js';
+import { CLOSE } from './close-codes.js';
+import { ControlConnection } from './control-connection.js';
 import { Session, type SessionEndReason } from './session.js';
 import { ReflectorListenError, ReflectorStateError } from './errors.js';
 

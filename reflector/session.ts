@@ -20,15 +20,15 @@ import {
   type SessionId,
 } from '../protocol/wire.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { CLOSE, type ControlConnection } from './control-connection.js';
+import { CLOSE } from './close-codes.js';
 import {
+  type AttachedProbe,
   createProbe,
   discardProbe,
   pushProbe,
   startProbe,
   type ProbeEnd,
   type ProbeOwner,
-  type ProbeRecord,
 } from './probe.js';
 
 export type SessionState = 'connected' | 'detached' | 'ended';
@@ -43,11 +43,24 @@ export interface SessionLimits {
 
 export type AttachResult = 'attached' | 'duplicate' | 'too-many-probes' | 'session-ended';
 
+/**
+ * What a session needs from its control channel, and all it may do with one. Defined here, on the
+ * session's side (as probe.ts defines `ProbeOwner`), so the session never imports the channel that
+ * implements it (`ControlConnection`) and the two modules do not depend on each other in a cycle.
+ */
+export interface SessionChannel {
+  /** True while messages sent now will reach the peer. */
+  readonly isOpen: boolean;
+  send(message: ReflectorMessage): void;
+  /** Starts a close with a code from `CLOSE`. */
+  close(code: number, reason: string): void;
+}
+
 export class Session implements ProbeOwner {
   // A new session has no channel until the reflector attaches the one whose hello created it.
   state: SessionState = 'detached';
-  readonly probes = new Map<ProbeId, ProbeRecord>();
-  private control: ControlConnection | null = null;
+  readonly probes = new Map<ProbeId, AttachedProbe>();
+  private control: SessionChannel | null = null;
   private readonly backlog: BoundedQueue<ReflectorMessage>;
   private graceTimer: NodeJS.Timeout | null = null;
 
@@ -69,7 +82,7 @@ export class Session implements ProbeOwner {
    * Makes `control` this session's channel: sends the welcome, then everything queued meanwhile.
    * A previous channel that is still open (a half-open connection the client gave up on) is closed.
    */
-  attachControl(control: ControlConnection, resumed: boolean): void {
+  attachControl(control: SessionChannel, resumed: boolean): void {
     if (this.state === 'ended') return;
     this.stopGrace();
     const previous = this.control;
@@ -89,7 +102,7 @@ export class Session implements ProbeOwner {
   }
 
   /** The control channel went away: keep the probes for the resume grace, then give up. */
-  detachControl(control: ControlConnection): void {
+  detachControl(control: SessionChannel): void {
     if (this.state !== 'connected' || this.control !== control) return;
     this.control = null;
     this.state = 'detached';
@@ -130,11 +143,11 @@ export class Session implements ProbeOwner {
     }
   }
 
-  probeEvent(probe: ProbeRecord, event: ProbeEventKind): void {
+  probeEvent(probe: AttachedProbe, event: ProbeEventKind): void {
     this.send({ type: 'probe', probe: probe.id, event });
   }
 
-  probeGone(probe: ProbeRecord, end: ProbeEnd): void {
+  probeGone(probe: AttachedProbe, end: ProbeEnd): void {
     if (this.probes.get(probe.id) === probe) this.probes.delete(probe.id);
     this.probeEvent(probe, end);
   }

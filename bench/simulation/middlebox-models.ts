@@ -3,6 +3,7 @@
  * question: does a packet sent at time t on connection `key`, from one side, get through, and if
  * not, how does the failure show? Times are milliseconds; nothing here reads a real clock.
  */
+import type { MiddleboxMode } from '../../client/demo/middlebox-mode.js';
 
 /** `reset`: someone sees an RST (the client for its own packet, the reflector for a push). */
 export type PacketFate = 'pass' | 'drop' | 'reset';
@@ -18,9 +19,6 @@ export interface MiddleboxModel {
   closeAt(key: number): number | null;
   disconnect(key: number): void;
 }
-
-/** How a sharp-timeout middlebox shows an eviction; see field notes for the Linux equivalents. */
-export type EvictionMode = 'drop' | 'reset' | 'close' | 'loose';
 
 interface Mapping {
   lastMs: number;
@@ -68,7 +66,7 @@ export class SharpTimeout extends MappingTable {
   readonly name: string;
   constructor(
     readonly timeoutMs: number,
-    readonly mode: EvictionMode = 'drop',
+    readonly mode: MiddleboxMode = 'drop',
   ) {
     super();
     this.name = `${mode} T=${timeoutMs / 1000}s`;

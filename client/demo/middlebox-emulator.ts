@@ -43,8 +43,9 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { MiddleboxMode } from './middlebox-mode.js';
 
-export type MiddleboxMode = 'drop' | 'reset' | 'close' | 'loose';
+export type { MiddleboxMode } from './middlebox-mode.js';
 
 export interface MiddleboxEmulatorOptions {
   /** Where every accepted connection is relayed to. */

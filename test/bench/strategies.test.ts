@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultResolutionMs } from '../../client/discovery/discovery-run.js';
-import { SharpTimeout, type EvictionMode } from '../../bench/simulation/middlebox-models.js';
+import { SharpTimeout } from '../../bench/simulation/middlebox-models.js';
+import type { MiddleboxMode } from '../../client/demo/middlebox-mode.js';
 import { DEFAULT_SIMULATION, simulate } from '../../bench/simulation/virtual-driver.js';
 import type { DirectionResult } from '../../client/search/types.js';
 import { SerialBinarySearch } from '../../bench/strategies/serial-binary.js';
@@ -28,7 +29,7 @@ function serial(maxMs = MAX_MS): SerialBinarySearch {
 
 describe('serial-binary baseline on a simulated clock', () => {
   for (const timeoutS of [5, 350, 3600]) {
-    for (const mode of ['drop', 'reset', 'close'] satisfies EvictionMode[]) {
+    for (const mode of ['drop', 'reset', 'close'] satisfies MiddleboxMode[]) {
       it(`brackets T = ${timeoutS} s (${mode}) within the resolution, one connection at a time`, () => {
         const engine = serial();
         const T = timeoutS * S;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IdleSearch } from '../../../client/search/idle-search.js';
 import { defaultResolutionMs } from '../../../client/discovery/discovery-run.js';
-import { SharpTimeout, type EvictionMode } from '../../../bench/simulation/middlebox-models.js';
+import { SharpTimeout } from '../../../bench/simulation/middlebox-models.js';
+import type { MiddleboxMode } from '../../../client/demo/middlebox-mode.js';
 import { simulate, DEFAULT_SIMULATION } from '../../../bench/simulation/virtual-driver.js';
 import type { Direction, ProbeOutcome, SearchConfig } from '../../../client/search/types.js';
 
@@ -24,7 +25,7 @@ function engines(
   );
 }
 
-const expectedKind: Record<EvictionMode, string> = {
+const expectedKind: Record<MiddleboxMode, string> = {
   drop: 'silent-drop',
   reset: 'reset',
   close: 'close',
