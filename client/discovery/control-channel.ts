@@ -14,7 +14,7 @@
  *                        └──(refused, unknown session, window over)──► closed + 'lost'
  */
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
+import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import {
   CONTROL_HEARTBEAT_INTERVAL_MS,
@@ -31,7 +31,13 @@ import {
   type SessionId,
 } from '../../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
-import { ReflectorRefusedError, ReflectorUnreachableError, describeCause } from '../errors.js';
+import {
+  NotAReflectorError,
+  ReflectorRefusedError,
+  ReflectorUnreachableError,
+  describeCause,
+  type IdlescopeError,
+} from '../../protocol/errors.js';
 
 export interface ControlChannelEvents {
   probe: [probe: ProbeId, event: ProbeEventKind];
@@ -53,12 +59,24 @@ export interface ControlTraffic {
 }
 
 export interface ControlChannelOptions {
+  /** How long the TCP connection may take (SYN retransmits at 1 s and 3 s fit in the default). */
   connectTimeoutMs?: number;
+  /**
+   * From the TCP connection to the HTTP answer to our upgrade: a reflector answers in one round
+   * trip, so silence past this is a listener that is not one (it bounds the welcome's wait too).
+   */
+  answerTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   silenceLimitMs?: number;
   /** How long to keep trying to resume a dropped channel (0: never try). */
   resumeWindowMs?: number;
 }
+
+/** Default bound on the TCP connection. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Default bound from the TCP connection to the upgrade's answer, and from there to the welcome. */
+export const ANSWER_TIMEOUT_MS = 3000;
 
 /** Default resume window: well inside the reflector's SESSION_RESUME_GRACE_MS. */
 export const RESUME_WINDOW_MS = 60_000;
@@ -126,26 +144,57 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private open(resume: { session: SessionId; token: string } | null): Promise<ProbeId[]> {
     const label = formatHostPort(this.reflector);
     const url = `ws://${label}${CONTROL_PATH}`;
+    const connectTimeoutMs = this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const answerTimeoutMs = this.options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
     return new Promise<ProbeId[]>((resolve, reject) => {
+      // Where the handshake got to, so a failure says what answered: nothing, something, HTTP.
+      let stage: 'connecting' | 'connected' | 'upgraded' = 'connecting';
+      let answerTimer: NodeJS.Timeout | null = null;
+      const expectAnswer = (ms: number, seen: string): void => {
+        if (answerTimer !== null) clearTimeout(answerTimer);
+        answerTimer = setTimeout(() => fail(new NotAReflectorError(label, seen)), ms);
+      };
       const ws = new WebSocket(url, {
         perMessageDeflate: false,
         maxPayload: MAX_REFLECTOR_MESSAGE_BYTES,
-        handshakeTimeout: this.options.connectTimeoutMs ?? 10_000,
+        // Bounds the TCP connection; once connected, expectAnswer's shorter timer takes over.
+        handshakeTimeout: connectTimeoutMs,
+        // ws's own is net.createConnection too; this one also notes when TCP is connected.
+        createConnection: ((options: NetConnectOpts) => {
+          const socket = createConnection(options);
+          socket.once('connect', () => {
+            stage = 'connected';
+            expectAnswer(
+              answerTimeoutMs,
+              `accepted the connection but answered nothing in ${answerTimeoutMs / 1000} s`,
+            );
+          });
+          return socket;
+        }) as typeof createConnection,
       });
       this.ws = ws;
       let settled = false;
-      const fail = (error: Error): void => {
+      const fail = (error: IdlescopeError): void => {
         if (settled) return;
         settled = true;
+        if (answerTimer !== null) clearTimeout(answerTimer);
         ws.on('error', noop);
         ws.terminate();
         reject(error);
       };
       ws.on('upgrade', (response) => {
+        stage = 'upgraded';
+        expectAnswer(
+          Math.max(answerTimeoutMs, connectTimeoutMs),
+          'upgraded to WebSocket but sent no welcome',
+        );
         // ws carries its frames on this very socket (ws 8: req 'upgrade' hands it to setSocket()),
         // and its counters include the HTTP upgrade already written and read on it.
         response.socket.setNoDelay(true);
         this.sockets.push(response.socket);
+      });
+      ws.on('unexpected-response', (_request, response) => {
+        fail(new NotAReflectorError(label, `answered HTTP ${response.statusCode ?? '(no status)'}`));
       });
       ws.once('open', () => {
         // The handshake's time is not an RTT sample: it includes the HTTP upgrade on both sides.
@@ -157,7 +206,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         );
       });
       ws.on('error', (error) => {
-        if (!settled) fail(new ReflectorUnreachableError(label, error));
+        if (!settled) fail(handshakeFailure(label, error, stage, connectTimeoutMs));
         else if (this.ws === ws) this.lose(`control channel error: ${describeCause(error)}`);
       });
       ws.on('close', (code, reason) => {
@@ -179,7 +228,13 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
           ? ({ ok: false, reason: 'binary frame' } as const)
           : decodeReflectorMessage(data as Buffer);
         if (!decoded.ok) {
-          if (!settled) fail(new ReflectorRefusedError(label, `unintelligible answer: ${decoded.reason}`));
+          if (!settled)
+            fail(
+              new NotAReflectorError(
+                label,
+                `speaks WebSocket but not the idlescope protocol (${decoded.reason})`,
+              ),
+            );
           else this.lose(`unintelligible message from reflector: ${decoded.reason}`);
           return;
         }
@@ -187,6 +242,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         if (!settled) {
           if (message.type === 'welcome') {
             settled = true;
+            if (answerTimer !== null) clearTimeout(answerTimer);
             this.state = 'open';
             this.session = message.session;
             this.token = message.token;
@@ -347,7 +403,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         (error: unknown) => {
           if (this.state !== 'resuming') return;
           const refused = (error as { cause?: NodeJS.ErrnoException }).cause?.code === 'ECONNREFUSED';
-          const sessionGone = error instanceof ReflectorRefusedError;
+          // Refused, or something that is not a reflector answers there now: no use trying again.
+          const sessionGone = error instanceof ReflectorRefusedError || error instanceof NotAReflectorError;
           if (refused || sessionGone || performance.now() + delayMs > deadlineMs) {
             this.giveUp(
               `${why}; could not resume the session: ${error instanceof Error ? error.message : String(error)}`,
@@ -365,6 +422,46 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     this.aliveWaiters = [];
     this.emit('lost', why);
   }
+}
+
+/**
+ * What a failed handshake means, by how far it got: no TCP connection is an unreachable reflector;
+ * bytes that are not HTTP (SSH's banner, a TLS alert), or a WebSocket upgrade answered wrongly, are
+ * something else listening there.
+ */
+function handshakeFailure(
+  label: string,
+  error: Error,
+  stage: 'connecting' | 'connected' | 'upgraded',
+  connectTimeoutMs: number,
+): IdlescopeError {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (code.startsWith('HPE_')) {
+    const raw = (error as { rawPacket?: unknown }).rawPacket;
+    return new NotAReflectorError(
+      label,
+      `answered ${Buffer.isBuffer(raw) ? describeBytes(raw) : 'something'} instead of HTTP`,
+      { cause: error },
+    );
+  }
+  if (stage === 'upgraded')
+    return new NotAReflectorError(label, `answered the WebSocket upgrade wrongly (${error.message})`, {
+      cause: error,
+    });
+  if (stage === 'connecting' && /timed out/.test(error.message))
+    return new ReflectorUnreachableError(
+      label,
+      Object.assign(new Error(`no TCP connection in ${connectTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
+    );
+  return new ReflectorUnreachableError(label, error);
+}
+
+/** The first line of what a non-HTTP server sent, quoted, or its first bytes in hex if not text. */
+function describeBytes(raw: Buffer): string {
+  const head = raw.subarray(0, 64);
+  const line = head.toString('latin1').split(/\r?\n/)[0] ?? '';
+  if (line.length > 0 && /^[\x20-\x7e]+$/.test(line)) return JSON.stringify(line.slice(0, 48));
+  return `bytes ${[...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
 }
 
 function noop(): void {}

@@ -5,6 +5,13 @@
 import { knownMiddleboxHint, limitingDirection, recommend, type Recommendation } from './recommendation.js';
 import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
 import type { RunCost } from '../discovery/run-cost.js';
+import type { IdlescopeErrorCode } from '../../protocol/errors.js';
+
+/** Why a run failed, when it did: a stable code and the one-line message. */
+export interface ReportError {
+  code: IdlescopeErrorCode;
+  message: string;
+}
 
 /** Everything a discovery run learned. */
 export interface DiscoveryReport {
@@ -19,6 +26,8 @@ export interface DiscoveryReport {
   directions: Partial<Record<Direction, DirectionResult>>;
   /** What the run cost on the wire. */
   cost: RunCost;
+  /** Only when the run failed (reflector unreachable or lost, ...); absent when it did not. */
+  error?: ReportError;
 }
 
 export interface JsonDirection {
@@ -66,6 +75,8 @@ export interface JsonReport {
     control_bytes: number;
     packets_estimate: number;
   };
+  /** Only in a run that failed: the error's stable code and one-line message. */
+  error?: ReportError;
 }
 
 /** ms → s rounded to 3 decimals (ms precision). */
@@ -138,6 +149,7 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
       control_bytes: report.cost.controlBytes,
       packets_estimate: report.cost.packetsEstimate,
     },
+    ...(report.error === undefined ? {} : { error: { ...report.error } }),
   };
 }
 
