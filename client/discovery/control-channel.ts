@@ -4,14 +4,18 @@
  * probes must be the only idle connections). The heartbeat also measures the round-trip time,
  * which sizes the grace window for silent drops.
  *
- * Lifecycle: connect() resolves on the reflector's welcome. If the channel later dies or falls
- * silent for CONTROL_SILENCE_LIMIT_MS, it emits 'interrupted' and tries to resume the same session
- * (the reflector keeps it, and the idle probes with it, for SESSION_RESUME_GRACE_MS): 'resumed' on
- * success, else exactly one 'lost'. A refused connection ends the attempts at once: nothing listens
- * there any more, so the session is gone with the process that held it. Nothing after close().
+ * Lifecycle: connect() resolves on the reflector's welcome. It rejects when the TCP connection
+ * takes over CONNECT_TIMEOUT_MS, and when whatever accepted it does not answer the upgrade within
+ * ANSWER_TIMEOUT_MS or answers as something else (handshake-failure.ts says what it was).
+ *
+ * If the channel later dies or falls silent for CONTROL_SILENCE_LIMIT_MS, it emits 'interrupted'
+ * and tries to resume the same session (the reflector keeps it, and the idle probes with it, for
+ * SESSION_RESUME_GRACE_MS): 'resumed' on success, else exactly one 'lost'. A refused connection,
+ * or something that is not a reflector answering, ends the attempts at once: the session is gone
+ * with the process that held it. Nothing after close().
  *
  *   open ──(dies)──► resuming ──(welcome, resumed)──► open
- *                        └──(refused, unknown session, window over)──► closed + 'lost'
+ *                        └──(refused, not a reflector, unknown session, window over)──► closed + 'lost'
  */
 import { EventEmitter } from 'node:events';
 import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
@@ -38,6 +42,7 @@ import {
   describeCause,
   type IdlescopeError,
 } from '../../protocol/errors.js';
+import { handshakeFailure, type HandshakeStage } from './handshake-failure.js';
 
 export interface ControlChannelEvents {
   probe: [probe: ProbeId, event: ProbeEventKind];
@@ -148,7 +153,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     const answerTimeoutMs = this.options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
     return new Promise<ProbeId[]>((resolve, reject) => {
       // Where the handshake got to, so a failure says what answered: nothing, something, HTTP.
-      let stage: 'connecting' | 'connected' | 'upgraded' = 'connecting';
+      let stage: HandshakeStage = 'connecting';
       let answerTimer: NodeJS.Timeout | null = null;
       const expectAnswer = (ms: number, seen: string): void => {
         if (answerTimer !== null) clearTimeout(answerTimer);
@@ -186,7 +191,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         stage = 'upgraded';
         expectAnswer(
           Math.max(answerTimeoutMs, connectTimeoutMs),
-          'upgraded to WebSocket but sent no welcome',
+          `upgraded to WebSocket but sent no welcome in ${Math.max(answerTimeoutMs, connectTimeoutMs) / 1000} s`,
         );
         // ws carries its frames on this very socket (ws 8: req 'upgrade' hands it to setSocket()),
         // and its counters include the HTTP upgrade already written and read on it.
@@ -197,6 +202,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         fail(new NotAReflectorError(label, `answered HTTP ${response.statusCode ?? '(no status)'}`));
       });
       ws.once('open', () => {
+        stage = 'open';
         // The handshake's time is not an RTT sample: it includes the HTTP upgrade on both sides.
         this.sendOn(
           ws,
@@ -422,46 +428,6 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     this.aliveWaiters = [];
     this.emit('lost', why);
   }
-}
-
-/**
- * What a failed handshake means, by how far it got: no TCP connection is an unreachable reflector;
- * bytes that are not HTTP (SSH's banner, a TLS alert), or a WebSocket upgrade answered wrongly, are
- * something else listening there.
- */
-function handshakeFailure(
-  label: string,
-  error: Error,
-  stage: 'connecting' | 'connected' | 'upgraded',
-  connectTimeoutMs: number,
-): IdlescopeError {
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  if (code.startsWith('HPE_')) {
-    const raw = (error as { rawPacket?: unknown }).rawPacket;
-    return new NotAReflectorError(
-      label,
-      `answered ${Buffer.isBuffer(raw) ? describeBytes(raw) : 'something'} instead of HTTP`,
-      { cause: error },
-    );
-  }
-  if (stage === 'upgraded')
-    return new NotAReflectorError(label, `answered the WebSocket upgrade wrongly (${error.message})`, {
-      cause: error,
-    });
-  if (stage === 'connecting' && /timed out/.test(error.message))
-    return new ReflectorUnreachableError(
-      label,
-      Object.assign(new Error(`no TCP connection in ${connectTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
-    );
-  return new ReflectorUnreachableError(label, error);
-}
-
-/** The first line of what a non-HTTP server sent, quoted, or its first bytes in hex if not text. */
-function describeBytes(raw: Buffer): string {
-  const head = raw.subarray(0, 64);
-  const line = head.toString('latin1').split(/\r?\n/)[0] ?? '';
-  if (line.length > 0 && /^[\x20-\x7e]+$/.test(line)) return JSON.stringify(line.slice(0, 48));
-  return `bytes ${[...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
 }
 
 function noop(): void {}
