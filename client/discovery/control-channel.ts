@@ -15,7 +15,8 @@
  * with the process that held it. Nothing after close().
  *
  *   open ──(dies)──► resuming ──(welcome, resumed)──► open
- *                        └──(refused, not a reflector, unknown session, window over)──► closed + 'lost'
+ *                        └──(refused, not a reflector, unknown session, window over)
+ *                                 ──► closed + 'lost'
  */
 import { EventEmitter } from 'node:events';
 import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
