@@ -83,6 +83,12 @@ const CASES: { name: string; args: string[]; reason: string; hint: boolean }[] =
     hint: true,
   },
   {
+    name: '--reflector without its value',
+    args: ['discover', '--reflector'],
+    reason: '--reflector needs a value',
+    hint: true,
+  },
+  {
     name: 'an unknown flag',
     args: ['discover', ...R, '--frobnicate'],
     reason: 'unknown flag --frobnicate',
