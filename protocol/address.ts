@@ -3,18 +3,11 @@
  * (`[2001:db8::1]:7000`, `[::1]`) and host names (`reflector.example.net:7000`).
  */
 import { isIP } from 'node:net';
+import { AddressError } from './errors.js';
 
 export interface HostPort {
   host: string;
   port: number;
-}
-
-export class AddressError extends Error {
-  readonly code = 'IDLESCOPE_BAD_ADDRESS';
-  constructor(input: string, why: string) {
-    super(`bad address ${JSON.stringify(input)}: ${why}`);
-    this.name = 'AddressError';
-  }
 }
 
 const HOSTNAME =

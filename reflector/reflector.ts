@@ -63,7 +63,7 @@ import { sniffConnection, type SniffOutcome } from './connection-sniffer.js';
 import { CLOSE } from './close-codes.js';
 import { ControlConnection } from './control-connection.js';
 import { Session, type SessionEndReason } from './session.js';
-import { ReflectorListenError, ReflectorStateError } from './errors.js';
+import { ReflectorListenError, ReflectorStateError } from '../protocol/errors.js';
 
 /** Messages a detached session queues for its client at most. */
 export const MAX_QUEUED_MESSAGES = 4096;

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { DEFAULT_PORT } from '../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
-import { ReflectorListenError } from './errors.js';
+import { ReflectorListenError } from '../protocol/errors.js';
 
 export interface RunReflectorOptions extends ReflectorOptions {
   /** Where to listen. Without it: [::]:DEFAULT_PORT, or 0.0.0.0 where IPv6 is unavailable. */

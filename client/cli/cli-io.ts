@@ -1,12 +1,15 @@
 /**
  * What a command handler may touch of the process, passed in by the entry file so commands stay
- * testable: the two output streams, an exit code, and a signal that fires on Ctrl-C.
+ * testable: the two output streams, an exit code, and a signal that fires on Ctrl-C (SIGINT) or
+ * SIGTERM. Also the exit codes, and the one table that maps each error code to one.
  */
 import type { Writable } from 'node:stream';
+import { IdlescopeError, type IdlescopeErrorCode } from '../../protocol/errors.js';
 
 export interface CliIo {
   stdout: Writable;
   stderr: Writable & { isTTY?: boolean };
+  /** Fires on the first SIGINT or SIGTERM (the entry exits at once on a second one). */
   signal: AbortSignal;
   setExitCode(code: number): void;
 }
@@ -17,5 +20,27 @@ export const EXIT = {
   failure: 1,
   usage: 2,
   reflector: 3,
+  listen: 5,
   interrupted: 130,
 } as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Every error code's exit code: a new code does not compile until it has one. */
+export const EXIT_CODE_OF: Readonly<Record<IdlescopeErrorCode, ExitCode>> = {
+  IDLESCOPE_USAGE: EXIT.usage,
+  IDLESCOPE_BAD_ADDRESS: EXIT.usage,
+  IDLESCOPE_REFLECTOR_UNREACHABLE: EXIT.reflector,
+  IDLESCOPE_NOT_A_REFLECTOR: EXIT.reflector,
+  IDLESCOPE_REFLECTOR_REFUSED: EXIT.reflector,
+  IDLESCOPE_REFLECTOR_LOST: EXIT.reflector,
+  IDLESCOPE_REFLECTOR_LISTEN: EXIT.listen,
+  IDLESCOPE_REFLECTOR_STATE: EXIT.failure,
+  IDLESCOPE_EMULATOR_THREAD: EXIT.failure,
+  IDLESCOPE_INTERNAL: EXIT.failure,
+};
+
+/** The exit code for anything thrown: by its code, or 1 for what is not an IdlescopeError. */
+export function exitCodeFor(error: unknown): ExitCode {
+  return error instanceof IdlescopeError ? EXIT_CODE_OF[error.code] : EXIT.failure;
+}

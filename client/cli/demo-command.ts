@@ -10,10 +10,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { Reflector } from '../../reflector/reflector.js';
 import type { MiddleboxMode } from '../demo/middlebox-emulator.js';
-import { EmulatorThread, type EmulatorThreadError } from '../demo/emulator-thread.js';
+import { EmulatorThread } from '../demo/emulator-thread.js';
 import { searchOptionsFrom, withSearchFlags, type SearchFlags } from './search-flags.js';
 import { discoverAndReport } from './discover-and-report.js';
-import { UsageError } from '../errors.js';
+import { choiceFlag, requiredSecondsFlag, type FlagValue } from './flag-values.js';
 import type { CliIo } from './cli-io.js';
 import type { DiscoveryReport } from '../report/report.js';
 import type { DiscoveryOptions } from '../discovery/discovery-run.js';
@@ -21,46 +21,41 @@ import type { DiscoveryOptions } from '../discovery/discovery-run.js';
 export const DEMO_TIMEOUT_S = 20;
 const MODES = ['drop', 'reset', 'close', 'loose'] as const satisfies readonly MiddleboxMode[];
 
-type DemoArgs = SearchFlags & { timeout: number; mode: MiddleboxMode };
+type DemoArgs = SearchFlags & { timeout: FlagValue; mode: FlagValue };
 
 /** Runs discovery through a local emulated middlebox; everything it starts, it stops. */
 export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryReport> {
-  if (!Number.isFinite(args.timeout) || args.timeout <= 0)
-    throw new UsageError(`--timeout must be a positive number of seconds, got ${String(args.timeout)}`);
+  const timeoutS = requiredSecondsFlag('timeout', args.timeout);
+  const mode = choiceFlag('mode', args.mode, MODES);
   const options = withHeartbeatOnlyVerification(searchOptionsFrom(args));
   const reflector = new Reflector();
   // The run stops on Ctrl-C, and also when the emulator's thread dies: its sockets then close, and
-  // what the client saw next would be the emulator's death, not a middlebox's eviction.
+  // what the client saw next would be the emulator's death, not a middlebox's eviction. That abort
+  // carries the emulator's error, which the run then ends with (see discoverAndReport).
   const stop = new AbortController();
   const ioOnAbort = (): void => stop.abort();
   io.signal.addEventListener('abort', ioOnAbort, { once: true });
   if (io.signal.aborted) stop.abort();
   let emulator: EmulatorThread | null = null;
-  let failure: EmulatorThreadError | null = null;
   try {
     const reflectorAddress = await reflector.listen('127.0.0.1', 0);
     emulator = new EmulatorThread({
       target: reflectorAddress,
-      timeoutMs: args.timeout * 1000,
-      mode: args.mode,
+      timeoutMs: timeoutS * 1000,
+      mode,
     });
-    emulator.once('failed', (error) => {
-      failure = error;
-      stop.abort();
-    });
+    emulator.once('failed', (error) => stop.abort(error));
     const front = await emulator.listen();
     if (!args.quiet) {
       io.stderr.write(
         `idlescope demo: reflector on ${reflectorAddress.host}:${reflectorAddress.port}, behind an emulated middlebox ` +
-          `(${args.mode}, idle timeout ${args.timeout} s, on its own thread) on ${front.host}:${front.port}\n`,
+          `(${mode}, idle timeout ${timeoutS} s, on its own thread) on ${front.host}:${front.port}\n`,
       );
     }
-    const report = await discoverAndReport({ ...options, reflector: front, dial: front }, args, {
+    return await discoverAndReport({ ...options, reflector: front, dial: front }, args, {
       ...io,
       signal: stop.signal,
     });
-    if (failure !== null) throw failure;
-    return report;
   } finally {
     io.signal.removeEventListener('abort', ioOnAbort);
     await emulator?.close();
@@ -90,14 +85,16 @@ export function demoCommand(io: CliIo): CommandModule<object, DemoArgs> {
       withSearchFlags(
         yargs
           .option('timeout', {
-            type: 'number',
+            type: 'string',
+            requiresArg: true,
             default: DEMO_TIMEOUT_S,
             describe: 'the emulated middlebox idle timeout, seconds',
           })
           .option('mode', {
-            choices: MODES,
-            default: 'drop' as MiddleboxMode,
-            describe: 'how the emulator evicts',
+            type: 'string',
+            requiresArg: true,
+            default: 'drop',
+            describe: `how the emulator evicts: ${MODES.join(', ')}`,
           }),
         { min: 1, max: 3 * DEMO_TIMEOUT_S },
       ) as unknown as Argv<DemoArgs>,

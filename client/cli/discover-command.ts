@@ -23,6 +23,7 @@ export function discoverCommand(io: CliIo): CommandModule<object, DiscoverArgs> 
         yargs.option('reflector', {
           type: 'string',
           demandOption: true,
+          requiresArg: true,
           describe: 'HOST:PORT of an idlescope reflector',
         }),
         { min: 1, max: DEFAULT_MAX_S },

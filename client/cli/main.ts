@@ -1,24 +1,26 @@
 #!/usr/bin/env node
 /**
- * The `idlescope` entry: parses the command line and maps every way a run can end to an exit
- * code. This is the only file that touches process.exit, argv and the real streams.
+ * The `idlescope` entry: parses the command line, owns the signals, and maps every way a run can
+ * end to an exit code (the table is EXIT_CODE_OF in cli-io.ts; the README lists the codes). This
+ * is the only file that touches process.exit, argv, signals and the real streams: every command
+ * gets them through the CliIo below.
  *
- *   0 measured (with or without an eviction)   2 bad usage   3 reflector unreachable or lost
- *   1 anything else                            130 interrupted (Ctrl-C)
+ * Signals: the first SIGINT or SIGTERM aborts io.signal (discover and demo stop and print what
+ * they found, exit 130; the reflector drains and exits 0); a second one exits 130 at once.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { discoverCommand } from './discover-command.js';
 import { demoCommand } from './demo-command.js';
 import { reflectorCommand } from './reflector-command.js';
-import { IdlescopeError } from '../errors.js';
-import { AddressError } from '../../protocol/address.js';
-import { EXIT, type CliIo } from './cli-io.js';
+import { usageLine } from './usage-line.js';
+import { EXIT, exitCodeFor, type CliIo } from './cli-io.js';
+
+const COMMANDS = ['discover', 'reflector', 'demo'] as const;
 
 const interrupt = new AbortController();
 let interrupts = 0;
 const onSignal = (): void => {
-  // First Ctrl-C stops the run and prints what was found; a second one leaves at once.
   if (++interrupts > 1) process.exit(EXIT.interrupted);
   interrupt.abort();
 };
@@ -34,48 +36,34 @@ const io: CliIo = {
   },
 };
 
+const args = hideBin(process.argv);
+
 function usageFailure(message: string): never {
-  process.stderr.write(`idlescope: ${message.split('\n')[0] ?? message}\n`);
+  process.stderr.write(`idlescope: ${usageLine(message, args, COMMANDS)}\n`);
   process.stderr.write(`Try 'idlescope --help'.\n`);
   process.exit(EXIT.usage);
 }
 
-function exitCodeFor(error: unknown): number {
-  if (error instanceof AddressError) return EXIT.usage;
-  if (error instanceof IdlescopeError) {
-    switch (error.code) {
-      case 'IDLESCOPE_USAGE':
-        return EXIT.usage;
-      case 'IDLESCOPE_REFLECTOR_UNREACHABLE':
-      case 'IDLESCOPE_REFLECTOR_LOST':
-      case 'IDLESCOPE_REFLECTOR_REFUSED':
-        return EXIT.reflector;
-      default: {
-        const never: never = error.code;
-        return never;
-      }
-    }
-  }
-  return EXIT.failure;
-}
-
 try {
-  await yargs(hideBin(process.argv))
+  await yargs(args)
     .scriptName('idlescope')
+    // yargs would follow LANG; every other message here is English, and usage-line.ts reads these.
+    .locale('en')
     .usage(
       '$0 <command> [options]\n\nFind how long a NAT, firewall or proxy lets an idle TCP connection live.',
     )
     .command(discoverCommand(io))
-    .command(reflectorCommand)
+    .command(reflectorCommand(io))
     .command(demoCommand(io))
     .demandCommand(1, 'name a command: discover, reflector or demo')
     .strict()
     .recommendCommands()
     .help()
     .version()
-    .fail((message, error) => {
-      if (error !== undefined && error !== null) throw error;
-      usageFailure(message);
+    .fail((message: string | null, error: Error | null | undefined) => {
+      // yargs' own failures come as a message, some with a YError; a command's come as its error.
+      if (error !== undefined && error !== null && error.name !== 'YError') throw error;
+      usageFailure(message ?? error?.message ?? 'bad usage');
     })
     .parseAsync();
 } catch (error) {

@@ -4,12 +4,20 @@
  */
 import type { Argv } from 'yargs';
 import { DEFAULT_PORT } from '../../protocol/wire.js';
-import { AddressError, parseHostPort, type HostPort } from '../../protocol/address.js';
+import { parseHostPort, type HostPort } from '../../protocol/address.js';
+import { UsageError } from '../../protocol/errors.js';
 import type { DiscoveryOptions } from '../discovery/discovery-run.js';
-import { UsageError } from '../errors.js';
 import { planVerification } from '../verification/plan-verification.js';
 import { applySocketKeepalive } from '../verification/socket-keepalive.js';
 import type { Direction } from '../search/types.js';
+import {
+  addressFlag,
+  choiceFlag,
+  requiredSecondsFlag,
+  secondsFlag,
+  wholeNumberFlag,
+  type FlagValue,
+} from './flag-values.js';
 
 /** RFC 5382 REQ-5: an established TCP mapping must live at least 2 h 4 min. */
 export const DEFAULT_MAX_S = 7440;
@@ -17,13 +25,19 @@ export const DEFAULT_CONNECTIONS = 256;
 /** A process may hold 20000 files here; leave room for the rest of the process. */
 export const MAX_CONNECTIONS = 16_000;
 
+const DIRECTION_CHOICES = ['inbound', 'outbound', 'both'] as const;
+
+/**
+ * The flags as yargs hands them over: numbers and choices stay the text the user typed (or the
+ * default) until searchOptionsFrom() parses them, so a bad one is quoted as typed.
+ */
 export interface SearchFlags {
-  min: number;
-  max: number;
-  resolution?: number | undefined;
-  connections: number;
-  direction: 'inbound' | 'outbound' | 'both';
-  grace?: number | undefined;
+  min: FlagValue;
+  max: FlagValue;
+  resolution?: FlagValue;
+  connections: FlagValue;
+  direction: FlagValue;
+  grace?: FlagValue;
   json: boolean;
   quiet: boolean;
   verify: boolean;
@@ -34,29 +48,40 @@ export function withSearchFlags<T>(
   yargs: Argv<T>,
   defaults: { min: number; max: number },
 ): Argv<T & SearchFlags> {
+  // Strings, parsed by searchOptionsFrom(): see flag-values.ts.
   return yargs
-    .option('min', { type: 'number', default: defaults.min, describe: 'shortest idle to test, seconds' })
+    .option('min', {
+      type: 'string',
+      requiresArg: true,
+      default: defaults.min,
+      describe: 'shortest idle to test, seconds',
+    })
     .option('max', {
-      type: 'number',
+      type: 'string',
+      requiresArg: true,
       default: defaults.max,
       describe: 'longest idle to test, seconds (default: the RFC 5382 floor)',
     })
     .option('resolution', {
-      type: 'number',
+      type: 'string',
+      requiresArg: true,
       describe: 'target bracket width, seconds (default: max(1 s, 1% of the timeout))',
     })
     .option('connections', {
-      type: 'number',
+      type: 'string',
+      requiresArg: true,
       default: DEFAULT_CONNECTIONS,
       describe: 'probe connections held at once',
     })
     .option('direction', {
-      choices: ['inbound', 'outbound', 'both'] as const,
-      default: 'both' as const,
-      describe: 'which direction to test',
+      type: 'string',
+      requiresArg: true,
+      default: 'both',
+      describe: 'which direction to test: inbound, outbound or both',
     })
     .option('grace', {
-      type: 'number',
+      type: 'string',
+      requiresArg: true,
       describe: 'seconds to wait for a test answer before calling it a silent drop (default 1.5)',
     })
     .option('json', {
@@ -76,48 +101,30 @@ export function withSearchFlags<T>(
     }) as unknown as Argv<T & SearchFlags>;
 }
 
-function positive(name: string, value: number | undefined): void {
-  if (value === undefined) return;
-  if (!Number.isFinite(value) || value <= 0)
-    throw new UsageError(`--${name} must be a positive number of seconds, got ${String(value)}`);
-}
-
 /** Turns flags into search options, or throws a UsageError naming the first bad flag. */
 export function searchOptionsFrom(flags: SearchFlags): Omit<DiscoveryOptions, 'reflector'> {
-  positive('min', flags.min);
-  positive('max', flags.max);
-  positive('resolution', flags.resolution);
-  positive('grace', flags.grace);
-  if (flags.min > flags.max) throw new UsageError(`--min (${flags.min} s) is above --max (${flags.max} s)`);
-  const directions: Direction[] = flags.direction === 'both' ? ['inbound', 'outbound'] : [flags.direction];
-  const least = 2 * directions.length;
-  if (
-    !Number.isInteger(flags.connections) ||
-    flags.connections < least ||
-    flags.connections > MAX_CONNECTIONS
-  ) {
-    throw new UsageError(
-      `--connections must be a whole number from ${least} to ${MAX_CONNECTIONS}, got ${String(flags.connections)}`,
-    );
-  }
-  return {
-    minS: flags.min,
-    maxS: flags.max,
-    resolutionS: flags.resolution ?? null,
-    connections: flags.connections,
-    directions,
-    graceS: flags.grace ?? null,
-    ...(flags.verify
-      ? { verification: { plan: planVerification, applyKeepalive: applySocketKeepalive } }
-      : {}),
-  };
+  const minS = requiredSecondsFlag('min', flags.min);
+  const maxS = requiredSecondsFlag('max', flags.max);
+  const resolutionS = secondsFlag('resolution', flags.resolution) ?? null;
+  const graceS = secondsFlag('grace', flags.grace) ?? null;
+  if (minS > maxS) throw new UsageError(`--min (${minS} s) is above --max (${maxS} s)`);
+  const direction = choiceFlag('direction', flags.direction, DIRECTION_CHOICES);
+  const directions: Direction[] = direction === 'both' ? ['inbound', 'outbound'] : [direction];
+  const connections = wholeNumberFlag(
+    'connections',
+    flags.connections,
+    2 * directions.length,
+    MAX_CONNECTIONS,
+  );
+  const verification = flags.verify
+    ? { verification: { plan: planVerification, applyKeepalive: applySocketKeepalive } }
+    : {};
+  return { minS, maxS, resolutionS, connections, directions, graceS, ...verification };
 }
 
-export function parseReflector(text: string): HostPort {
-  try {
-    return parseHostPort(text, DEFAULT_PORT);
-  } catch (error) {
-    if (error instanceof AddressError) throw new UsageError(`--reflector: ${error.message}`);
-    throw error;
-  }
+/** --reflector HOST:PORT (the default port when none is given). */
+export function parseReflector(raw: FlagValue): HostPort {
+  return addressFlag('reflector', raw, `127.0.0.1:${DEFAULT_PORT}`, (text) =>
+    parseHostPort(text, DEFAULT_PORT),
+  );
 }

@@ -40,6 +40,7 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { HostPort } from '../../protocol/address.js';
+import { EmulatorThreadError } from '../../protocol/errors.js';
 import type { EvictionEvent, MiddleboxEmulatorOptions, MiddleboxStats } from './middlebox-emulator.js';
 
 /** What the host sends to the thread. */
@@ -60,14 +61,6 @@ export interface EmulatorThreadEvents {
 }
 
 export type EmulatorThreadState = 'new' | 'starting' | 'listening' | 'closing' | 'closed';
-
-export class EmulatorThreadError extends Error {
-  readonly code = 'IDLESCOPE_EMULATOR_THREAD';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'EmulatorThreadError';
-  }
-}
 
 /** How long close() lets the thread close its sockets before terminating it anyway. */
 export const CLOSE_GRACE_MS = 2000;

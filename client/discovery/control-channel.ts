@@ -4,17 +4,22 @@
  * probes must be the only idle connections). The heartbeat also measures the round-trip time,
  * which sizes the grace window for silent drops.
  *
- * Lifecycle: connect() resolves on the reflector's welcome. If the channel later dies or falls
- * silent for CONTROL_SILENCE_LIMIT_MS, it emits 'interrupted' and tries to resume the same session
- * (the reflector keeps it, and the idle probes with it, for SESSION_RESUME_GRACE_MS): 'resumed' on
- * success, else exactly one 'lost'. A refused connection ends the attempts at once: nothing listens
- * there any more, so the session is gone with the process that held it. Nothing after close().
+ * Lifecycle: connect() resolves on the reflector's welcome. It rejects when the TCP connection
+ * takes over CONNECT_TIMEOUT_MS, and when whatever accepted it does not answer the upgrade within
+ * ANSWER_TIMEOUT_MS or answers as something else (handshake-failure.ts says what it was).
+ *
+ * If the channel later dies or falls silent for CONTROL_SILENCE_LIMIT_MS, it emits 'interrupted'
+ * and tries to resume the same session (the reflector keeps it, and the idle probes with it, for
+ * SESSION_RESUME_GRACE_MS): 'resumed' on success, else exactly one 'lost'. A refused connection,
+ * or something that is not a reflector answering, ends the attempts at once: the session is gone
+ * with the process that held it. Nothing after close().
  *
  *   open ──(dies)──► resuming ──(welcome, resumed)──► open
- *                        └──(refused, unknown session, window over)──► closed + 'lost'
+ *                        └──(refused, not a reflector, unknown session, window over)
+ *                                 ──► closed + 'lost'
  */
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
+import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import {
   CONTROL_HEARTBEAT_INTERVAL_MS,
@@ -31,7 +36,14 @@ import {
   type SessionId,
 } from '../../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
-import { ReflectorRefusedError, ReflectorUnreachableError, describeCause } from '../errors.js';
+import {
+  NotAReflectorError,
+  ReflectorRefusedError,
+  ReflectorUnreachableError,
+  describeCause,
+  type IdlescopeError,
+} from '../../protocol/errors.js';
+import { handshakeFailure, type HandshakeStage } from './handshake-failure.js';
 
 export interface ControlChannelEvents {
   probe: [probe: ProbeId, event: ProbeEventKind];
@@ -53,12 +65,24 @@ export interface ControlTraffic {
 }
 
 export interface ControlChannelOptions {
+  /** How long the TCP connection may take (SYN retransmits at 1 s and 3 s fit in the default). */
   connectTimeoutMs?: number;
+  /**
+   * From the TCP connection to the HTTP answer to our upgrade: a reflector answers in one round
+   * trip, so silence past this is a listener that is not one (it bounds the welcome's wait too).
+   */
+  answerTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   silenceLimitMs?: number;
   /** How long to keep trying to resume a dropped channel (0: never try). */
   resumeWindowMs?: number;
 }
+
+/** Default bound on the TCP connection. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Default bound from the TCP connection to the upgrade's answer, and from there to the welcome. */
+export const ANSWER_TIMEOUT_MS = 3000;
 
 /** Default resume window: well inside the reflector's SESSION_RESUME_GRACE_MS. */
 export const RESUME_WINDOW_MS = 60_000;
@@ -126,28 +150,60 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private open(resume: { session: SessionId; token: string } | null): Promise<ProbeId[]> {
     const label = formatHostPort(this.reflector);
     const url = `ws://${label}${CONTROL_PATH}`;
+    const connectTimeoutMs = this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const answerTimeoutMs = this.options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
     return new Promise<ProbeId[]>((resolve, reject) => {
+      // Where the handshake got to, so a failure says what answered: nothing, something, HTTP.
+      let stage: HandshakeStage = 'connecting';
+      let answerTimer: NodeJS.Timeout | null = null;
+      const expectAnswer = (ms: number, seen: string): void => {
+        if (answerTimer !== null) clearTimeout(answerTimer);
+        answerTimer = setTimeout(() => fail(new NotAReflectorError(label, seen)), ms);
+      };
       const ws = new WebSocket(url, {
         perMessageDeflate: false,
         maxPayload: MAX_REFLECTOR_MESSAGE_BYTES,
-        handshakeTimeout: this.options.connectTimeoutMs ?? 10_000,
+        // Bounds the TCP connection; once connected, expectAnswer's shorter timer takes over.
+        handshakeTimeout: connectTimeoutMs,
+        // ws's own is net.createConnection too; this one also notes when TCP is connected.
+        createConnection: ((options: NetConnectOpts) => {
+          const socket = createConnection(options);
+          socket.once('connect', () => {
+            stage = 'connected';
+            expectAnswer(
+              answerTimeoutMs,
+              `accepted the connection but answered nothing in ${answerTimeoutMs / 1000} s`,
+            );
+          });
+          return socket;
+        }) as typeof createConnection,
       });
       this.ws = ws;
       let settled = false;
-      const fail = (error: Error): void => {
+      const fail = (error: IdlescopeError): void => {
         if (settled) return;
         settled = true;
+        if (answerTimer !== null) clearTimeout(answerTimer);
         ws.on('error', noop);
         ws.terminate();
         reject(error);
       };
       ws.on('upgrade', (response) => {
+        stage = 'upgraded';
+        expectAnswer(
+          Math.max(answerTimeoutMs, connectTimeoutMs),
+          `upgraded to WebSocket but sent no welcome in ${Math.max(answerTimeoutMs, connectTimeoutMs) / 1000} s`,
+        );
         // ws carries its frames on this very socket (ws 8: req 'upgrade' hands it to setSocket()),
         // and its counters include the HTTP upgrade already written and read on it.
         response.socket.setNoDelay(true);
         this.sockets.push(response.socket);
       });
+      ws.on('unexpected-response', (_request, response) => {
+        fail(new NotAReflectorError(label, `answered HTTP ${response.statusCode ?? '(no status)'}`));
+      });
       ws.once('open', () => {
+        stage = 'open';
         // The handshake's time is not an RTT sample: it includes the HTTP upgrade on both sides.
         this.sendOn(
           ws,
@@ -157,7 +213,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         );
       });
       ws.on('error', (error) => {
-        if (!settled) fail(new ReflectorUnreachableError(label, error));
+        if (!settled) fail(handshakeFailure(label, error, stage, connectTimeoutMs));
         else if (this.ws === ws) this.lose(`control channel error: ${describeCause(error)}`);
       });
       ws.on('close', (code, reason) => {
@@ -179,7 +235,13 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
           ? ({ ok: false, reason: 'binary frame' } as const)
           : decodeReflectorMessage(data as Buffer);
         if (!decoded.ok) {
-          if (!settled) fail(new ReflectorRefusedError(label, `unintelligible answer: ${decoded.reason}`));
+          if (!settled)
+            fail(
+              new NotAReflectorError(
+                label,
+                `speaks WebSocket but not the idlescope protocol (${decoded.reason})`,
+              ),
+            );
           else this.lose(`unintelligible message from reflector: ${decoded.reason}`);
           return;
         }
@@ -187,6 +249,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         if (!settled) {
           if (message.type === 'welcome') {
             settled = true;
+            if (answerTimer !== null) clearTimeout(answerTimer);
             this.state = 'open';
             this.session = message.session;
             this.token = message.token;
@@ -347,7 +410,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         (error: unknown) => {
           if (this.state !== 'resuming') return;
           const refused = (error as { cause?: NodeJS.ErrnoException }).cause?.code === 'ECONNREFUSED';
-          const sessionGone = error instanceof ReflectorRefusedError;
+          // Refused, or something that is not a reflector answers there now: no use trying again.
+          const sessionGone = error instanceof ReflectorRefusedError || error instanceof NotAReflectorError;
           if (refused || sessionGone || performance.now() + delayMs > deadlineMs) {
             this.giveUp(
               `${why}; could not resume the session: ${error instanceof Error ? error.message : String(error)}`,

@@ -25,7 +25,7 @@ import { ProbeConnection } from './probe-connection.js';
 import { ControlChannel } from './control-channel.js';
 import { ECHO_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
-import { describeCause } from '../errors.js';
+import { ReflectorLostError, describeCause, type IdlescopeError } from '../../protocol/errors.js';
 import type { DiscoveryReport } from '../report/report.js';
 import { RunCostMeter } from './run-cost.js';
 import { AttachLag } from './attach-lag.js';
@@ -71,6 +71,13 @@ export interface DiscoveryProgress {
 
 export type DiscoveryEnd = 'complete' | 'reflector-lost' | 'interrupted';
 
+/** How a run ended, what it learned, and for a lost reflector the error (also in the report). */
+export interface DiscoveryOutcome {
+  report: DiscoveryReport;
+  end: DiscoveryEnd;
+  error: IdlescopeError | null;
+}
+
 /** Default grace before a silent drop is declared: TCP retransmits a lost segment well within it. */
 export const DEFAULT_GRACE_S = 1.5;
 
@@ -107,9 +114,12 @@ interface ProbeSlot {
   pushInDoubt: boolean;
 }
 
-export async function runDiscovery(
-  options: DiscoveryOptions,
-): Promise<{ report: DiscoveryReport; end: DiscoveryEnd }> {
+/**
+ * Runs a whole discovery. Rejects with an IdlescopeError when the control channel cannot be
+ * opened (unreachable, not a reflector, refused); a reflector lost later resolves with the partial
+ * report and a ReflectorLostError.
+ */
+export async function runDiscovery(options: DiscoveryOptions): Promise<DiscoveryOutcome> {
   const control = new ControlChannel(options.dial ?? options.reflector);
   await control.connect();
   return new DiscoveryRun(options, control).run();
@@ -165,7 +175,7 @@ class DiscoveryRun {
     }
   }
 
-  async run(): Promise<{ report: DiscoveryReport; end: DiscoveryEnd }> {
+  async run(): Promise<DiscoveryOutcome> {
     const finished = new Promise<void>((resolve) => (this.resolveRun = resolve));
     this.control.on('probe', this.controlOnProbe);
     this.control.once('lost', this.controlOnLost);
@@ -185,7 +195,16 @@ class DiscoveryRun {
     for (const direction of this.engines.keys()) this.queueStep(direction);
     await finished;
     signal?.removeEventListener('abort', signalOnAbort);
-    return { report: this.report(), end: this.end ?? 'complete' };
+    const end = this.end ?? 'complete';
+    const error =
+      end === 'reflector-lost'
+        ? new ReflectorLostError(
+            formatHostPort(this.options.reflector),
+            this.abortReason ?? 'no reason given',
+          )
+        : null;
+    const report = this.report();
+    return { report: error === null ? report : { ...report, error: errorOf(error) }, end, error };
   }
 
   private now(): number {
@@ -603,6 +622,11 @@ class DiscoveryRun {
       cost: this.cost.cost(this.control.traffic),
     };
   }
+}
+
+/** An error as the report carries it. */
+export function errorOf(error: IdlescopeError): NonNullable<DiscoveryReport['error']> {
+  return { code: error.code, message: error.message };
 }
 
 function connKey(direction: Direction, conn: ConnId): string {

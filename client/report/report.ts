@@ -7,6 +7,13 @@ import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } f
 import type { RunCost } from '../discovery/run-cost.js';
 import type { VerificationResult } from '../verification/verification-run.js';
 import { toJsonVerification, verificationLines, type JsonVerification } from './verification-report.js';
+import type { IdlescopeErrorCode } from '../../protocol/errors.js';
+
+/** Why a run failed, when it did: a stable code and the one-line message. */
+export interface ReportError {
+  code: IdlescopeErrorCode;
+  message: string;
+}
 
 /** Everything a discovery run learned. */
 export interface DiscoveryReport {
@@ -23,6 +30,8 @@ export interface DiscoveryReport {
   cost: RunCost;
   /** The recommendation tried on this path; null when not verified (--no-verify, or nothing to prove). */
   verification: VerificationResult | null;
+  /** Only when the run failed (reflector unreachable or lost, ...); absent when it did not. */
+  error?: ReportError;
 }
 
 export interface JsonDirection {
@@ -72,6 +81,8 @@ export interface JsonReport {
   };
   /** The recommendation tried on this path, or null when it was not (see verification-report.ts). */
   verification: JsonVerification | null;
+  /** Only in a run that failed: the error's stable code and one-line message. */
+  error?: ReportError;
 }
 
 /** ms → s rounded to 3 decimals (ms precision). */
@@ -145,6 +156,7 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
       packets_estimate: report.cost.packetsEstimate,
     },
     verification: toJsonVerification(report.verification),
+    ...(report.error === undefined ? {} : { error: { ...report.error } }),
   };
 }
 

@@ -68,12 +68,20 @@ export class CliProcess {
   }
 }
 
-/** Starts `idlescope ...args`; killed (SIGKILL) by teardown and after `deadlineMs` at the latest. */
-export function spawnCli(defer: Defer, args: string[], deadlineMs: number): CliProcess {
+/**
+ * Starts `idlescope ...args` (with `env` added to this process's environment); killed (SIGKILL) by
+ * teardown and after `deadlineMs` at the latest.
+ */
+export function spawnCli(
+  defer: Defer,
+  args: string[],
+  deadlineMs: number,
+  env: Record<string, string> = {},
+): CliProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli/main.ts', ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   const cli = new CliProcess(child);
   const deadline = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
@@ -86,6 +94,11 @@ export function spawnCli(defer: Defer, args: string[], deadlineMs: number): CliP
 }
 
 /** Runs `idlescope ...args` to the end; fails if it takes longer than `ms`. */
-export function runCli(defer: Defer, args: string[], ms: number): Promise<CliExit> {
-  return spawnCli(defer, args, ms + 1000).exit(ms);
+export function runCli(
+  defer: Defer,
+  args: string[],
+  ms: number,
+  env: Record<string, string> = {},
+): Promise<CliExit> {
+  return spawnCli(defer, args, ms + 1000, env).exit(ms);
 }

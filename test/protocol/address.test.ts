@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AddressError, formatHostPort, parseHostPort } from '../../protocol/address.js';
+import { formatHostPort, parseHostPort } from '../../protocol/address.js';
+import { AddressError } from '../../protocol/errors.js';
 
 describe('parseHostPort', () => {
   it.each([

@@ -4,10 +4,11 @@ import { networkInterfaces } from 'node:os';
 import { PassThrough } from 'node:stream';
 import yargs from 'yargs';
 import { DEFAULT_PORT } from '../../protocol/wire.js';
-import { AddressError, type HostPort } from '../../protocol/address.js';
+import type { HostPort } from '../../protocol/address.js';
+import { AddressError, ReflectorListenError, UsageError } from '../../protocol/errors.js';
 import { reflectorCommand, runReflector } from '../../client/cli/reflector-command.js';
+import type { CliIo } from '../../client/cli/cli-io.js';
 import { listenWithFallback, type RunReflectorOptions } from '../../reflector/run-reflector.js';
-import { ReflectorListenError } from '../../reflector/errors.js';
 import { openSession, useTeardown, waitFor, WAIT_MS } from './helpers.js';
 
 const hasIpv6Loopback = Object.values(networkInterfaces()).some((list) =>
@@ -93,14 +94,48 @@ describe('runReflector', () => {
     expect(address.host, 'IPv6 host parsed from the bracketed line').toBe('::1');
   });
 
-  it('rejects with ReflectorListenError when the port is taken', async () => {
+  it('rejects with ReflectorListenError when the port is taken, saying so and what to do', async () => {
     const { address } = await start(defer, { listen: { host: '127.0.0.1', port: 0 } });
-    const second = runReflector(
+    const error = await runReflector(
       { listen: address },
       { stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal },
+    ).then(
+      () => null,
+      (thrown: unknown) => thrown,
     );
-    await expect(second, 'second reflector on the same port').rejects.toThrow(ReflectorListenError);
-    await expect(second, 'the message names the cause').rejects.toThrow(/EADDRINUSE/);
+    expect(error, 'error class').toBeInstanceOf(ReflectorListenError);
+    const listenError = error as ReflectorListenError;
+    expect(listenError.code, 'stable code').toBe('IDLESCOPE_REFLECTOR_LISTEN');
+    expect(listenError.systemCode, 'the system error').toBe('EADDRINUSE');
+    expect(listenError.message, 'names the port, the host and the fix').toBe(
+      `port ${address.port} is already in use on 127.0.0.1: stop the other process or pick another --listen port`,
+    );
+  });
+
+  it.each([
+    [
+      'EACCES',
+      80,
+      'no permission to listen on port 80 of 0.0.0.0: ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port from 1024 up',
+    ],
+    [
+      'EADDRNOTAVAIL',
+      7000,
+      'cannot listen on 0.0.0.0:7000: 0.0.0.0 is not an address of this machine; pick one it has, or 0.0.0.0',
+    ],
+    [
+      'EAFNOSUPPORT',
+      7000,
+      'cannot listen on 0.0.0.0:7000: this machine has no IPv6; listen on 0.0.0.0:7000 instead',
+    ],
+  ])('words a listen failure with %s as a cause and a fix', (code, port, message) => {
+    const error = new ReflectorListenError(
+      '0.0.0.0',
+      port,
+      Object.assign(new Error('listen failed'), { code }),
+    );
+    expect(error.code, 'stable code').toBe('IDLESCOPE_REFLECTOR_LISTEN');
+    expect(error.message, 'the message').toBe(message);
   });
 
   it('falls back to 0.0.0.0 only when IPv6 is unavailable', async () => {
@@ -123,30 +158,62 @@ describe('runReflector', () => {
     expect(bound, 'bound address').toEqual({ host: '0.0.0.0', port: DEFAULT_PORT });
 
     const inUse = Object.assign(new Error('in use'), { code: 'EADDRINUSE' });
+    const tries: string[] = [];
     const failing = listenWithFallback(
-      { listen: async (host, port) => Promise.reject(new ReflectorListenError(host, port, inUse)) },
+      {
+        listen: async (host, port) => {
+          tries.push(host);
+          return Promise.reject(new ReflectorListenError(host, port, inUse));
+        },
+      },
       undefined,
     );
-    await expect(failing, 'EADDRINUSE is not a reason to fall back').rejects.toThrow(/EADDRINUSE/);
+    await expect(failing, 'EADDRINUSE is not a reason to fall back').rejects.toMatchObject({
+      code: 'IDLESCOPE_REFLECTOR_LISTEN',
+      systemCode: 'EADDRINUSE',
+      message: `port ${DEFAULT_PORT} is already in use on [::]: stop the other process or pick another --listen port`,
+    });
+    expect(tries, 'only [::] was tried').toEqual(['::']);
   });
 });
 
 describe('idlescope reflector command', () => {
+  const io: CliIo = {
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    signal: new AbortController().signal,
+    setExitCode: () => {},
+  };
+  const parse = (listen: string): Promise<unknown> =>
+    yargs(['reflector', '--listen', listen]).command(reflectorCommand(io)).fail(false).parseAsync();
+
   it.each([['nonsense::'], ['127.0.0.1:99999'], ['[::1']])(
     'rejects --listen %s with a one-line AddressError',
     async (listen) => {
-      const parse = yargs(['reflector', '--listen', listen])
-        .command(reflectorCommand)
-        .fail(false)
-        .parseAsync();
-      await expect(parse, 'error class').rejects.toBeInstanceOf(AddressError);
-      await expect(parse, 'stable code').rejects.toMatchObject({ code: 'IDLESCOPE_BAD_ADDRESS' });
-      const message = await parse.then(
-        () => '',
-        (error: Error) => error.message,
+      const error = await parse(listen).then(
+        () => null,
+        (thrown: unknown) => thrown,
       );
-      expect(message, 'the message names the input').toContain(listen);
+      expect(error, 'error class').toBeInstanceOf(AddressError);
+      expect((error as AddressError).code, 'stable code').toBe('IDLESCOPE_BAD_ADDRESS');
+      const message = (error as AddressError).message;
+      expect(
+        message.startsWith(`--listen: bad address ${JSON.stringify(listen)}: `),
+        `names the flag and the input: ${message}`,
+      ).toBe(true);
       expect(message.includes('\n'), 'the message is one line').toBe(false);
     },
   );
+
+  it('rejects a URL given to --listen, saying it takes HOST:PORT', async () => {
+    const error = await parse('ws://0.0.0.0:7000').then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
+    expect(error, 'error class').toBeInstanceOf(UsageError);
+    expect((error as UsageError).code, 'stable code').toBe('IDLESCOPE_USAGE');
+    expect((error as UsageError).message, 'the message').toBe(
+      '--listen takes HOST:PORT (e.g. 0.0.0.0:7000), not a URL: "ws://0.0.0.0:7000"',
+    );
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Whole runs of the real CLI as a child process: the JSON document, the demo (JSON and human), a
- * reflector that dies mid-run (exit 3, partial report) and Ctrl-C (exit 130, partial report).
+ * reflector that dies mid-run (exit 3, partial report with its error) and Ctrl-C (exit 130, partial
+ * report).
  * Slow (real time, about 20 s; the five run concurrently). Reflectors and emulators that are not
  * under test live in this process on 127.0.0.1 port 0.
  */
@@ -47,8 +48,11 @@ const COST_KEYS = [
   'packets_estimate',
 ];
 
-/** stdout must be exactly one JSON document (schema 1), pretty-printed, and a newline. */
-function parseReport(stdout: string): JsonReport {
+/**
+ * stdout must be exactly one JSON document (schema 1), pretty-printed, and a newline; `error` is
+ * there only when the run failed.
+ */
+function parseReport(stdout: string, failed = false): JsonReport {
   let doc: unknown;
   expect(
     () => (doc = JSON.parse(stdout)),
@@ -56,7 +60,9 @@ function parseReport(stdout: string): JsonReport {
   ).not.toThrow();
   expect(stdout, 'nothing but the document and one newline').toBe(`${JSON.stringify(doc, null, 2)}\n`);
   const report = doc as JsonReport;
-  expect(Object.keys(report).sort(), 'top-level keys of schema 1').toEqual([...TOP_KEYS].sort());
+  expect(Object.keys(report).sort(), 'top-level keys of schema 1').toEqual(
+    [...TOP_KEYS, ...(failed ? ['error'] : [])].sort(),
+  );
   expect(report.schema, 'schema').toBe(1);
   expect(report.transport, 'transport').toBe('tcp');
   expect(Object.keys(report.timeout).sort(), 'timeout keys').toEqual([...TIMEOUT_KEYS].sort());
@@ -204,9 +210,13 @@ describe.concurrent('idlescope runs', () => {
       reflector.child.kill('SIGKILL');
       const result = await discover.exit(8000);
       expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(3);
-      const report = parseReport(result.stdout);
+      const report = parseReport(result.stdout, true);
       expect(report.reflector, 'names the reflector').toBe(address);
       expect(report.aborted, 'says why it stopped').toMatch(/control channel/);
+      expect(report.error, 'the error: code and message').toEqual({
+        code: 'IDLESCOPE_REFLECTOR_LOST',
+        message: `lost the reflector ${address}: ${report.aborted}`,
+      });
       for (const direction of ['inbound', 'outbound'] as const) {
         const partial = report.directions[direction]!;
         expect(

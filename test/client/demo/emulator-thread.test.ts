@@ -7,11 +7,8 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import {
-  EmulatorThread,
-  EmulatorThreadError,
-  liveEmulatorThreads,
-} from '../../../client/demo/emulator-thread.js';
+import { EmulatorThread, liveEmulatorThreads } from '../../../client/demo/emulator-thread.js';
+import { EmulatorThreadError } from '../../../protocol/errors.js';
 import { MiddleboxEmulator, type EvictionEvent } from '../../../client/demo/middlebox-emulator.js';
 import { useTeardown, waitFor, within, type Defer } from '../../helpers/teardown.js';
 

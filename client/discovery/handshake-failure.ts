@@ -1,0 +1,49 @@
+/**
+ * What a failed control-channel handshake means, by how far it got: no TCP connection is an
+ * unreachable reflector; bytes that are not HTTP (an SSH banner, a TLS alert) or a WebSocket
+ * upgrade answered wrongly are something else listening there (NotAReflectorError). HTTP answers
+ * other than the upgrade and silence are told by the channel itself, which sees them as events.
+ */
+import { NotAReflectorError, ReflectorUnreachableError, type IdlescopeError } from '../../protocol/errors.js';
+
+/**
+ * How far a handshake got: the TCP connection, the HTTP upgrade's answer (ws checks it between
+ * 'upgrade' and 'open'), the WebSocket open (waiting for the welcome).
+ */
+export type HandshakeStage = 'connecting' | 'connected' | 'upgraded' | 'open';
+
+/** The error for `error`, emitted by ws before the welcome, at `stage`. */
+export function handshakeFailure(
+  label: string,
+  error: Error,
+  stage: HandshakeStage,
+  connectTimeoutMs: number,
+): IdlescopeError {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (code.startsWith('HPE_')) {
+    const raw = (error as { rawPacket?: unknown }).rawPacket;
+    return new NotAReflectorError(
+      label,
+      `answered ${Buffer.isBuffer(raw) ? describeBytes(raw) : 'something'} instead of HTTP`,
+      { cause: error },
+    );
+  }
+  if (stage === 'upgraded')
+    return new NotAReflectorError(label, `answered the WebSocket upgrade wrongly (${error.message})`, {
+      cause: error,
+    });
+  if (stage === 'connecting' && /timed out/.test(error.message))
+    return new ReflectorUnreachableError(
+      label,
+      Object.assign(new Error(`connect ETIMEDOUT after ${connectTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
+    );
+  return new ReflectorUnreachableError(label, error);
+}
+
+/** The first line of what a non-HTTP server sent, quoted, or its first bytes in hex if not text. */
+function describeBytes(raw: Buffer): string {
+  const head = raw.subarray(0, 64);
+  const line = head.toString('latin1').split(/\r?\n/)[0] ?? '';
+  if (line.length > 0 && /^[\x20-\x7e]+$/.test(line)) return JSON.stringify(line.slice(0, 48));
+  return `bytes ${[...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+}
