@@ -16,6 +16,8 @@ export type IdlescopeErrorCode =
   | 'IDLESCOPE_REFLECTOR_LISTEN'
   | 'IDLESCOPE_REFLECTOR_STATE'
   | 'IDLESCOPE_EMULATOR_THREAD'
+  | 'IDLESCOPE_KEEPALIVE_PLAN'
+  | 'IDLESCOPE_KEEPALIVE_SOCKET'
   | 'IDLESCOPE_INTERNAL';
 
 export class IdlescopeError extends Error {

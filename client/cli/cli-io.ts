@@ -37,6 +37,9 @@ export const EXIT_CODE_OF: Readonly<Record<IdlescopeErrorCode, ExitCode>> = {
   IDLESCOPE_REFLECTOR_LISTEN: EXIT.listen,
   IDLESCOPE_REFLECTOR_STATE: EXIT.failure,
   IDLESCOPE_EMULATOR_THREAD: EXIT.failure,
+  // A plan is checked as flags are parsed (`verify`), so a bad one is bad usage.
+  IDLESCOPE_KEEPALIVE_PLAN: EXIT.usage,
+  IDLESCOPE_KEEPALIVE_SOCKET: EXIT.failure,
   IDLESCOPE_INTERNAL: EXIT.failure,
 };
 

@@ -1,19 +1,15 @@
 /**
- * Failures of the keepalive module, one class per failure with a stable `code`.
- *
- * Local for now: the project's error root is being reworked, and these will be rebased onto it.
+ * Failures of the keepalive module, one class per failure, on the project's one error root
+ * (protocol/errors.ts), with stable codes.
  */
+import { IdlescopeError } from '../../protocol/errors.js';
 
 export type KeepaliveErrorCode = 'IDLESCOPE_KEEPALIVE_PLAN' | 'IDLESCOPE_KEEPALIVE_SOCKET';
 
-export class KeepaliveError extends Error {
-  constructor(
-    readonly code: KeepaliveErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
+/** Any keepalive failure: a plan the kernel would refuse, or a socket that would not take it. */
+export class KeepaliveError extends IdlescopeError {
+  constructor(code: KeepaliveErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
