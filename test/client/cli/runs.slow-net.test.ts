@@ -11,23 +11,11 @@ import type { JsonReport } from '../../../client/report/report.js';
 import { startStack } from '../../helpers/loopback-stack.js';
 import { spawnCli } from '../../helpers/cli.js';
 import { useTeardown } from '../../helpers/teardown.js';
+import { TOP_KEYS } from './error-document.js';
 
 /** See test/e2e/discovery-modes.slow-net.test.ts: event-loop latency between the two idle clocks. */
 const SLACK_S = 0.15;
 
-const TOP_KEYS = [
-  'schema',
-  'reflector',
-  'transport',
-  'elapsed_s',
-  'connections_used',
-  'aborted',
-  'timeout',
-  'directions',
-  'recommendation',
-  'cost',
-  'verification',
-];
 const TIMEOUT_KEYS = ['survived_s', 'evicted_s', 'eviction', 'direction', 'hint'];
 const DIRECTION_KEYS = ['survived_s', 'evicted_s', 'eviction', 'confidence', 'notes', 'probes_sent'];
 const RECOMMENDATION_KEYS = [
