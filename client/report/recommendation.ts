@@ -9,6 +9,13 @@
  *   last byte                     keepalive probe 1   probe 2 (if 1 was lost)          evicted
  */
 import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
+import {
+  SYSTEM_DEFAULT_KEEPALIVE,
+  deadPeerDetection,
+  recommendedUserTimeoutMs,
+  type DeadPeerDetection,
+} from '../keepalive/dead-peer.js';
+import type { KeepalivePlan } from '../keepalive/keepalive-plan.js';
 
 export type RecommendationBasis =
   /** A timeout was measured: values come from the longest idle seen to survive. */
@@ -17,18 +24,23 @@ export type RecommendationBasis =
   | 'no-eviction-up-to-max'
   /** Even the shortest idle tested was evicted: values are the smallest possible. */
   | 'nothing-survived'
+  /** The run was stopped before anything was evicted: nothing is known about a timeout yet. */
+  | 'interrupted'
   /** No direction produced a measurement (the run ended before any probe answered). */
   | 'no-data';
 
 export interface Recommendation {
-  /** TCP_KEEPIDLE, s: idle before the first keepalive probe. */
-  keepaliveIdleS: number;
-  /** TCP_KEEPINTVL, s: between unanswered probes. */
-  keepaliveIntervalS: number;
-  /** TCP_KEEPCNT: unanswered probes before the connection is declared dead. */
-  keepaliveCount: number;
-  /** Application heartbeat period, s (what works through a terminating proxy). */
-  heartbeatS: number;
+  /**
+   * TCP_KEEPIDLE, s: idle before the first keepalive probe. Null where no timeout was found for a
+   * keepalive to beat (nothing evicted, interrupted, nothing measured): then only `deadPeer` applies.
+   */
+  keepaliveIdleS: number | null;
+  /** TCP_KEEPINTVL, s: between unanswered probes (null as above). */
+  keepaliveIntervalS: number | null;
+  /** TCP_KEEPCNT: unanswered probes before the connection is declared dead (null as above). */
+  keepaliveCount: number | null;
+  /** Application heartbeat period, s (what works through a terminating proxy; null as above). */
+  heartbeatS: number | null;
   basis: RecommendationBasis;
   /** false when TCP keepalive cannot keep the path open (terminating proxy, or a timeout < 1 s). */
   tcpKeepaliveHelps: boolean;
@@ -36,9 +48,29 @@ export interface Recommendation {
   limitingDirection: Direction | null;
   /** The idle the values were derived from, s (null with no data). */
   basedOnS: number | null;
+  /** How soon a vanished peer is noticed, with the keepalive above or, without one, a per-socket one. */
+  deadPeer: DeadPeerAdvice;
   /** Plain-language reasons for each value, in the order a reader needs them. */
   reasons: string[];
 }
+
+/** Dead-peer detection: the plan it assumes, with the TCP_USER_TIMEOUT that agrees with it. */
+export interface DeadPeerAdvice {
+  /** The recommended keepalive, or (nothing to beat) a per-socket one for dead-peer detection only. */
+  plan: Required<KeepalivePlan>;
+  detection: DeadPeerDetection;
+  /** The same with the system defaults (7200 + 75 x 9 = 7875 s while idle). */
+  systemDefault: DeadPeerDetection;
+  /** True when the plan is only for dead-peer detection: the path itself needs no keepalive. */
+  onlyForDeadPeers: boolean;
+}
+
+/**
+ * Where no timeout was found, dead peers are still worth noticing sooner than the system's 7875 s:
+ * a per-socket keepalive (never a system-wide one the path does not need) that notices one within
+ * two minutes, 120 s, a common choice for servers.
+ */
+export const DEAD_PEER_ONLY_KEEPALIVE: Readonly<KeepalivePlan> = { idleS: 60, intervalS: 10, count: 6 };
 
 /** Keepalive idle and interval are whole seconds and at least 1 (net-keepalive: EINVAL below 1 s). */
 export const MIN_KEEPALIVE_S = 1;
@@ -48,14 +80,12 @@ export const MAX_KEEPALIVE_INTERVAL_S = 75;
 export const KEEPALIVE_COUNT = 3;
 /** RFC 8085 §3.1.1: keepalives no more often than every 15 s unless the path needs it. */
 export const RFC8085_MIN_KEEPALIVE_S = 15;
-/** Shortest common default in the field notes (AWS ALB, nginx), used only when nothing was measured. */
-export const ASSUMED_TIMEOUT_WITHOUT_DATA_S = 60;
 
 /** Which direction dies first, and how its result is shaped. */
 export interface LimitingDirection {
   direction: Direction;
   result: DirectionResult;
-  basis: Exclude<RecommendationBasis, 'no-data'>;
+  basis: Exclude<RecommendationBasis, 'no-data' | 'interrupted'>;
 }
 
 function hasData(result: DirectionResult | undefined): result is DirectionResult {
@@ -147,29 +177,93 @@ function evictionWords(kind: EvictionKind | null): string {
   }
 }
 
+/** A keepalive plan with the TCP_USER_TIMEOUT that agrees with it, and what it detects. */
+function deadPeerAdvice(plan: KeepalivePlan, onlyForDeadPeers: boolean): DeadPeerAdvice {
+  const full = { ...plan, userTimeoutMs: recommendedUserTimeoutMs(plan) };
+  return {
+    plan: full,
+    detection: deadPeerDetection(full),
+    systemDefault: deadPeerDetection(SYSTEM_DEFAULT_KEEPALIVE),
+    onlyForDeadPeers,
+  };
+}
+
+/** The dead-peer sentences: how soon a vanished peer is noticed, against the system defaults. */
+function deadPeerReasons(advice: DeadPeerAdvice): string[] {
+  const { plan, detection, systemDefault } = advice;
+  const lead = advice.onlyForDeadPeers
+    ? `To notice a vanished peer, enable keepalive on that socket only (idle ${plan.idleS} s, interval ` +
+      `${plan.intervalS} s, ${plan.count} probes): `
+    : 'With these values ';
+  return [
+    `${lead}an idle connection to a vanished peer fails after ${formatS(detection.whileIdleS)} ` +
+      `(idle + ${plan.count} × interval), instead of ${formatS(systemDefault.whileIdleS)} with the system ` +
+      `defaults (7200 + 75 × 9). Set TCP_USER_TIMEOUT to ${plan.userTimeoutMs} ms too: it bounds a ` +
+      `connection whose data goes unacknowledged to the same ${formatS(detection.whileUnackedS)}, ` +
+      `instead of about ${formatS(systemDefault.whileUnackedS)} of retransmissions (Linux).`,
+  ];
+}
+
+/** Options of `recommend`: how the run ended. */
+export interface RecommendOptions {
+  /** The run was stopped early (Ctrl-C, reflector lost): what was not evicted may still be. */
+  aborted?: boolean;
+}
+
 /** Keepalive and heartbeat settings that beat the direction that dies first, with reasons. */
-export function recommend(directions: Partial<Record<Direction, DirectionResult>>): Recommendation {
+export function recommend(
+  directions: Partial<Record<Direction, DirectionResult>>,
+  options: RecommendOptions = {},
+): Recommendation {
   const limiting = limitingDirection(directions);
   const proxy = terminatingProxy(directions);
   const reasons: string[] = [];
-
-  if (limiting === null) {
-    const values = keepaliveFor(ASSUMED_TIMEOUT_WITHOUT_DATA_S);
-    reasons.push(
-      `Nothing was measured, so these values are a guess: they assume ${ASSUMED_TIMEOUT_WITHOUT_DATA_S} s, ` +
-        'the shortest common default idle timeout (AWS ALB, nginx proxy_read_timeout). Run again.',
-    );
+  const onlyDeadPeers = (basis: RecommendationBasis, basedOnS: number | null): Recommendation => {
+    // Nothing to beat: a keepalive planned from --max (or from nothing) would be a guess, and a
+    // system-wide one would change every socket on the host for no gain on this path.
+    const survivedS = basedOnS ?? Number.POSITIVE_INFINITY;
+    const plan =
+      survivedS >= 2 * (DEAD_PEER_ONLY_KEEPALIVE.idleS + DEAD_PEER_ONLY_KEEPALIVE.intervalS)
+        ? DEAD_PEER_ONLY_KEEPALIVE
+        : keepalivePlanFor(survivedS);
+    const deadPeer = deadPeerAdvice(plan, true);
+    reasons.push(...deadPeerReasons(deadPeer));
     return {
-      ...values,
-      basis: 'no-data',
-      tcpKeepaliveHelps: true,
-      limitingDirection: null,
-      basedOnS: null,
+      keepaliveIdleS: null,
+      keepaliveIntervalS: null,
+      keepaliveCount: null,
+      heartbeatS: null,
+      basis,
+      tcpKeepaliveHelps: !proxy,
+      limitingDirection: limiting?.direction ?? null,
+      basedOnS,
+      deadPeer,
       reasons,
     };
+  };
+
+  if (limiting === null) {
+    reasons.push('Nothing was measured, so there is nothing to recommend for this path: run again.');
+    return onlyDeadPeers('no-data', null);
   }
 
   const { direction, result, basis } = limiting;
+  if (basis === 'no-eviction-up-to-max') {
+    const survivedS = (result.survivedMs ?? 0) / 1000;
+    if (options.aborted === true) {
+      reasons.push(
+        `The run was stopped after ${formatS(survivedS)} of idle had survived and before anything was ` +
+          'evicted: nothing is known about a timeout yet, so no keepalive is recommended. Run it to the end.',
+      );
+      return onlyDeadPeers('interrupted', survivedS);
+    }
+    reasons.push(
+      `No eviction was seen up to ${formatS(survivedS)} idle (the longest tested): this path needs no ` +
+        'keepalive to stay open that long, and none is recommended for it.',
+    );
+    return onlyDeadPeers(basis, survivedS);
+  }
+
   let tcpKeepaliveHelps = !proxy;
   let survivedS: number;
 
@@ -181,14 +275,6 @@ export function recommend(directions: Partial<Record<Direction, DirectionResult>
         `The ${direction} direction dies first: it survives ${formatS(survivedS)} idle and is ` +
           `${evictionWords(result.eviction)} at ${formatS(evictedS)}. Every value below is planned from ` +
           `${formatS(survivedS)}, the longest idle known to be safe.`,
-      );
-      break;
-    }
-    case 'no-eviction-up-to-max': {
-      survivedS = (result.survivedMs ?? 0) / 1000;
-      reasons.push(
-        `No eviction was seen up to ${formatS(survivedS)} idle (the longest tested). The real timeout ` +
-          'may be much longer; these values are only sure to be enough, and may be more frequent than needed.',
       );
       break;
     }
@@ -218,6 +304,7 @@ export function recommend(directions: Partial<Record<Direction, DirectionResult>
 
   const values = keepaliveFor(survivedS);
   const { keepaliveIdleS, keepaliveIntervalS, keepaliveCount, heartbeatS } = values;
+  const deadPeer = deadPeerAdvice(keepalivePlanFor(survivedS), false);
 
   if (proxy) {
     reasons.push(
@@ -231,10 +318,7 @@ export function recommend(directions: Partial<Record<Direction, DirectionResult>
         `Idle plus one retry (${keepaliveIdleS + keepaliveIntervalS} s) stays within 80% of ` +
         `${formatS(survivedS)}, so even a lost probe is followed by one that refreshes the mapping in time.`,
     );
-    reasons.push(
-      `${keepaliveCount} unanswered probes declare the peer dead: a dead peer is noticed after ` +
-        `${keepaliveIdleS + keepaliveCount * keepaliveIntervalS} s (idle + ${keepaliveCount} × interval).`,
-    );
+    reasons.push(...deadPeerReasons(deadPeer));
     reasons.push(
       'Enable keepalive on the side behind the NAT (the client): outbound packets always refresh a ' +
         'mapping, while a refresh by inbound packets is only optional (RFC 4787 REQ-6).',
@@ -252,13 +336,23 @@ export function recommend(directions: Partial<Record<Direction, DirectionResult>
   }
 
   return {
-    ...values,
+    keepaliveIdleS,
+    keepaliveIntervalS,
+    keepaliveCount,
+    heartbeatS,
     basis,
     tcpKeepaliveHelps,
     limitingDirection: direction,
     basedOnS: survivedS,
+    deadPeer,
     reasons,
   };
+}
+
+/** keepaliveFor as a kernel plan. */
+function keepalivePlanFor(survivedS: number): KeepalivePlan {
+  const { keepaliveIdleS, keepaliveIntervalS, keepaliveCount } = keepaliveFor(survivedS);
+  return { idleS: keepaliveIdleS, intervalS: keepaliveIntervalS, count: keepaliveCount };
 }
 
 /** Default idle timeouts from the field notes, s, and who uses them. */

@@ -6,6 +6,7 @@ import { knownMiddleboxHint, limitingDirection, recommend, type Recommendation }
 import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
 import type { RunCost } from '../discovery/run-cost.js';
 import type { VerificationResult } from '../verification/verification-run.js';
+import { recommendationLines, settingsLines } from './advice-text.js';
 import { toJsonVerification, verificationLines, type JsonVerification } from './verification-report.js';
 import type { IdlescopeErrorCode } from '../../protocol/errors.js';
 
@@ -38,7 +39,8 @@ export interface JsonDirection {
   survived_s: number | null;
   evicted_s: number | null;
   eviction: EvictionKind | null;
-  confidence: number;
+  /** null where none is claimed: a run stopped before this direction saw any eviction. */
+  confidence: number | null;
   notes: string[];
   probes_sent: number;
 }
@@ -51,23 +53,37 @@ export interface JsonReport {
   elapsed_s: number;
   connections_used: number;
   aborted: string | null;
-  /** The direction that dies first. */
+  /** The direction that dies first; null where nothing was evicted. */
   timeout: {
     survived_s: number | null;
     evicted_s: number | null;
     eviction: EvictionKind | null;
     direction: Direction | null;
     hint: string | null;
-  };
+  } | null;
   /** null for a direction that was not tested. */
   directions: Record<Direction, JsonDirection | null>;
+  /** The keepalive and heartbeat values are null where no timeout was found for them to beat. */
   recommendation: {
-    keepalive_idle_s: number;
-    keepalive_interval_s: number;
-    keepalive_count: number;
-    heartbeat_s: number;
+    keepalive_idle_s: number | null;
+    keepalive_interval_s: number | null;
+    keepalive_count: number | null;
+    heartbeat_s: number | null;
     basis: Recommendation['basis'];
     tcp_keepalive_helps: boolean;
+    /** How soon a vanished peer is noticed, and the TCP_USER_TIMEOUT that agrees with the keepalive. */
+    dead_peer: {
+      keepalive_idle_s: number;
+      keepalive_interval_s: number;
+      keepalive_count: number;
+      user_timeout_ms: number;
+      /** true: the path needs no keepalive; this one is only for noticing dead peers (per socket). */
+      only_for_dead_peers: boolean;
+      detected_idle_s: number;
+      detected_unacked_s: number;
+      system_default_idle_s: number;
+      system_default_unacked_s: number;
+    };
     reasons: string[];
   };
   /** What the run cost: bytes are payload actually carried, packets only an estimate. */
@@ -106,8 +122,9 @@ function hintFor(result: DirectionResult | null): string | null {
 /** The report as a plain object following schema 1. */
 export function toJsonReport(report: DiscoveryReport): JsonReport {
   const limiting = limitingDirection(report.directions);
-  const rec = recommend(report.directions);
+  const rec = recommend(report.directions, { aborted: report.aborted !== null });
   const limitingResult = limiting?.result ?? null;
+  const evicted = limitingResult?.evictedMs != null;
   const directions = {} as Record<Direction, JsonDirection | null>;
   for (const direction of DIRECTIONS) {
     const result = report.directions[direction];
@@ -118,7 +135,8 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
             survived_s: seconds(result.survivedMs),
             evicted_s: seconds(result.evictedMs),
             eviction: result.eviction,
-            confidence: result.confidence,
+            // A stopped run claims nothing about a direction that saw no eviction yet.
+            confidence: report.aborted !== null && result.evictedMs === null ? null : result.confidence,
             notes: [...result.notes],
             probes_sent: result.probesSent,
           };
@@ -130,13 +148,15 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
     elapsed_s: seconds(report.elapsedMs),
     connections_used: report.connectionsUsed,
     aborted: report.aborted,
-    timeout: {
-      survived_s: seconds(limitingResult?.survivedMs ?? null),
-      evicted_s: seconds(limitingResult?.evictedMs ?? null),
-      eviction: limitingResult?.eviction ?? null,
-      direction: limiting?.direction ?? null,
-      hint: hintFor(limitingResult),
-    },
+    timeout: evicted
+      ? {
+          survived_s: seconds(limitingResult?.survivedMs ?? null),
+          evicted_s: seconds(limitingResult?.evictedMs ?? null),
+          eviction: limitingResult?.eviction ?? null,
+          direction: limiting?.direction ?? null,
+          hint: hintFor(limitingResult),
+        }
+      : null,
     directions,
     recommendation: {
       keepalive_idle_s: rec.keepaliveIdleS,
@@ -145,6 +165,17 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
       heartbeat_s: rec.heartbeatS,
       basis: rec.basis,
       tcp_keepalive_helps: rec.tcpKeepaliveHelps,
+      dead_peer: {
+        keepalive_idle_s: rec.deadPeer.plan.idleS,
+        keepalive_interval_s: rec.deadPeer.plan.intervalS,
+        keepalive_count: rec.deadPeer.plan.count,
+        user_timeout_ms: rec.deadPeer.plan.userTimeoutMs,
+        only_for_dead_peers: rec.deadPeer.onlyForDeadPeers,
+        detected_idle_s: rec.deadPeer.detection.whileIdleS,
+        detected_unacked_s: rec.deadPeer.detection.whileUnackedS,
+        system_default_idle_s: rec.deadPeer.systemDefault.whileIdleS,
+        system_default_unacked_s: rec.deadPeer.systemDefault.whileUnackedS,
+      },
       reasons: [...rec.reasons],
     },
     cost: {
@@ -300,44 +331,9 @@ function diesFirstText(report: DiscoveryReport, limiting: Direction): string[] {
   return lines;
 }
 
-function formatBasis(seconds: number | null): string {
-  // Short and exact enough: "4 s", "349.5 s", "7200 s" (never a float's full expansion).
-  return seconds === null ? 'nothing' : `${Number(seconds.toFixed(seconds < 10 ? 2 : 1))} s`;
-}
-
-const BASIS_LABEL: Record<Recommendation['basis'], (rec: Recommendation) => string> = {
-  timeout: (rec) =>
-    `planned from ${formatBasis(rec.basedOnS)}, the longest idle that survived ${rec.limitingDirection ?? ''}`.trimEnd(),
-  'no-eviction-up-to-max': (rec) =>
-    `no eviction seen: planned from ${formatBasis(rec.basedOnS)}, the longest idle tested`,
-  'nothing-survived': () => 'nothing survived: the smallest possible values',
-  'no-data': () => 'nothing measured: a guess',
-};
-
-function settingsLines(rec: Recommendation): string[] {
-  const { keepaliveIdleS: idle, keepaliveIntervalS: intvl, keepaliveCount: cnt } = rec;
-  return [
-    'Linux, system-wide (applies to sockets that enable SO_KEEPALIVE and set nothing themselves):',
-    `  sysctl -w net.ipv4.tcp_keepalive_time=${idle} net.ipv4.tcp_keepalive_intvl=${intvl} net.ipv4.tcp_keepalive_probes=${cnt}`,
-    '',
-    'C, per socket:',
-    `  int on = 1, idle = ${idle}, intvl = ${intvl}, cnt = ${cnt};`,
-    '  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);',
-    '  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);',
-    '  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);',
-    '  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);',
-    '',
-    'Node.js (net-keepalive for interval and count; call it AFTER setKeepAlive, which resets them):',
-    "  import * as NetKeepAlive from 'net-keepalive';",
-    `  socket.setKeepAlive(true, ${idle} * 1000);  // TCP_KEEPIDLE ${idle} s`,
-    `  NetKeepAlive.setKeepAliveInterval(socket, ${intvl} * 1000);`,
-    `  NetKeepAlive.setKeepAliveProbes(socket, ${cnt});`,
-  ];
-}
-
 /** The report as scannable multi-line text for a terminal, without a trailing newline. No colours. */
 export function renderHuman(report: DiscoveryReport): string {
-  const rec = recommend(report.directions);
+  const rec = recommend(report.directions, { aborted: report.aborted !== null });
   const limiting = limitingDirection(report.directions);
   const out: string[] = [];
 
@@ -359,7 +355,11 @@ export function renderHuman(report: DiscoveryReport): string {
   for (const direction of tested) {
     const result = report.directions[direction]!;
     out.push(`  ${bracketLine(result)}`);
-    const detail = [`confidence ${result.confidence.toFixed(2)}`, `${result.probesSent} probes`];
+    const claimed = report.aborted === null || result.evictedMs !== null;
+    const detail = [
+      claimed ? `confidence ${result.confidence.toFixed(2)}` : 'stopped before any eviction',
+      `${result.probesSent} probes`,
+    ];
     out.push(`    ${detail.join(', ')}`);
     for (const note of result.notes) out.push(`    note: ${note}`);
   }
@@ -372,29 +372,13 @@ export function renderHuman(report: DiscoveryReport): string {
   }
 
   out.push('');
-  out.push(`Recommendation (${BASIS_LABEL[rec.basis](rec)}):`);
-  if (rec.tcpKeepaliveHelps) {
-    out.push(
-      `  TCP keepalive: idle ${rec.keepaliveIdleS} s, interval ${rec.keepaliveIntervalS} s, ` +
-        `${rec.keepaliveCount} probes`,
-    );
-    out.push(`  or an application heartbeat every ${rec.heartbeatS} s`);
-  } else {
-    out.push(`  Application heartbeat every ${rec.heartbeatS} s (TCP keepalive does not help here)`);
-  }
+  out.push(...recommendationLines(rec));
   for (const line of verificationLines(report.verification, !rec.tcpKeepaliveHelps)) out.push(`  ${line}`);
   out.push('');
   out.push('Why:');
   for (const reason of rec.reasons) out.push(...wrap(reason, WRAP_COLUMNS, '  - ', '    '));
 
   out.push('');
-  if (rec.tcpKeepaliveHelps) {
-    for (const line of settingsLines(rec)) out.push(line);
-  } else {
-    const advice =
-      'Send an application-level message (a ping your protocol already has, or a no-op) on every ' +
-      `connection that has been idle for ${rec.heartbeatS} s. WebSocket: ping every ${rec.heartbeatS} s.`;
-    out.push(...wrap(advice, WRAP_COLUMNS, '', ''));
-  }
+  out.push(...settingsLines(rec));
   return out.join('\n');
 }

@@ -15,6 +15,8 @@ export function planVerification(
   const { survivedMs, evictedMs } = limiting.result;
   if (survivedMs === null || evictedMs === null) return null;
   const rec = recommend(directions);
+  if (rec.keepaliveIdleS === null || rec.keepaliveIntervalS === null || rec.keepaliveCount === null)
+    return null;
   const evicted = DIRECTIONS.filter((d) => directions[d]?.evictedMs != null);
   return {
     keepalive: { idleS: rec.keepaliveIdleS, intervalS: rec.keepaliveIntervalS, count: rec.keepaliveCount },

@@ -134,20 +134,48 @@ describe('recommend', () => {
     );
   });
 
-  it('with no eviction up to max plans from the max and says so', () => {
+  it('with no eviction up to max recommends no keepalive for the path, only a per-socket one for dead peers', () => {
     const rec = recommend({
       inbound: result('inbound', 7_200_000, null),
       outbound: result('outbound', 7_200_000, null),
     });
     expect(rec).toMatchObject({
       basis: 'no-eviction-up-to-max',
-      keepaliveIntervalS: 75,
-      keepaliveIdleS: 5685, // floor(5760) - 75
-      heartbeatS: 3600,
-      tcpKeepaliveHelps: true,
+      keepaliveIdleS: null,
+      keepaliveIntervalS: null,
+      keepaliveCount: null,
+      heartbeatS: null,
       basedOnS: 7200,
     });
+    expect(rec.deadPeer.onlyForDeadPeers).toBe(true);
+    expect(rec.deadPeer.plan).toEqual({ idleS: 60, intervalS: 10, count: 6, userTimeoutMs: 120_000 });
     expect(rec.reasons[0]).toMatch(/No eviction was seen up to 7200 s/);
+    expect(rec.reasons.join('\n'), 'no RFC 8085 note: nothing needs that often').not.toMatch(/RFC 8085/);
+  });
+
+  it('with no eviction up to a short max, the dead-peer keepalive stays within what survived', () => {
+    const rec = recommend({ inbound: result('inbound', 3000, null) });
+    expect(rec.keepaliveIdleS).toBeNull();
+    const { idleS, intervalS } = rec.deadPeer.plan;
+    expect(idleS + intervalS, 'idle plus one retry within the survived 3 s').toBeLessThanOrEqual(3);
+  });
+
+  it('stopped before any eviction: basis interrupted, no keepalive', () => {
+    const rec = recommend({ inbound: result('inbound', 2500, null) }, { aborted: true });
+    expect(rec.basis).toBe('interrupted');
+    expect(rec.keepaliveIdleS).toBeNull();
+    expect(rec.reasons[0]).toMatch(/stopped after 2\.5 s .*before anything was evicted/s);
+  });
+
+  it('states the dead-peer detection of the recommended keepalive against the system defaults', () => {
+    const rec = recommend({ inbound: result('inbound', 349_500, 350_200, 'reset') });
+    expect(rec.deadPeer.onlyForDeadPeers).toBe(false);
+    expect(rec.deadPeer.plan).toEqual({ idleS: 245, intervalS: 34, count: 3, userTimeoutMs: 347_000 });
+    expect(rec.deadPeer.detection.whileIdleS).toBe(347);
+    expect(rec.deadPeer.systemDefault.whileIdleS).toBe(7875);
+    expect(rec.reasons.join('\n')).toMatch(
+      /fails after 347 s .*instead of 7875 s .*TCP_USER_TIMEOUT to 347000 ms/s,
+    );
   });
 
   it('when nothing survived uses the smallest values and says so', () => {
@@ -177,11 +205,12 @@ describe('recommend', () => {
     expect(rec.reasons.join('\n')).toMatch(/RFC 8085.*15 s/s);
   });
 
-  it('without any measurement labels the values a guess', () => {
+  it('without any measurement recommends nothing for the path', () => {
     const rec = recommend({});
     expect(rec.basis).toBe('no-data');
     expect(rec.limitingDirection).toBeNull();
-    expect(rec.reasons[0]).toMatch(/Nothing was measured.*guess/s);
+    expect(rec.keepaliveIdleS).toBeNull();
+    expect(rec.reasons[0]).toMatch(/Nothing was measured.*run again/s);
   });
 });
 

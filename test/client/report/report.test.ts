@@ -104,6 +104,7 @@ describe('renderJson', () => {
         'heartbeat_s',
         'basis',
         'tcp_keepalive_helps',
+        'dead_peer',
         'reasons',
       ].sort(),
     );
@@ -166,40 +167,72 @@ describe('renderJson', () => {
     const json = toJsonReport(
       report({ inbound: result('inbound', 349_500, 350_200, 'reset') }, 'reflector lost'),
     );
-    expect(json.timeout.hint).toBe('AWS NAT Gateway or NLB (350 s)');
+    expect(json.timeout?.hint).toBe('AWS NAT Gateway or NLB (350 s)');
     expect(json.directions.outbound).toBeNull();
     expect(json.aborted).toBe('reflector lost');
     expect(json.recommendation).toMatchObject({ keepalive_idle_s: 245, keepalive_interval_s: 34 });
   });
 
-  it('with no eviction anywhere reports the limiting direction with evicted_s null', () => {
+  it('with no eviction anywhere reports no timeout and no keepalive for the path, only for dead peers', () => {
     const json = toJsonReport(
       report({
         outbound: result('outbound', 3_600_000, null),
         inbound: result('inbound', 3_600_000, null),
       }),
     );
-    expect(json.timeout).toEqual({
-      survived_s: 3600,
-      evicted_s: null,
-      eviction: null,
-      direction: 'outbound',
-      hint: null,
+    expect(json.timeout).toBeNull();
+    expect(json.recommendation).toMatchObject({
+      basis: 'no-eviction-up-to-max',
+      keepalive_idle_s: null,
+      keepalive_interval_s: null,
+      keepalive_count: null,
+      heartbeat_s: null,
     });
-    expect(json.recommendation.basis).toBe('no-eviction-up-to-max');
+    expect(json.recommendation.dead_peer).toEqual({
+      keepalive_idle_s: 60,
+      keepalive_interval_s: 10,
+      keepalive_count: 6,
+      user_timeout_ms: 120_000,
+      only_for_dead_peers: true,
+      detected_idle_s: 120,
+      detected_unacked_s: 120,
+      system_default_idle_s: 7875,
+      system_default_unacked_s: 924.6,
+    });
   });
 
-  it('with nothing measured gives null timeout fields and a no-data recommendation', () => {
+  it('stopped before any eviction: basis interrupted, no confidence claimed, no timeout', () => {
+    const json = toJsonReport(
+      report(
+        { inbound: result('inbound', 2_500, null), outbound: result('outbound', 2_400, null) },
+        'interrupted',
+      ),
+    );
+    expect(json.timeout).toBeNull();
+    expect(json.recommendation.basis).toBe('interrupted');
+    expect(json.recommendation.keepalive_idle_s).toBeNull();
+    expect(json.directions.inbound?.confidence, 'inbound confidence').toBeNull();
+    expect(json.directions.outbound?.confidence, 'outbound confidence').toBeNull();
+  });
+
+  it('stopped after an eviction still claims the evicted direction', () => {
+    const json = toJsonReport(
+      report(
+        { inbound: result('inbound', 29_400, 30_100), outbound: result('outbound', 20_000, null) },
+        'interrupted',
+      ),
+    );
+    expect(json.recommendation.basis).toBe('timeout');
+    expect(json.directions.inbound?.confidence).toBe(0.93);
+    expect(json.directions.outbound?.confidence, 'no eviction yet: nothing claimed').toBeNull();
+  });
+
+  it('with nothing measured gives no timeout and no recommendation', () => {
     const json = toJsonReport(report({}, 'reflector unreachable'));
-    expect(json.timeout).toEqual({
-      survived_s: null,
-      evicted_s: null,
-      eviction: null,
-      direction: null,
-      hint: null,
-    });
+    expect(json.timeout).toBeNull();
     expect(json.directions).toEqual({ inbound: null, outbound: null });
     expect(json.recommendation.basis).toBe('no-data');
+    expect(json.recommendation.keepalive_idle_s).toBeNull();
   });
 
   it('is valid JSON without a trailing newline (the caller adds one)', () => {
@@ -217,22 +250,25 @@ describe('renderHuman', () => {
     expect(text).toMatch(/Dies first: inbound\. .*server pushes/s);
     expect(text).toContain('note: sweep granularity about 0.7 s');
     expect(text).toContain('confidence 0.93');
-    expect(text).toContain('TCP keepalive: idle 21 s, interval 2 s, 3 probes');
-    expect(text).toContain(
-      'sysctl -w net.ipv4.tcp_keepalive_time=21 net.ipv4.tcp_keepalive_intvl=2 net.ipv4.tcp_keepalive_probes=3',
-    );
-    expect(text).toContain('setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);');
-    expect(text).toContain('int on = 1, idle = 21, intvl = 2, cnt = 3;');
-    expect(text).toContain('TCP_KEEPIDLE');
-    expect(text).toContain('TCP_KEEPINTVL');
-    expect(text).toContain('TCP_KEEPCNT');
-    expect(text).toContain('socket.setKeepAlive(true, 21 * 1000);');
-    expect(text).toContain('NetKeepAlive.setKeepAliveInterval(socket, 2 * 1000);');
-    expect(text).toContain('NetKeepAlive.setKeepAliveProbes(socket, 3);');
-    expect(text).toMatch(/AFTER setKeepAlive, which resets them/);
-    expect(text).toMatch(/RFC 8085/);
-    expect(text).not.toMatch(/PARTIAL/);
-    expect(text.includes('\u001b['), 'no colour codes').toBe(false);
+    expect(text).toContain('TCP keepalive: idle 21 s, interval 2 s, 3 probes, TCP_USER_TIMEOUT 27000 ms');
+    // The snippets of client/keepalive, for the same plan (compiled and run in their own tests).
+    for (const line of [
+      'sysctl -w net.ipv4.tcp_keepalive_time=21',
+      'sysctl -w net.ipv4.tcp_keepalive_intvl=2',
+      'sysctl -w net.ipv4.tcp_keepalive_probes=3',
+      'SYSTEM-WIDE',
+      'TCP_KEEPIDLE',
+      'TCP_KEEPINTVL',
+      'TCP_KEEPCNT',
+      'TCP_USER_TIMEOUT',
+      'jdk.net.ExtendedSocketOptions',
+      'KeepAliveConfig',
+      'so_keepalive',
+      'clitcpka',
+    ]) {
+      expect(text, line).toContain(line);
+    }
+    expect(text).toContain('fails after 27 s (idle + 3 × interval)');
   });
 
   it('for a terminating proxy gives a heartbeat, not keepalive settings', () => {
@@ -260,7 +296,7 @@ describe('renderHuman', () => {
     expect(text).toContain('TCP keepalive: idle 245 s, interval 34 s, 3 probes');
   });
 
-  it('says when nothing was evicted up to the longest idle tested', () => {
+  it('says when nothing was evicted up to the longest idle tested, and pastes no keepalive for the path', () => {
     const text = renderHuman(
       report({
         inbound: result('inbound', 7_200_000, null),
@@ -268,8 +304,24 @@ describe('renderHuman', () => {
       }),
     );
     expect(text).toContain('No direction was evicted within the longest idle tested.');
-    expect(text).toContain('Recommendation (no eviction seen: planned from 7200 s');
-    expect(text).toContain('net.ipv4.tcp_keepalive_time=5685');
+    expect(text).toContain('Recommendation (no eviction seen up to 7200 s: nothing to beat):');
+    expect(text).toContain('No keepalive is needed to keep this path open.');
+    expect(text).toContain('To notice dead peers: per-socket keepalive idle 60 s, interval 10 s, 6 probes');
+    expect(text, 'never a system-wide setting the path does not need').not.toContain('sysctl');
+    expect(text).toContain('setsockopt');
+  });
+
+  it('stopped before any eviction: claims no confidence and recommends no keepalive', () => {
+    const text = renderHuman(
+      report(
+        { inbound: result('inbound', 2_500, null), outbound: result('outbound', 2_400, null) },
+        'interrupted',
+      ),
+    );
+    expect(text).toContain('Recommendation (interrupted before any eviction: nothing to beat yet):');
+    expect(text).toContain('stopped before any eviction');
+    expect(text).not.toContain('confidence');
+    expect(text).not.toContain('sysctl');
   });
 
   it('says when nothing survived', () => {
