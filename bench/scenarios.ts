@@ -3,8 +3,8 @@
  * virtual clock (bench/simulation/virtual-driver.ts), so the numbers compare search strategies
  * and nothing else. Deterministic: the models are seeded and the clock is virtual.
  */
-import { IdleSearch } from '../client/search/idle-search.js';
-import { defaultResolutionMs } from '../client/discovery/discovery-run.js';
+import type { IdleSearch } from '../client/search/idle-search.js';
+import { createSearch, defaultResolutionMs } from '../client/search/search-config.js';
 import type { Direction, DirectionResult, SearchEngine } from '../client/search/types.js';
 import {
   DirectionalTimeout,
@@ -136,7 +136,7 @@ export function idlescope(
   connections: number,
   resolutionMs = defaultResolutionMs,
 ): IdleSearch {
-  return new IdleSearch({ direction, minMs: MIN_S * S, maxMs, resolutionMs, maxConnections: connections });
+  return createSearch({ direction, minMs: MIN_S * S, maxMs, resolutionMs, maxConnections: connections });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultResolutionMs } from '../../client/discovery/discovery-run.js';
+import { defaultResolutionMs } from '../../client/search/search-config.js';
 import { SharpTimeout, type EvictionMode } from '../../bench/simulation/middlebox-models.js';
 import { DEFAULT_SIMULATION, simulate } from '../../bench/simulation/virtual-driver.js';
 import type { DirectionResult } from '../../client/search/types.js';

@@ -5,8 +5,7 @@
  * notes name what happened. Seeds and phases are consecutive, not picked.
  */
 import { describe, expect, it } from 'vitest';
-import { IdleSearch } from '../../../client/search/idle-search.js';
-import { defaultResolutionMs } from '../../../client/discovery/discovery-run.js';
+import { createSearch, defaultResolutionMs } from '../../../client/search/search-config.js';
 import {
   DirectionalTimeout,
   LossyPath,
@@ -26,15 +25,8 @@ function run(
   directions: readonly Direction[] = ['inbound', 'outbound'],
 ): { results: DirectionResult[]; elapsedMs: number } {
   const budget = directions.length === 1 ? 256 : 128;
-  const searches = directions.map(
-    (direction) =>
-      new IdleSearch({
-        direction,
-        minMs: 1 * S,
-        maxMs: 7440 * S,
-        resolutionMs: defaultResolutionMs,
-        maxConnections: budget,
-      }),
+  const searches = directions.map((direction) =>
+    createSearch({ direction, minMs: 1 * S, maxMs: 7440 * S, maxConnections: budget }),
   );
   const stats = simulate(searches, model);
   expect(stats.hitLimit, 'the simulation ends by itself').toBe(false);
