@@ -1,5 +1,5 @@
 /**
- * What every baseline strategy shares: a ProbeLedger that keeps its connections and observations,
+ * What every baseline strategy shares: a ProbeLedger that keeps its clock pool and observations,
  * the finished/aborted state, and the SearchEngine reports that only bookkeep. A strategy adds its
  * own decide(), and notes for its result.
  */
@@ -34,11 +34,11 @@ export abstract class LedgerStrategy implements SearchEngine {
   protected abstract notes(): string[];
 
   opened(conn: ConnId, idleSinceMs: number): void {
-    this.ledger.opened(conn, idleSinceMs);
+    this.ledger.pool.opened(conn, idleSinceMs);
   }
 
   openFailed(conn: ConnId, _nowMs: number, _reason: string): void {
-    this.ledger.openFailed(conn);
+    this.ledger.pool.openFailed(conn);
   }
 
   outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
@@ -46,18 +46,18 @@ export abstract class LedgerStrategy implements SearchEngine {
   }
 
   lost(conn: ConnId, nowMs: number, how: EvictionKind): void {
-    this.ledger.lost(conn, nowMs, how);
+    this.ledger.diedIdle(conn, nowMs, how);
   }
 
   forget(conn: ConnId): void {
-    this.ledger.conns.delete(conn);
+    this.ledger.pool.forget(conn);
   }
 
   abort(reason: string): void {
     if (this.done) return;
     this.abortReason = reason;
     this.done = true;
-    this.ledger.conns.clear();
+    this.ledger.pool.clear();
   }
 
   result(): DirectionResult {

@@ -36,6 +36,7 @@
  * never emits work for a connection that is not idle.
  */
 import type { Bracket } from './bracket.js';
+import { ClockPool, CROSSING_TOLERANCE_MS, type ClockReading, type Target } from './clock-pool.js';
 import {
   boundaryAtInstant,
   isStrong,
@@ -94,12 +95,6 @@ export function frontierGrowthFor(budget: number): number {
 /** The share of the first bracket's width that the comb pays in wall time. */
 const FRONTIER_WIDTH_COST = 0.5;
 const MAX_FRONTIER_GROWTH = 1.5;
-
-/**
- * A clock within this of a target counts as having crossed it: timers (and float sums) may land
- * a hair early, and a millisecond is far below any resolution this search is asked for.
- */
-const CROSSING_TOLERANCE_MS = 1;
 
 /** Most parts a gap is split into per round. */
 const MAX_SPLIT = 12;
@@ -179,8 +174,6 @@ const PRESSURE_P_VALUE = 0.05;
  */
 const RECHECK_BUDGETS = [16, 4] as const;
 
-type ConnState = 'opening' | 'idle' | 'probing';
-
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
 const range = (lo: number | null, hi: number | null): string =>
@@ -197,19 +190,6 @@ function dependsNote(earlierBudgets: readonly number[], nowBudget: number, compa
   );
 }
 
-interface Conn {
-  id: ConnId;
-  state: ConnState;
-  /** Time of the connection's last packet; meaningful when idle or probing. */
-  idleSinceMs: number;
-  /** The idle being tested, and the batch it belongs to, while probing. */
-  probeIdleMs: number;
-  probeAtMs: number;
-  batch: number;
-  /** Tests this connection has answered so far (0: never tested since it was opened). */
-  survivals: number;
-}
-
 interface ProbeRecord extends Observation {
   batch: number;
   /** The connection's first test since it was opened. */
@@ -217,13 +197,6 @@ interface ProbeRecord extends Observation {
 }
 
 type Phase = 'search' | 'verify' | 'sweep';
-
-interface Target {
-  atMs: number;
-  untilMs: number;
-  /** The batch goes ahead only if this target finds a clock now (its partners are only useful beside it). */
-  anchor?: true;
-}
 
 /** One pass of the search at one connection budget. */
 interface Pass {
@@ -267,16 +240,11 @@ interface PassSummary {
 export class IdleSearch implements SearchEngine {
   readonly direction;
   private readonly config: SearchConfig;
-  private readonly conns = new Map<ConnId, Conn>();
+  private readonly pool = new ClockPool();
   private readonly allRecords: ProbeRecord[] = [];
   private pass: Pass;
   private readonly earlierPasses: PassSummary[] = [];
-  private nextConnId = 1;
   private nextBatch = 1;
-  private connectionsOpened = 0;
-  private peakConnections = 0;
-  private probesSent = 0;
-  private openFailures = 0;
   private abortReason: string | null = null;
   private startedAtMs: number | null = null;
   private done = false;
@@ -368,15 +336,21 @@ export class IdleSearch implements SearchEngine {
 
     this.closeDeadWeight(judgement, nowMs, actions);
     const batch = this.nextBatch++;
-    const probesBefore = this.probesSent;
-    let wakeAtMs = this.probeTargets(targets, nowMs, batch, actions);
-    if (this.probesSent > probesBefore) {
+    const probesBefore = this.pool.probesSent;
+    let wakeAtMs = this.pool.probeTargets(targets, nowMs, batch, actions);
+    if (this.pool.probesSent > probesBefore) {
       // A verification or sweep batch counts from the moment it really tested something.
       if (phase === 'verify') this.pass.verify?.batches.set(batch, nowMs);
       if (phase === 'sweep') this.pass.sweepBatches.set(batch, nowMs);
     }
-    this.retireStale(targets, nowMs, actions);
-    const nextWaveMs = this.refill(nowMs, actions);
+    this.pool.retireStale(targets, nowMs, this.pass.budget, actions);
+    const nextWaveMs = this.pool.refill(
+      nowMs,
+      this.pass.budget,
+      this.pass.openingWaves,
+      this.config.maxConnections,
+      actions,
+    );
     if (nextWaveMs !== null) wakeAtMs = wakeAtMs === null ? nextWaveMs : Math.min(wakeAtMs, nextWaveMs);
     const next = this.pass.nextBatchAtMs;
     this.pass.nextBatchAtMs = null;
@@ -388,72 +362,30 @@ export class IdleSearch implements SearchEngine {
   }
 
   opened(conn: ConnId, idleSinceMs: number): void {
-    const c = this.conns.get(conn);
-    if (c === undefined || c.state !== 'opening') return;
-    c.state = 'idle';
-    c.idleSinceMs = idleSinceMs;
+    this.pool.opened(conn, idleSinceMs);
   }
 
   openFailed(conn: ConnId, _nowMs: number, _reason: string): void {
-    const c = this.conns.get(conn);
-    if (c === undefined || c.state !== 'opening') return;
-    this.conns.delete(conn);
-    this.openFailures++;
+    this.pool.openFailed(conn);
   }
 
   outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
-    const c = this.conns.get(conn);
-    if (c === undefined || c.state !== 'probing') return;
-    this.record({
-      conn,
-      idleMs: testedAtMs === undefined ? c.probeIdleMs : testedAtMs - c.idleSinceMs,
-      atMs: c.probeAtMs,
-      survived: outcome.survived,
-      how: outcome.survived ? null : outcome.how,
-      spontaneous: false,
-      batch: c.batch,
-      first: c.survivals === 0,
-    });
-    if (outcome.survived) {
-      c.survivals++;
-      c.state = 'idle';
-      c.idleSinceMs = nowMs;
-    } else {
-      this.conns.delete(conn);
-    }
+    this.record(this.pool.outcome(conn, nowMs, outcome, testedAtMs));
   }
 
   lost(conn: ConnId, nowMs: number, how: EvictionKind): void {
-    const c = this.conns.get(conn);
-    if (c === undefined) return;
-    if (c.state === 'probing') {
-      this.outcome(conn, nowMs, { survived: false, how });
-      return;
-    }
-    if (c.state === 'idle') {
-      this.record({
-        conn,
-        idleMs: nowMs - c.idleSinceMs,
-        atMs: nowMs,
-        survived: false,
-        how,
-        spontaneous: true,
-        batch: 0,
-        first: c.survivals === 0,
-      });
-    }
-    this.conns.delete(conn);
+    this.record(this.pool.diedIdle(conn, nowMs, how));
   }
 
   forget(conn: ConnId): void {
-    this.conns.delete(conn);
+    this.pool.forget(conn);
   }
 
   abort(reason: string): void {
     if (this.done) return;
     this.abortReason = reason;
     this.done = true;
-    this.conns.clear();
+    this.pool.clear();
   }
 
   result(): DirectionResult {
@@ -466,22 +398,20 @@ export class IdleSearch implements SearchEngine {
       eviction: bracket.eviction,
       confidence: this.confidence(judgement),
       notes: this.notes(judgement),
-      probesSent: this.probesSent,
-      connectionsOpened: this.connectionsOpened,
-      peakConnections: this.peakConnections,
+      probesSent: this.pool.probesSent,
+      connectionsOpened: this.pool.connectionsOpened,
+      peakConnections: this.pool.peakConnections,
       observations: this.allRecords.map(({ batch: _batch, first: _first, ...o }) => o),
     };
   }
 
   progress(nowMs: number): SearchProgress {
     const { bracket } = this.judge();
-    const count = { idle: 0, probing: 0, opening: 0 };
-    for (const c of this.conns.values()) count[c.state]++;
     return {
       direction: this.direction,
       survivedMs: bracket.loMs,
       evictedMs: bracket.hiMs,
-      connections: count,
+      connections: this.pool.counts(),
       evicted: this.allRecords.filter((o) => !o.survived).length,
       finished: this.done,
       etaMs: this.done ? nowMs : this.estimateFinish(bracket, nowMs),
@@ -516,7 +446,7 @@ export class IdleSearch implements SearchEngine {
   private searchTargets(bracket: Bracket): Target[] | null {
     const { loMs, hiMs } = bracket;
     const { minMs, maxMs } = this.config;
-    const pending = this.pendingIdles();
+    const pending = this.pool.pendingIdles();
 
     if (hiMs === null) {
       const highest = Math.max(loMs ?? 0, ...pending);
@@ -923,7 +853,7 @@ export class IdleSearch implements SearchEngine {
       this.config.minMs,
       ...this.pass.records.filter((o) => o.survived).map((o) => o.idleMs),
     );
-    for (const conn of [...this.conns.values()]) this.close(conn, actions);
+    this.pool.closeAll(actions);
     const resolutionMs = this.config.resolutionMs(provenMs);
     const startMs = Math.max(this.config.minMs, provenMs - resolutionMs);
     const expectedMs = Math.max(provenMs, bracket.hiMs ?? provenMs);
@@ -944,46 +874,11 @@ export class IdleSearch implements SearchEngine {
 
   // ── connections ───────────────────────────────────────────────────────────────────────────
 
-  /** For each target, probe the youngest clock past it; else note when the next one crosses it. */
-  private probeTargets(
-    targets: Target[],
-    nowMs: number,
-    batch: number,
-    actions: SearchAction[],
-  ): number | null {
-    const idle = [...this.conns.values()].filter((c) => c.state === 'idle');
-    let wakeAtMs: number | null = null;
-    const chosen: Conn[] = [];
-    let anchorMissing = false;
-    for (const { atMs, untilMs, anchor } of targets) {
-      let best: Conn | null = null;
-      let nextCrossingMs: number | null = null;
-      for (const conn of idle) {
-        const idleMs = nowMs - conn.idleSinceMs + CROSSING_TOLERANCE_MS;
-        if (idleMs >= atMs && idleMs < untilMs) {
-          if (best === null || conn.idleSinceMs > best.idleSinceMs) best = conn;
-        } else if (idleMs < atMs) {
-          const crossing = conn.idleSinceMs + atMs;
-          if (nextCrossingMs === null || crossing < nextCrossingMs) nextCrossingMs = crossing;
-        }
-      }
-      if (best !== null && !chosen.includes(best)) chosen.push(best);
-      if (best === null && anchor === true) anchorMissing = true;
-      if (best === null && nextCrossingMs !== null)
-        wakeAtMs = wakeAtMs === null ? nextCrossingMs : Math.min(wakeAtMs, nextCrossingMs);
-    }
-    if (!anchorMissing) for (const conn of chosen) this.probe(conn, nowMs, batch, actions);
-    return wakeAtMs;
-  }
-
   /** A connection already idle well past a believed eviction can only die: free its slot. */
   private closeDeadWeight(judgement: Judgement, nowMs: number, actions: SearchAction[]): void {
     const { bracket, sweepZone } = judgement;
     if (bracket.hiMs === null || sweepZone.length > 0 || !this.isVerified(judgement)) return;
-    const limitMs = bracket.hiMs + 3 * this.stepMs(bracket.hiMs);
-    for (const conn of [...this.conns.values()]) {
-      if (conn.state === 'idle' && nowMs - conn.idleSinceMs >= limitMs) this.close(conn, actions);
-    }
+    this.pool.closeIdleOver(bracket.hiMs + 3 * this.stepMs(bracket.hiMs), nowMs, actions);
   }
 
   private isVerified(judgement: Judgement): boolean {
@@ -1011,97 +906,19 @@ export class IdleSearch implements SearchEngine {
     return this.pass.verify;
   }
 
-  private pendingIdles(): number[] {
-    const idles: number[] = [];
-    for (const c of this.conns.values()) if (c.state === 'probing') idles.push(c.probeIdleMs);
-    return idles;
-  }
-
-  /**
-   * Clocks already past every idle wanted are of no use to this bracket, but may be to the next one
-   * (a lost probe can fake a low bracket), so a reserve of them is kept. Beyond that, the oldest
-   * are retired for fresh clocks when too few clocks are left below the targets to serve them.
-   */
-  private retireStale(targets: Target[], nowMs: number, actions: SearchAction[]): void {
-    // The frontier has no ceiling: every clock can serve it.
-    if (targets.length === 0 || targets.some((t) => !Number.isFinite(t.untilMs))) return;
-    const ceilingMs = Math.max(...targets.map((t) => t.untilMs));
-    const stale: Conn[] = [];
-    let useful = 0;
-    for (const c of this.conns.values()) {
-      if (c.state === 'opening' || (c.state === 'idle' && nowMs - c.idleSinceMs < ceilingMs)) useful++;
-      else if (c.state === 'idle') stale.push(c);
-    }
-    const wanted = Math.min(targets.length + 2, Math.floor(this.pass.budget / 2));
-    const reserve = Math.floor(this.pass.budget / 4);
-    stale.sort((a, b) => a.idleSinceMs - b.idleSinceMs);
-    for (const conn of stale.slice(0, Math.max(0, stale.length - reserve))) {
-      if (useful >= wanted) break;
-      this.close(conn, actions);
-      useful++; // refill puts a fresh clock in its slot
-    }
-  }
-
   private hasPending(): boolean {
-    for (const c of this.conns.values()) if (c.state === 'probing') return true;
-    return false;
+    return this.pool.hasPending();
   }
 
-  private record(record: ProbeRecord): void {
+  private record(reading: ClockReading | null): void {
+    if (reading === null) return;
+    const record: ProbeRecord = { ...reading.observation, batch: reading.batch, first: reading.first };
     this.pass.records.push(record);
     this.allRecords.push(record);
   }
 
-  private probe(conn: Conn, nowMs: number, batch: number, actions: SearchAction[]): void {
-    conn.state = 'probing';
-    conn.probeIdleMs = nowMs - conn.idleSinceMs;
-    conn.probeAtMs = nowMs;
-    conn.batch = batch;
-    this.probesSent++;
-    actions.push({ type: 'probe', conn: conn.id });
-  }
-
-  private close(conn: Conn, actions: SearchAction[]): void {
-    this.conns.delete(conn.id);
-    actions.push({ type: 'close', conn: conn.id });
-  }
-
-  /**
-   * Keeps the pool at its budget: a clock opened now is the comb a later refinement needs. A pass
-   * with opening waves grows in steps instead; returns when the next wave is due, if any.
-   */
-  private refill(nowMs: number, actions: SearchAction[]): number | null {
-    // Stop refilling after repeated failures: the driver reports the reason; opening more helps nobody.
-    if (this.openFailures > this.config.maxConnections) return null;
-    let limit = this.pass.budget;
-    let nextWaveMs: number | null = null;
-    if (this.pass.openingWaves.length > 0) {
-      limit = 0;
-      for (const wave of this.pass.openingWaves) {
-        if (wave.atMs <= nowMs) limit = Math.max(limit, wave.upTo);
-        else nextWaveMs = nextWaveMs === null ? wave.atMs : Math.min(nextWaveMs, wave.atMs);
-      }
-    }
-    while (this.conns.size < limit) {
-      const id = this.nextConnId++;
-      this.conns.set(id, {
-        id,
-        state: 'opening',
-        idleSinceMs: 0,
-        probeIdleMs: 0,
-        probeAtMs: 0,
-        batch: 0,
-        survivals: 0,
-      });
-      this.connectionsOpened++;
-      actions.push({ type: 'open', conn: id });
-    }
-    this.peakConnections = Math.max(this.peakConnections, this.conns.size);
-    return nextWaveMs;
-  }
-
   private finish(actions: SearchAction[]): void {
-    for (const conn of [...this.conns.values()]) this.close(conn, actions);
+    this.pool.closeAll(actions);
     this.done = true;
   }
 
@@ -1316,7 +1133,8 @@ export class IdleSearch implements SearchEngine {
           `another connection: this machine's timing, set aside; the bounds are good to about that`,
       );
     }
-    if (this.openFailures > 0) notes.push(`${this.openFailures} probe connection(s) failed to open`);
+    if (this.pool.openFailures > 0)
+      notes.push(`${this.pool.openFailures} probe connection(s) failed to open`);
     return notes;
   }
 }
