@@ -19,6 +19,7 @@ import { SerialBinarySearch } from './strategies/serial-binary.js';
 import { LADDER_STEP_MS, LinearLadderSearch } from './strategies/linear-ladder.js';
 import { RunawayGuard } from './runaway-guard.js';
 import { round } from './stats.js';
+import { resultNotes } from '../client/report/findings-text.js';
 
 const S = 1000;
 
@@ -155,7 +156,7 @@ export function summarize(result: DirectionResult, truthMs: [number, number]): B
     widthS: width === null ? null : round(width / S),
     containsTruth: hi !== null && (lo ?? 0) <= truthMs[0] && hi >= truthMs[1],
     confidence: round(result.confidence, 3),
-    notes: result.notes,
+    notes: resultNotes(result),
   };
 }
 

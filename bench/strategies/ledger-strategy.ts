@@ -13,6 +13,7 @@ import type {
   SearchEngine,
   SearchProgress,
 } from '../../client/search/types.js';
+import { findingText } from '../../client/report/findings-text.js';
 import { ProbeLedger } from './probe-ledger.js';
 
 export abstract class LedgerStrategy implements SearchEngine {
@@ -45,7 +46,7 @@ export abstract class LedgerStrategy implements SearchEngine {
     this.ledger.outcome(conn, nowMs, outcome, testedAtMs);
   }
 
-  lost(conn: ConnId, nowMs: number, how: EvictionKind): void {
+  diedIdle(conn: ConnId, nowMs: number, how: EvictionKind): void {
     this.ledger.diedIdle(conn, nowMs, how);
   }
 
@@ -62,7 +63,10 @@ export abstract class LedgerStrategy implements SearchEngine {
 
   result(): DirectionResult {
     const notes = this.notes();
-    if (this.abortReason !== null) notes.push(`stopped early: ${this.abortReason}`);
+    if (this.abortReason !== null)
+      notes.push(
+        findingText({ kind: 'stopped-early', reason: { kind: 'aborted', message: this.abortReason } }),
+      );
     return this.ledger.result(notes);
   }
 

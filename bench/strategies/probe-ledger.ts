@@ -6,6 +6,7 @@
  */
 import { bracketOf } from '../../client/search/bracket.js';
 import { ClockPool, type ClockReading } from '../../client/search/clock-pool.js';
+import { findingText } from '../../client/report/findings-text.js';
 import type {
   ConnId,
   Direction,
@@ -27,7 +28,7 @@ export class ProbeLedger {
     return this.record(this.pool.outcome(id, nowMs, outcome, testedAtMs));
   }
 
-  /** The middlebox closed the connection by itself (a proxy's FIN); an idle one says "evicted at this idle". */
+  /** The middlebox closed the connection by itself (a proxy's FIN): "evicted at this idle". */
   diedIdle(id: ConnId, nowMs: number, how: EvictionKind): Observation | null {
     return this.record(this.pool.diedIdle(id, nowMs, how));
   }
@@ -45,13 +46,14 @@ export class ProbeLedger {
     if (bracket.contradictions > 0)
       allNotes.push(`${bracket.contradictions} eviction(s) at idles another connection survived`);
     if (this.pool.openFailures > 0)
-      allNotes.push(`${this.pool.openFailures} probe connection(s) failed to open`);
+      allNotes.push(findingText({ kind: 'open-failures', count: this.pool.openFailures }));
     return {
       direction: this.direction,
       survivedMs: bracket.loMs,
       evictedMs: bracket.hiMs,
       eviction: bracket.eviction,
       confidence: total === 0 ? 0 : Math.max(0, 1 - bracket.contradictions / total),
+      findings: [],
       notes: allNotes,
       probesSent: this.pool.probesSent,
       connectionsOpened: this.pool.connectionsOpened,

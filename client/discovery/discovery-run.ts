@@ -397,7 +397,7 @@ class DiscoveryRun {
     } else {
       // Killed while idle: a terminating proxy's FIN, or an RST; the idle it reached is the result.
       this.discard(slot);
-      this.engines.get(slot.direction)?.lost(slot.conn, atMs, how);
+      this.engines.get(slot.direction)?.diedIdle(slot.conn, atMs, how);
     }
     this.queueStep(slot.direction);
   }

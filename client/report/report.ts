@@ -5,6 +5,7 @@
 import { knownMiddleboxHint, limitingDirection, recommend, type Recommendation } from './recommendation.js';
 import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
 import type { RunCost } from '../discovery/run-cost.js';
+import { resultNotes } from './findings-text.js';
 
 /** Everything a discovery run learned. */
 export interface DiscoveryReport {
@@ -102,7 +103,7 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
             evicted_s: seconds(result.evictedMs),
             eviction: result.eviction,
             confidence: result.confidence,
-            notes: [...result.notes],
+            notes: resultNotes(result),
             probes_sent: result.probesSent,
           };
   }
@@ -342,7 +343,7 @@ export function renderHuman(report: DiscoveryReport): string {
     out.push(`  ${bracketLine(result)}`);
     const detail = [`confidence ${result.confidence.toFixed(2)}`, `${result.probesSent} probes`];
     out.push(`    ${detail.join(', ')}`);
-    for (const note of result.notes) out.push(`    note: ${note}`);
+    for (const note of resultNotes(result)) out.push(`    note: ${note}`);
   }
 
   if (limiting !== null) {

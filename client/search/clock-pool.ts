@@ -43,6 +43,16 @@ export interface Target {
   anchor?: true;
 }
 
+/**
+ * What a phase's planner hands the engine: its new state, the idles worth testing now (null: the
+ * phase has nothing left to test; empty: nothing now), and when it wants to decide again, if ever.
+ */
+export interface PhasePlan<S> {
+  state: S;
+  targets: Target[] | null;
+  wakeAtMs: number | null;
+}
+
 /** From `atMs` on, the pool may hold up to `upTo` connections. */
 export interface OpeningWave {
   atMs: number;

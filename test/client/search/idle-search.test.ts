@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IdleSearch } from '../../../client/search/idle-search.js';
+import { resultNotes } from '../../../client/report/findings-text.js';
 import {
   createSearch,
   defaultResolutionMs,
@@ -94,8 +95,8 @@ describe('IdleSearch on a simulated clock', () => {
         expect(r.survivedMs as number, `T = ${timeoutS} s ${r.direction}: survived`).toBeLessThanOrEqual(
           timeoutS * S + lateMs,
         );
-        if (r.notes.some((n) => n.includes('timing')))
-          expect(r.notes.join(' ')).toMatch(
+        if (resultNotes(r).some((n) => n.includes('timing')))
+          expect(resultNotes(r).join(' ')).toMatch(
             /survived up to \d+ ms past the idle at which the middlebox reset or closed/,
           );
       }
