@@ -63,15 +63,13 @@ export class ProbeLedger {
   }
 
   progress(nowMs: number, finished: boolean, etaMs: number | null): SearchProgress {
-    const bracket = bracketOf(this.observations);
-    return {
-      direction: this.direction,
-      survivedMs: bracket.loMs,
-      evictedMs: bracket.hiMs,
-      connections: this.pool.counts(),
-      evicted: this.observations.filter((o) => !o.survived).length,
+    return this.pool.progress(
+      this.direction,
+      bracketOf(this.observations),
+      this.observations,
+      nowMs,
       finished,
-      etaMs: finished ? nowMs : etaMs,
-    };
+      etaMs,
+    );
   }
 }

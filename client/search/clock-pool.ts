@@ -12,7 +12,16 @@
  * a pass asks for them. It decides nothing about which idles are worth testing. Pure: it reads no
  * clock; every operation takes `nowMs` and appends the actions the driver must carry out.
  */
-import type { ConnId, EvictionKind, Observation, ProbeOutcome, SearchAction } from './types.js';
+import type { Bracket } from './bracket.js';
+import type {
+  ConnId,
+  Direction,
+  EvictionKind,
+  Observation,
+  ProbeOutcome,
+  SearchAction,
+  SearchProgress,
+} from './types.js';
 
 /**
  * A clock within this of a target counts as having crossed it: timers (and float sums) may land
@@ -87,6 +96,29 @@ export class ClockPool {
     const count = { idle: 0, probing: 0, opening: 0 };
     for (const c of this.clocks.values()) count[c.state]++;
     return count;
+  }
+
+  /**
+   * The live view of a search over this pool: its bracket, its clocks, its evictions so far, and
+   * when it expects to finish (`nowMs` once it has).
+   */
+  progress(
+    direction: Direction,
+    { loMs, hiMs }: Bracket,
+    observations: readonly Observation[],
+    nowMs: number,
+    finished: boolean,
+    etaMs: number | null,
+  ): SearchProgress {
+    return {
+      direction,
+      survivedMs: loMs,
+      evictedMs: hiMs,
+      connections: this.counts(),
+      evicted: observations.filter((o) => !o.survived).length,
+      finished,
+      etaMs: finished ? nowMs : etaMs,
+    };
   }
 
   hasPending(): boolean {

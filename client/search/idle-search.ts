@@ -211,15 +211,8 @@ export class IdleSearch implements SearchEngine {
 
   progress(nowMs: number): SearchProgress {
     const { bracket } = this.judge();
-    return {
-      direction: this.direction,
-      survivedMs: bracket.loMs,
-      evictedMs: bracket.hiMs,
-      connections: this.pool.counts(),
-      evicted: this.allRecords.filter((o) => !o.survived).length,
-      finished: this.done,
-      etaMs: this.done ? nowMs : this.estimateFinish(bracket, nowMs),
-    };
+    const etaMs = this.estimateFinish(bracket, nowMs);
+    return this.pool.progress(this.direction, bracket, this.allRecords, nowMs, this.done, etaMs);
   }
 
   private judge(): Judgement {

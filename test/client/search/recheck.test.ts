@@ -7,6 +7,7 @@ import {
   recheckBudget,
   recheckFindings,
   shouldRecheck,
+  type LastPass,
   type PassEvidence,
   type PassSummary,
 } from '../../../client/search/recheck.js';
@@ -108,17 +109,19 @@ describe('recheckFindings', () => {
     firstTests: { tests: 40, unanswered: 12 },
     triggerPValue: 1e-5,
   };
+  /** A re-check at `budget` that survived 349 s and lost nothing. */
+  const cleanRecheck = (budget: number): LastPass => ({
+    budget,
+    bracket: BRACKET,
+    records: tests(1, 900, '349+ 351x'),
+    lossSuspects: new Set(),
+  });
   const figures = {
     earlier: { budget: 128, survivedMs: 300 * S, evictedMs: 310 * S, firstTestsUnansweredShare: 0.3 },
   };
 
   it('names a full table when the re-check survived past the earlier eviction', () => {
-    const now = {
-      budget: 16,
-      bracket: BRACKET,
-      records: tests(1, 900, '349+ 351x'),
-      lossSuspects: new Set<TestRecord>(),
-    };
+    const now = cleanRecheck(16);
     expect(recheckFindings([earlier], now)).toEqual([
       {
         kind: 'table-depends',
@@ -143,12 +146,7 @@ describe('recheckFindings', () => {
   });
 
   it('makes one finding of a chain of re-checks that all found a full table', () => {
-    const now = {
-      budget: 4,
-      bracket: BRACKET,
-      records: tests(1, 900, '349+ 351x'),
-      lossSuspects: new Set<TestRecord>(),
-    };
+    const now = cleanRecheck(4);
     const findings = recheckFindings([earlier, { ...earlier, budget: 16 }], now);
     expect(findings).toHaveLength(1);
     expect(findings[0]?.kind).toBe('table-depends');
