@@ -1,7 +1,8 @@
 /**
  * The findings of a search, as data (the `Finding` union in types.ts): why it stopped early, what
  * the re-checks said, a sweep and its period, probe loss, mistimed survivals, connections that
- * failed to open. Worded by the report (client/report/findings-text.ts), never here.
+ * failed to open; and the confidence they leave. Worded by the report (client/report/findings-text.ts),
+ * never here.
  */
 import { isStrong, type Judgement } from './evidence.js';
 import type { TestRecord } from './pass-record.js';
@@ -19,6 +20,14 @@ export interface FindingsInput {
   sweepBatches: ReadonlyMap<number, number>;
   openFailures: number;
   limits: SearchLimits;
+}
+
+/** 0..1: the share of the pass's records that nothing doubts (neither suspected lost nor in a sweep's zone). */
+export function confidenceOf(judgement: Judgement, records: readonly TestRecord[]): number {
+  const total = records.length;
+  if (total === 0) return 0;
+  const doubted = judgement.lossSuspects.size + judgement.sweepZone.length;
+  return Math.round(Math.max(0, 1 - doubted / total) * 100) / 100;
 }
 
 export function findingsOf(input: FindingsInput): Finding[] {

@@ -8,6 +8,11 @@
  *   bracket (lo, hi]  split every gap wider than the resolution into equal parts and test all the
  *                     split points at once (k-ary: one round when clocks are near them).
  *
+ *   time ──►  0            lo·q        ...        T    T·q   ~1.1 T
+ *   frontier  ●───────────●───────────●───────────●────✗      first eviction: (T/q, T·q]
+ *   comb      recycled clocks sweep upward through the bracket; each split point is probed as a
+ *             clock crosses it, so the refinement costs about the width of the bracket in time.
+ *
  * Recycling makes the pool self-organising: after the frontier has used every connection once,
  * the oldest clock was recycled B probes ago, so it offers about T·(1 - q^-B) when the frontier
  * reaches T (B = connection budget). That, plus q, bounds the wall time near q·T / (1 - q^-B),
@@ -46,6 +51,17 @@ export function frontierGrowthFor(budget: number): number {
   let best = FRONTIER_GROWTH;
   for (let q = FRONTIER_GROWTH; q <= MAX_FRONTIER_GROWTH; q += 0.005) if (cost(q) < cost(best)) best = q;
   return best;
+}
+
+/**
+ * The bracket is as narrow as asked (or ends at --min): the frontier's work is done, and
+ * verification's begins. The width is judged at the lower bound, which is at most T, so it meets
+ * the resolution at T.
+ */
+export function isNarrow(limits: SearchLimits, { loMs, hiMs }: Bracket): boolean {
+  if (hiMs === null) return false;
+  if (hiMs <= limits.minMs) return true;
+  return loMs !== null && hiMs - loMs <= limits.resolutionMs(loMs);
 }
 
 /** One pass's frontier: fixed when the pass starts. */

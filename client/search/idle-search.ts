@@ -14,11 +14,6 @@
  *              few connections (recheck.ts), at once when the first tests die en masse, else when
  *              the pass ends.
  *
- *   time ──►  0            lo·q        ...        T    T·q   ~1.1 T
- *   frontier  ●───────────●───────────●───────────●────✗      first eviction: (T/q, T·q]
- *   comb      recycled clocks sweep upward through the bracket; each split point is probed as a
- *             clock crosses it, so the refinement costs about the width of the bracket in time.
- *
  * The connections are clocks (clock-pool.ts); every test goes into the pass record
  * (pass-record.ts); the result carries findings as data (findings.ts), worded by the report.
  *
@@ -28,8 +23,8 @@
 import type { Bracket } from './bracket.js';
 import { ClockPool, type ClockReading, type OpeningWave, type PhasePlan } from './clock-pool.js';
 import { judge, SWEEP_MIN_DEPTH_MS, type Judgement } from './evidence.js';
-import { findingsOf } from './findings.js';
-import { frontierFor, frontierTargets, type Frontier } from './frontier.js';
+import { confidenceOf, findingsOf } from './findings.js';
+import { frontierFor, frontierTargets, isNarrow, type Frontier } from './frontier.js';
 import type { TestRecord } from './pass-record.js';
 import {
   fullTableEvident,
@@ -51,7 +46,14 @@ import type {
   SearchProgress,
   StopReason,
 } from './types.js';
-import { planVerification, stepMs, verifiedNow, withBatch, type Verification } from './verification.js';
+import {
+  planVerification,
+  stepMs,
+  verifiedNow,
+  withBatch,
+  type Verification,
+  type VerificationInput,
+} from './verification.js';
 
 /** A search with nothing under way looks again this often (a safety net against stalling). */
 const IDLE_POLL_MS = 1000;
@@ -190,7 +192,7 @@ export class IdleSearch implements SearchEngine {
       survivedMs: bracket.loMs,
       evictedMs: bracket.hiMs,
       eviction: bracket.eviction,
-      confidence: this.confidence(judgement),
+      confidence: confidenceOf(judgement, records),
       findings: findingsOf({
         stopReason: this.stopReason,
         earlierPasses: this.earlierPasses,
@@ -232,45 +234,38 @@ export class IdleSearch implements SearchEngine {
 
   private phaseOf({ bracket, sweepZone }: Judgement): Phase {
     if (sweepZone.length > 0) return 'sweep';
-    if (this.isNarrow(bracket)) return 'verify';
-    return 'search';
+    return isNarrow(this.config, bracket) ? 'verify' : 'search';
   }
 
-  private isNarrow({ loMs, hiMs }: Bracket): boolean {
-    if (hiMs === null) return false;
-    if (hiMs <= this.config.minMs) return true;
-    // Relative to the lower bound, which is at most T, so the width meets the resolution at T.
-    return loMs !== null && hiMs - loMs <= this.config.resolutionMs(loMs);
+  private verificationInput(judgement: Judgement, nowMs: number): VerificationInput {
+    const { bracket, lossSuspects } = judgement;
+    const { records } = this.pass;
+    const pending = this.pool.hasPending();
+    return { bracket, records, lossSuspects: lossSuspects.size, pending, nowMs, limits: this.config };
   }
 
   /** The phase's targets and wake-up, its planner's new state kept. */
   private plan(phase: Phase, judgement: Judgement, nowMs: number): Omit<PhasePlan<unknown>, 'state'> {
     const pass = this.pass;
-    const pending = this.pool.hasPending();
     switch (phase) {
       case 'search': {
-        const targets = frontierTargets(
-          pass.frontier,
-          this.config,
-          judgement.bracket,
-          this.pool.pendingIdles(),
-        );
-        return { targets, wakeAtMs: null };
+        const pending = this.pool.pendingIdles();
+        return {
+          targets: frontierTargets(pass.frontier, this.config, judgement.bracket, pending),
+          wakeAtMs: null,
+        };
       }
       case 'verify': {
-        const { state, ...plan } = planVerification(pass.verification, {
-          bracket: judgement.bracket,
-          records: pass.records,
-          lossSuspects: judgement.lossSuspects.size,
-          pending,
-          nowMs,
-          limits: this.config,
-        });
+        const { state, ...plan } = planVerification(
+          pass.verification,
+          this.verificationInput(judgement, nowMs),
+        );
         pass.verification = state;
         return plan;
       }
       case 'sweep': {
-        const input = { judgement, records: pass.records, pending, nowMs, limits: this.config };
+        const { records } = pass;
+        const input = { judgement, records, pending: this.pool.hasPending(), nowMs, limits: this.config };
         const { state, ...plan } = planSweep(pass.sweep, input);
         pass.sweep = state;
         return plan;
@@ -284,35 +279,19 @@ export class IdleSearch implements SearchEngine {
 
   /** A connection already idle well past a verified eviction can only die: free its slot. */
   private closeDeadWeight(judgement: Judgement, nowMs: number, actions: SearchAction[]): void {
-    const { bracket, sweepZone } = judgement;
-    if (bracket.hiMs === null || sweepZone.length > 0) return;
-    const pass = this.pass;
-    const lossSuspects = judgement.lossSuspects.size;
-    const { state, verified } = verifiedNow(
-      pass.verification,
-      bracket,
-      pass.records,
-      lossSuspects,
-      this.config.resolutionMs,
-    );
-    pass.verification = state;
-    if (verified)
-      this.pool.closeIdleOver(
-        bracket.hiMs + 3 * stepMs(this.config.resolutionMs, bracket.hiMs),
-        nowMs,
-        actions,
-      );
+    const { hiMs } = judgement.bracket;
+    if (hiMs === null || judgement.sweepZone.length > 0) return;
+    const { state, verified } = verifiedNow(this.pass.verification, this.verificationInput(judgement, nowMs));
+    this.pass.verification = state;
+    const limitMs = hiMs + 3 * stepMs(this.config.resolutionMs, hiMs);
+    if (verified) this.pool.closeIdleOver(limitMs, nowMs, actions);
   }
 
   private startRecheck(evidence: PassEvidence, nowMs: number, actions: SearchAction[]): void {
     const plan = planRecheck(evidence, this.config, nowMs);
     this.earlierPasses.push(plan.summary);
     this.pool.closeAll(actions);
-    this.pass = newPass(
-      plan.budget,
-      frontierFor(plan.budget, plan.frontierStartMs, plan.fineFrontierUntilMs),
-      plan.openingWaves,
-    );
+    this.pass = newPass(plan.budget, plan.frontier, plan.openingWaves);
   }
 
   private record(reading: ClockReading | null): void {
@@ -331,12 +310,5 @@ export class IdleSearch implements SearchEngine {
     if (bracket.hiMs === null) return null;
     const width = bracket.hiMs - (bracket.loMs ?? this.config.minMs);
     return nowMs + Math.max(0, width) + 2 * stepMs(this.config.resolutionMs, bracket.hiMs);
-  }
-
-  private confidence(judgement: Judgement): number {
-    const total = this.pass.records.length;
-    if (total === 0) return 0;
-    const doubted = judgement.lossSuspects.size + judgement.sweepZone.length;
-    return Math.round(Math.max(0, 1 - doubted / total) * 100) / 100;
   }
 }

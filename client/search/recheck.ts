@@ -11,6 +11,7 @@
  */
 import type { Bracket } from './bracket.js';
 import type { OpeningWave } from './clock-pool.js';
+import { frontierFor, type Frontier } from './frontier.js';
 import {
   firstTestsPValue,
   testCount,
@@ -84,12 +85,11 @@ export interface PassSummary {
   triggerPValue: number;
 }
 
-/** The next pass: its budget, where its frontier starts and climbs finely, and its opening waves. */
+/** The next pass: its budget, its frontier (where it starts, and climbs finely), its opening waves. */
 export interface RecheckPlan {
   summary: PassSummary;
   budget: number;
-  frontierStartMs: number;
-  fineFrontierUntilMs: number;
+  frontier: Frontier;
   openingWaves: OpeningWave[];
 }
 
@@ -167,8 +167,11 @@ export function planRecheck(e: PassEvidence, limits: SearchLimits, nowMs: number
   return {
     summary,
     budget,
-    frontierStartMs: Math.max(limits.minMs, provenMs - resolutionMs),
-    fineFrontierUntilMs: expectedMs + 2 * resolutionMs,
+    frontier: frontierFor(
+      budget,
+      Math.max(limits.minMs, provenMs - resolutionMs),
+      expectedMs + 2 * resolutionMs,
+    ),
     openingWaves: [
       { atMs: nowMs, upTo: Math.ceil(budget / 2) },
       { atMs: nowMs + waveGapMs, upTo: Math.ceil((3 * budget) / 4) },

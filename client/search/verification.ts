@@ -104,7 +104,7 @@ export function cadenceWakeMs(batchTimesMs: Iterable<number>, step: number, nowM
 
 /** What verification needs to know of the pass, now. */
 export interface VerificationInput {
-  /** A narrow bracket (hiMs set). */
+  /** The bracket (planVerification: a narrow one, hiMs set). */
   bracket: Bracket;
   records: readonly TestRecord[];
   /** How many tests are suspected lost. */
@@ -167,13 +167,10 @@ export function planVerification(
  */
 export function verifiedNow(
   current: Verification | null,
-  bracket: Bracket,
-  records: readonly TestRecord[],
-  lossSuspects: number,
-  resolutionMs: (hiMs: number) => number,
+  { bracket, records, lossSuspects, limits }: VerificationInput,
 ): { state: Verification | null; verified: boolean } {
   if (bracket.hiMs === null || current === null) return { state: current, verified: false };
-  const step = stepMs(resolutionMs, bracket.hiMs);
+  const step = stepMs(limits.resolutionMs, bracket.hiMs);
   const state = verificationFor(current, bracket, step);
   return { state, verified: verificationDone(state, step, records, lossSuspects) };
 }

@@ -5,6 +5,7 @@ import {
   frontierFor,
   frontierGrowthFor,
   frontierTargets,
+  isNarrow,
 } from '../../../client/search/frontier.js';
 import { LIMITS, S } from './pass-fixtures.js';
 
@@ -25,6 +26,16 @@ describe('frontierGrowthFor', () => {
       [...ratios].sort((a, b) => b - a),
       'fewer connections, coarser ratio',
     ).toEqual(ratios);
+  });
+});
+
+describe('isNarrow', () => {
+  it('is narrow within the resolution at the lower bound, or when even --min was evicted', () => {
+    expect(isNarrow(LIMITS, bracket(300 * S, 303 * S)), '3 s at 300 s').toBe(true);
+    expect(isNarrow(LIMITS, bracket(300 * S, 303.1 * S))).toBe(false);
+    expect(isNarrow(LIMITS, bracket(null, 1 * S)), 'evicted at --min').toBe(true);
+    expect(isNarrow(LIMITS, bracket(null, 3 * S))).toBe(false);
+    expect(isNarrow(LIMITS, bracket(300 * S, null)), 'no eviction yet').toBe(false);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type PassEvidence,
   type PassSummary,
 } from '../../../client/search/recheck.js';
+import { frontierGrowthFor } from '../../../client/search/frontier.js';
 import { LIMITS, S, tests } from './pass-fixtures.js';
 
 const BRACKET: Bracket = { loMs: 349 * S, hiMs: 351 * S, eviction: 'silent-drop', contradictions: 0 };
@@ -87,11 +88,12 @@ describe('planRecheck', () => {
     expect(plan.summary.triggerPValue).toBeLessThan(0.01);
     expect(plan.budget).toBe(16);
     // The longest survival is 203 s (the later tests'), the resolution there 2.03 s.
-    expect(plan.frontierStartMs).toBeCloseTo(203 * S - 2030, 6);
-    expect(plan.fineFrontierUntilMs, 'the expected eviction plus two resolutions').toBeCloseTo(
+    expect(plan.frontier.startMs).toBeCloseTo(203 * S - 2030, 6);
+    expect(plan.frontier.fineUntilMs, 'the expected eviction plus two resolutions').toBeCloseTo(
       351 * S + 2 * 2030,
       6,
     );
+    expect(plan.frontier.growth, "the ratio for the re-check's 16 connections").toBe(frontierGrowthFor(16));
     const gapMs = 1.25 * 0.02 * 351 * S;
     expect(plan.openingWaves).toEqual([
       { atMs: 1000 * S, upTo: 8 },

@@ -96,6 +96,6 @@ describe('verificationFor', () => {
 
 describe('verifiedNow', () => {
   it('is false before verification began, and says so without starting one', () => {
-    expect(verifiedNow(null, NARROW, [], 0, LIMITS.resolutionMs)).toEqual({ state: null, verified: false });
+    expect(verifiedNow(null, input([], 1000 * S))).toEqual({ state: null, verified: false });
   });
 });
