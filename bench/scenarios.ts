@@ -3,7 +3,6 @@
  * virtual clock (bench/simulation/virtual-driver.ts), so the numbers compare search strategies
  * and nothing else. Deterministic: the models are seeded and the clock is virtual.
  */
-import type { IdleSearch } from '../client/search/idle-search.js';
 import { createSearch, defaultResolutionMs } from '../client/search/search-config.js';
 import type { Direction, DirectionResult, SearchEngine } from '../client/search/types.js';
 import {
@@ -136,7 +135,7 @@ export function idlescope(
   maxMs: number,
   connections: number,
   resolutionMs = defaultResolutionMs,
-): IdleSearch {
+): ReturnType<typeof createSearch> {
   return createSearch({ direction, minMs: MIN_S * S, maxMs, resolutionMs, maxConnections: connections });
 }
 

@@ -199,7 +199,7 @@ export class ClockPool {
     };
   }
 
-  /** Drops a clock unrecorded (the driver lost track of its test). */
+  /** Drops a clock unrecorded (the driver cannot tell how its test went). */
   forget(id: ConnId): void {
     this.clocks.delete(id);
   }

@@ -106,7 +106,7 @@ export type Finding =
   | { kind: 'stopped-early'; reason: StopReason }
   /** The re-checks with fewer connections moved the answer: a full connection table. */
   | { kind: 'table-depends'; earlier: EarlierPassFigures[]; now: LastPassFigures }
-  /** The re-check lost as many tests with few connections: loss on the path, not a full table. */
+  /** The re-check left as many tests unanswered with few connections: loss on the path, not a full table. */
   | { kind: 'recheck-loss'; earlier: EarlierPassFigures; now: LastPassFigures }
   /** The re-check found the same answer, with too few tests to tell loss from a full table. */
   | { kind: 'recheck-same'; earlier: EarlierPassFigures; now: LastPassFigures }
@@ -159,7 +159,7 @@ export interface SearchEngine {
   outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void;
   /** The connection died while idle, without being probed (a proxy's FIN, an RST). */
   diedIdle(conn: ConnId, nowMs: number, how: EvictionKind): void;
-  /** The driver lost track of this connection's test (no result either way): drop it unrecorded. */
+  /** The driver cannot tell how this connection's test went (no result either way): drop it unrecorded. */
   forget(conn: ConnId): void;
   /** Stop now (the reflector vanished); the result holds what was learned so far. */
   abort(reason: string): void;
