@@ -58,7 +58,10 @@ import {
 /** A search with nothing under way looks again this often (a safety net against stalling). */
 const IDLE_POLL_MS = 1000;
 
-/** The search stops, saying so, after this multiple of --max plus the slack. */
+/**
+ * The search stops, saying so, after this multiple of --max plus the slack: no run takes longer
+ * (a re-check and its verification fit well within it).
+ */
 const DEADLINE_FACTOR = 4;
 const DEADLINE_SLACK_MS = 120_000;
 
@@ -110,7 +113,6 @@ export class IdleSearch implements SearchEngine {
     const actions: SearchAction[] = [];
     this.startedAtMs ??= nowMs;
     // A safety net, not a plan: observations this contradictory will not settle by waiting longer.
-    // No run takes longer than this: a re-check and its verification fit well within it.
     if (nowMs - this.startedAtMs > DEADLINE_FACTOR * this.config.maxMs + DEADLINE_SLACK_MS) {
       this.stopReason = { kind: 'unsettled', afterMs: nowMs - this.startedAtMs };
       this.finish(actions);
