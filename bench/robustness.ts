@@ -185,9 +185,10 @@ export function contradictions(r: DirectionResult): Observation[] {
 
 /**
  * Whether the findings name `behaviour`; null where none is expected (a directional timeout, or a
- * direction a full table never struck early). A loss run must blame neither a sweep nor a full
- * table, and must report probe loss (or a re-check that went unanswered: "went unanswered", "loss
- * on the path") when it set aside a silent eviction well below T (`truthMs[0]`).
+ * direction a full table never struck early), judged by finding kind. A loss run must blame
+ * neither a sweep nor a full table, and must report its unanswered tests (probe loss, or a re-check
+ * that found loss on the path or could not tell) when it set aside a silent eviction well below T
+ * (`truthMs[0]`).
  */
 export function namesBehaviour(
   behaviour: NoisyBehaviour,
