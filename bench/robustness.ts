@@ -23,6 +23,7 @@ import {
   type BracketSummary,
 } from './scenarios.js';
 import { median, round } from './stats.js';
+import { resultNotes } from '../client/report/findings-text.js';
 
 const S = 1000;
 
@@ -183,20 +184,21 @@ export function contradictions(r: DirectionResult): Observation[] {
 }
 
 /**
- * Whether the notes name `behaviour`; null where none is expected (a directional timeout, or a
- * direction a full table never struck early). A loss run must blame neither a
- * sweep nor a full table, and must say "went unanswered" or "loss on the path" when it set aside
- * a silent eviction well below T (`truthMs[0]`).
+ * Whether the findings name `behaviour`; null where none is expected (a directional timeout, or a
+ * direction a full table never struck early), judged by finding kind. A loss run must blame
+ * neither a sweep nor a full table, and must report its unanswered tests (probe loss, or a re-check
+ * that found loss on the path or could not tell) when it set aside a silent eviction well below T
+ * (`truthMs[0]`).
  */
 export function namesBehaviour(
   behaviour: NoisyBehaviour,
   r: DirectionResult,
   truthMs: [number, number],
 ): boolean | null {
-  const notes = r.notes.join(' ');
+  const found = new Set(r.findings.map((f) => f.kind));
   switch (behaviour) {
     case 'sweep':
-      return notes.includes('sweep granularity');
+      return found.has('sweep');
     case 'table': {
       // A direction the table never struck early has nothing to name.
       const struck = r.observations.some(
@@ -204,18 +206,14 @@ export function namesBehaviour(
       );
       if (!struck) return null;
       // Either the re-check moved the answer, or it found the same one with few connections and says so.
-      return (
-        notes.includes('evictions depend on the number of open connections') ||
-        notes.includes('does not depend on the number of connections')
-      );
+      return found.has('table-depends') || found.has('recheck-same');
     }
     case 'loss': {
-      if (notes.includes('sweep granularity') || notes.includes('evictions depend on the number'))
-        return false;
+      if (found.has('sweep') || found.has('table-depends')) return false;
       const setAside = r.observations.some(
         (o) => !o.survived && o.how === 'silent-drop' && o.idleMs < LOSS_NOTE_BELOW * truthMs[0],
       );
-      return !setAside || /went unanswered|loss on the path/.test(notes);
+      return !setAside || found.has('probe-loss') || found.has('recheck-loss') || found.has('recheck-same');
     }
     case 'directional':
       return null;
@@ -306,7 +304,7 @@ function robustnessRow(c: RobustnessCase, runsPerCase: number): RobustnessRow {
         direction: r.result.direction,
         failed: r.failed,
         bracketS: [r.summary.survivedS, r.summary.evictedS],
-        notes: r.result.notes,
+        notes: resultNotes(r.result),
       })),
   };
 }

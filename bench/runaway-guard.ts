@@ -51,8 +51,8 @@ export class RunawayGuard implements SearchEngine {
   outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
     this.inner.outcome(conn, nowMs, outcome, testedAtMs);
   }
-  lost(conn: ConnId, nowMs: number, how: EvictionKind): void {
-    this.inner.lost(conn, nowMs, how);
+  diedIdle(conn: ConnId, nowMs: number, how: EvictionKind): void {
+    this.inner.diedIdle(conn, nowMs, how);
   }
   forget(conn: ConnId): void {
     this.inner.forget(conn);

@@ -3,8 +3,7 @@
  * virtual clock (bench/simulation/virtual-driver.ts), so the numbers compare search strategies
  * and nothing else. Deterministic: the models are seeded and the clock is virtual.
  */
-import { IdleSearch } from '../client/search/idle-search.js';
-import { defaultResolutionMs } from '../client/discovery/discovery-run.js';
+import { createSearch, defaultResolutionMs } from '../client/search/search-config.js';
 import type { Direction, DirectionResult, SearchEngine } from '../client/search/types.js';
 import {
   DirectionalTimeout,
@@ -19,6 +18,7 @@ import { SerialBinarySearch } from './strategies/serial-binary.js';
 import { LADDER_STEP_MS, LinearLadderSearch } from './strategies/linear-ladder.js';
 import { RunawayGuard } from './runaway-guard.js';
 import { round } from './stats.js';
+import { resultNotes } from '../client/report/findings-text.js';
 
 const S = 1000;
 
@@ -135,8 +135,8 @@ export function idlescope(
   maxMs: number,
   connections: number,
   resolutionMs = defaultResolutionMs,
-): IdleSearch {
-  return new IdleSearch({ direction, minMs: MIN_S * S, maxMs, resolutionMs, maxConnections: connections });
+): ReturnType<typeof createSearch> {
+  return createSearch({ direction, minMs: MIN_S * S, maxMs, resolutionMs, maxConnections: connections });
 }
 
 /**
@@ -155,7 +155,7 @@ export function summarize(result: DirectionResult, truthMs: [number, number]): B
     widthS: width === null ? null : round(width / S),
     containsTruth: hi !== null && (lo ?? 0) <= truthMs[0] && hi >= truthMs[1],
     confidence: round(result.confidence, 3),
-    notes: result.notes,
+    notes: resultNotes(result),
   };
 }
 

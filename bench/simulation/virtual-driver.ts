@@ -175,7 +175,7 @@ export function simulate(
       c.open = false;
       forget(i, id);
       count(FIN_CLOSE_PACKETS, 0);
-      (engines[i] as SearchEngine).lost(id, now, 'close');
+      (engines[i] as SearchEngine).diedIdle(id, now, 'close');
     });
   };
 

@@ -1,5 +1,5 @@
 /**
- * What every baseline strategy shares: a ProbeLedger that keeps its connections and observations,
+ * What every baseline strategy shares: a ProbeLedger that keeps its clock pool and observations,
  * the finished/aborted state, and the SearchEngine reports that only bookkeep. A strategy adds its
  * own decide(), and notes for its result.
  */
@@ -13,6 +13,7 @@ import type {
   SearchEngine,
   SearchProgress,
 } from '../../client/search/types.js';
+import { findingText } from '../../client/report/findings-text.js';
 import { ProbeLedger } from './probe-ledger.js';
 
 export abstract class LedgerStrategy implements SearchEngine {
@@ -34,35 +35,38 @@ export abstract class LedgerStrategy implements SearchEngine {
   protected abstract notes(): string[];
 
   opened(conn: ConnId, idleSinceMs: number): void {
-    this.ledger.opened(conn, idleSinceMs);
+    this.ledger.pool.opened(conn, idleSinceMs);
   }
 
   openFailed(conn: ConnId, _nowMs: number, _reason: string): void {
-    this.ledger.openFailed(conn);
+    this.ledger.pool.openFailed(conn);
   }
 
   outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
     this.ledger.outcome(conn, nowMs, outcome, testedAtMs);
   }
 
-  lost(conn: ConnId, nowMs: number, how: EvictionKind): void {
-    this.ledger.lost(conn, nowMs, how);
+  diedIdle(conn: ConnId, nowMs: number, how: EvictionKind): void {
+    this.ledger.diedIdle(conn, nowMs, how);
   }
 
   forget(conn: ConnId): void {
-    this.ledger.conns.delete(conn);
+    this.ledger.pool.forget(conn);
   }
 
   abort(reason: string): void {
     if (this.done) return;
     this.abortReason = reason;
     this.done = true;
-    this.ledger.conns.clear();
+    this.ledger.pool.clear();
   }
 
   result(): DirectionResult {
     const notes = this.notes();
-    if (this.abortReason !== null) notes.push(`stopped early: ${this.abortReason}`);
+    if (this.abortReason !== null)
+      notes.push(
+        findingText({ kind: 'stopped-early', reason: { kind: 'aborted', message: this.abortReason } }),
+      );
     return this.ledger.result(notes);
   }
 

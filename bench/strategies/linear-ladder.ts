@@ -15,9 +15,8 @@
  * one step wide, and nothing below `step` can be told apart.
  */
 import type { ConnId, ProbeOutcome, SearchAction, SearchConfig } from '../../client/search/types.js';
+import { CROSSING_TOLERANCE_MS } from '../../client/search/clock-pool.js';
 import { LedgerStrategy } from './ledger-strategy.js';
-
-const CROSSING_TOLERANCE_MS = 1;
 
 /** The peer's default: one rung a minute. */
 export const LADDER_STEP_MS = 60_000;
@@ -49,31 +48,31 @@ export class LinearLadderSearch extends LedgerStrategy {
     const actions: SearchAction[] = [];
     if (!this.started) {
       this.started = true;
-      for (let rung = 1; rung <= this.rungs; rung++) this.rungOf.set(this.ledger.open(actions).id, rung);
+      for (let rung = 1; rung <= this.rungs; rung++) this.rungOf.set(this.ledger.pool.open(actions).id, rung);
       return { actions, wakeAtMs: null };
     }
     const evicted = this.ledger.observations.some((o) => !o.survived);
-    if (this.ledger.conns.size === 0 || (this.config.stopOnEviction && evicted)) {
-      this.ledger.closeAll(actions);
+    if (this.ledger.pool.size === 0 || (this.config.stopOnEviction && evicted)) {
+      this.ledger.pool.closeAll(actions);
       this.done = true;
       return { actions, wakeAtMs: null };
     }
     let wakeAtMs: number | null = null;
-    for (const conn of [...this.ledger.conns.values()]) {
+    for (const conn of this.ledger.pool.all()) {
       if (conn.state !== 'idle') continue;
       if (this.tested.has(conn.id)) {
-        this.ledger.close(conn, actions);
+        this.ledger.pool.close(conn, actions);
         continue;
       }
       const atMs = (this.rungOf.get(conn.id) as number) * this.config.stepMs;
       if (nowMs - conn.idleSinceMs + CROSSING_TOLERANCE_MS >= atMs) {
-        this.ledger.probe(conn, nowMs, actions);
+        this.ledger.pool.probe(conn, nowMs, 0, actions);
       } else {
         const crossing = conn.idleSinceMs + atMs;
         wakeAtMs = wakeAtMs === null ? crossing : Math.min(wakeAtMs, crossing);
       }
     }
-    if (this.ledger.conns.size === 0) this.done = true;
+    if (this.ledger.pool.size === 0) this.done = true;
     return { actions, wakeAtMs };
   }
 

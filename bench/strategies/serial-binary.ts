@@ -17,10 +17,8 @@
  */
 import { bracketOf } from '../../client/search/bracket.js';
 import type { ConnId, SearchAction, SearchConfig } from '../../client/search/types.js';
+import { CROSSING_TOLERANCE_MS } from '../../client/search/clock-pool.js';
 import { LedgerStrategy } from './ledger-strategy.js';
-
-/** A connection within this of its wait counts as having reached it (timer and float slack). */
-const CROSSING_TOLERANCE_MS = 1;
 
 export type SerialBinaryConfig = Omit<SearchConfig, 'maxConnections'>;
 
@@ -38,19 +36,19 @@ export class SerialBinarySearch extends LedgerStrategy {
     const actions: SearchAction[] = [];
     const wait = this.nextWaitMs();
     if (wait === null) {
-      this.ledger.closeAll(actions);
+      this.ledger.pool.closeAll(actions);
       this.done = true;
       return { actions, wakeAtMs: null };
     }
-    const [conn] = this.ledger.conns.values();
+    const [conn] = this.ledger.pool.all();
     if (conn === undefined) {
-      this.ledger.open(actions);
+      this.ledger.pool.open(actions);
       return { actions, wakeAtMs: null };
     }
     if (conn.state !== 'idle') return { actions, wakeAtMs: null };
     if (nowMs - conn.idleSinceMs + CROSSING_TOLERANCE_MS >= wait) {
       if (this.bracket().hiMs === null) this.lastDoublingWaitMs = wait;
-      this.ledger.probe(conn, nowMs, actions);
+      this.ledger.pool.probe(conn, nowMs, 0, actions);
       return { actions, wakeAtMs: null };
     }
     return { actions, wakeAtMs: conn.idleSinceMs + wait };
@@ -59,7 +57,7 @@ export class SerialBinarySearch extends LedgerStrategy {
   override openFailed(conn: ConnId, nowMs: number, reason: string): void {
     super.openFailed(conn, nowMs, reason);
     // A serial search with no connection cannot go on; the peers give up too.
-    if (this.ledger.openFailures >= 3) this.abort('probe connections fail to open');
+    if (this.ledger.pool.openFailures >= 3) this.abort('probe connections fail to open');
   }
 
   protected notes(): string[] {

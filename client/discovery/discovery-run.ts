@@ -19,7 +19,8 @@
  * one, off by the RTT's jitter rather than an RTO late, which could place a survival above T.
  * Timers fire within a few ms.
  */
-import { IdleSearch } from '../search/idle-search.js';
+import type { IdleSearch } from '../search/idle-search.js';
+import { createSearch } from '../search/search-config.js';
 import type { ConnId, Direction, EvictionKind, SearchAction, SearchProgress } from '../search/types.js';
 import { ProbeConnection } from './probe-connection.js';
 import { ControlChannel } from './control-channel.js';
@@ -80,11 +81,6 @@ export interface DiscoveryOutcome {
 
 /** Default grace before a silent drop is declared: TCP retransmits a lost segment well within it. */
 export const DEFAULT_GRACE_S = 1.5;
-
-/** Default resolution: 1% of the timeout, but never finer than a second. */
-export function defaultResolutionMs(hiMs: number): number {
-  return Math.max(1000, hiMs * 0.01);
-}
 
 /** A probe that has not been attached by the reflector in this time is given up. */
 const ATTACH_TIMEOUT_MS = 10_000;
@@ -159,16 +155,14 @@ class DiscoveryRun {
     this.dial = options.dial ?? options.reflector;
     this.graceMs = (options.graceS ?? DEFAULT_GRACE_S) * 1000;
     const perDirection = Math.max(2, Math.floor(options.connections / options.directions.length));
-    const resolutionMs =
-      options.resolutionS === null ? defaultResolutionMs : () => (options.resolutionS as number) * 1000;
     for (const direction of options.directions) {
       this.engines.set(
         direction,
-        new IdleSearch({
+        createSearch({
           direction,
           minMs: options.minS * 1000,
           maxMs: options.maxS * 1000,
-          resolutionMs,
+          resolutionMs: options.resolutionS === null ? null : options.resolutionS * 1000,
           maxConnections: perDirection,
         }),
       );
@@ -493,7 +487,7 @@ class DiscoveryRun {
     } else {
       // Killed while idle: a terminating proxy's FIN, or an RST; the idle it reached is the result.
       this.discard(slot);
-      this.engines.get(slot.direction)?.lost(slot.conn, atMs, how);
+      this.engines.get(slot.direction)?.diedIdle(slot.conn, atMs, how);
     }
     this.queueStep(slot.direction);
   }

@@ -15,6 +15,7 @@ export interface ReportError {
   code: IdlescopeErrorCode;
   message: string;
 }
+import { resultNotes } from './findings-text.js';
 
 /** Everything a discovery run learned. */
 export interface DiscoveryReport {
@@ -137,7 +138,7 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
             eviction: result.eviction,
             // A stopped run claims nothing about a direction that saw no eviction yet.
             confidence: report.aborted !== null && result.evictedMs === null ? null : result.confidence,
-            notes: [...result.notes],
+            notes: resultNotes(result),
             probes_sent: result.probesSent,
           };
   }
@@ -361,7 +362,7 @@ export function renderHuman(report: DiscoveryReport): string {
       `${result.probesSent} probes`,
     ];
     out.push(`    ${detail.join(', ')}`);
-    for (const note of result.notes) out.push(`    note: ${note}`);
+    for (const note of resultNotes(result)) out.push(`    note: ${note}`);
   }
 
   if (limiting !== null) {

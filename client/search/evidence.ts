@@ -26,10 +26,17 @@ export const SWEEP_ZONE_FRACTION = 0.05;
  */
 export const SWEEP_MIN_CONTRADICTIONS = 1;
 
+/**
+ * Contradictions this close below the longest survival are timing noise, not a sweep: on a real
+ * path a packet TCP had to send again (after 200 ms at least) dates an idle that far off. Measured
+ * on the lab's lossy NAT: with none, a 6 s timeout was once reported as a sweep from 4.3 to 8.4 s.
+ */
+export const SWEEP_MIN_DEPTH_MS = 300;
+
 export interface Judgement {
   bracket: Bracket;
-  /** Silent evictions set aside as probe loss. */
-  lost: Set<Observation>;
+  /** Silent evictions set aside as suspected probe loss (unanswered tests that a longer idle survived). */
+  lossSuspects: Set<Observation>;
   /** Contradicted evictions kept because they cluster like a sweep. */
   sweepZone: Observation[];
   /** Survivals set aside as mistimed, just past a reset or close (`TIMING_TOLERANCE_MS`). */
@@ -74,11 +81,11 @@ export function judge(
   const deep = inZone.some((o) => (maxSurvivedMs as number) - o.idleMs >= minSweepDepthMs);
   const sweepZone = inZone.length >= SWEEP_MIN_CONTRADICTIONS && deep ? inZone : [];
   const kept = new Set(sweepZone);
-  const lost = new Set(contradicted.filter((o) => !isStrong(o) && !kept.has(o)));
-  const setAside = new Set<Observation>([...lost, ...mistimed]);
+  const lossSuspects = new Set(contradicted.filter((o) => !isStrong(o) && !kept.has(o)));
+  const setAside = new Set<Observation>([...lossSuspects, ...mistimed]);
   return {
-    bracket: doubtLoneSilentEviction(bracketOf(observations, setAside), observations, lost),
-    lost,
+    bracket: doubtLoneSilentEviction(bracketOf(observations, setAside), observations, lossSuspects),
+    lossSuspects,
     sweepZone,
     mistimed,
   };
@@ -118,14 +125,14 @@ export const TIMING_TOLERANCE_MS = 150;
 function doubtLoneSilentEviction(
   bracket: Bracket,
   observations: readonly Observation[],
-  lost: ReadonlySet<Observation>,
+  lossSuspects: ReadonlySet<Observation>,
 ): Bracket {
-  if (lost.size === 0 || bracket.hiMs === null || bracket.eviction !== 'silent-drop') return bracket;
+  if (lossSuspects.size === 0 || bracket.hiMs === null || bracket.eviction !== 'silent-drop') return bracket;
   const hiMs = bracket.hiMs;
   let secondMs: number | null = null;
   let lowest = true;
   for (const o of [...observations].sort((a, b) => a.idleMs - b.idleMs)) {
-    if (o.survived || lost.has(o) || o.idleMs < hiMs) continue;
+    if (o.survived || lossSuspects.has(o) || o.idleMs < hiMs) continue;
     if (lowest) {
       lowest = false;
       continue;

@@ -48,6 +48,9 @@ export interface SearchConfig {
   maxConnections: number;
 }
 
+/** What the planners need of the configuration. */
+export type SearchLimits = Pick<SearchConfig, 'minMs' | 'maxMs' | 'resolutionMs'>;
+
 /** The search's answer for one direction. */
 export interface DirectionResult {
   direction: Direction;
@@ -58,13 +61,74 @@ export interface DirectionResult {
   eviction: EvictionKind | null;
   /** 0..1: how much the observations agree with one sharp timeout. */
   confidence: number;
-  /** Plain-language findings ("sweep granularity about 10 s"). */
+  /** What the search found beside the bracket, as data; worded by client/report/findings-text.ts. */
+  findings: Finding[];
+  /**
+   * Notes already worded by whoever drove or replaced the search (a resumed control channel, a
+   * bench baseline); printed after the findings.
+   */
   notes: string[];
   probesSent: number;
   connectionsOpened: number;
   peakConnections: number;
   observations: Observation[];
 }
+
+/** Why a search stopped before it finished. */
+export type StopReason =
+  /** Its deadline passed: observations this contradictory do not settle by waiting longer. */
+  | { kind: 'unsettled'; afterMs: number }
+  /** Its driver stopped it (the reflector vanished, the user interrupted), saying why. */
+  | { kind: 'aborted'; message: string };
+
+/** A pass that was re-checked with fewer connections, as the re-check compares it. */
+export interface EarlierPassFigures {
+  budget: number;
+  survivedMs: number | null;
+  evictedMs: number | null;
+  /** The share of its connections' first tests that went unanswered. */
+  firstTestsUnansweredShare: number;
+}
+
+/** The last pass (the re-check), as it is compared with the earlier ones. */
+export interface LastPassFigures {
+  budget: number;
+  survivedMs: number | null;
+  evictedMs: number | null;
+  /** The share of its records that went unanswered (suspected lost). */
+  unansweredShare: number;
+  /** Its tests, spontaneous deaths aside. */
+  tests: number;
+}
+
+/** One thing the search found beside the bracket, with its figures. */
+export type Finding =
+  | { kind: 'stopped-early'; reason: StopReason }
+  /** The re-checks with fewer connections moved the answer: a full connection table. */
+  | { kind: 'table-depends'; earlier: EarlierPassFigures[]; now: LastPassFigures }
+  /** The re-check left as many tests unanswered with few connections: loss on the path, not a full table. */
+  | { kind: 'recheck-loss'; earlier: EarlierPassFigures; now: LastPassFigures }
+  /** The re-check found the same answer, with too few tests to tell loss from a full table. */
+  | { kind: 'recheck-same'; earlier: EarlierPassFigures; now: LastPassFigures }
+  /**
+   * Evictions are not sharp: a periodic sweep. `granularityMs`: its period, about; `atMostMs`:
+   * what the sawtooth proves of the zone; `movedMs` and `gapMs`: how far the batches saw the
+   * boundary move and how far apart they were (null: not seen to move, the zone's width is the
+   * granularity); `fromMs`: where the reported bracket starts.
+   */
+  | {
+      kind: 'sweep';
+      granularityMs: number;
+      atMostMs: number | null;
+      movedMs: number | null;
+      gapMs: number | null;
+      fromMs: number | null;
+    }
+  /** Tests unanswered at idles other connections survived, set aside as probe loss. */
+  | { kind: 'probe-loss'; count: number }
+  /** Survivals dated up to `pastMs` past the idle of another connection's reset or close. */
+  | { kind: 'mistimed'; count: number; pastMs: number }
+  | { kind: 'open-failures'; count: number };
 
 /** A live view for progress display. */
 export interface SearchProgress {
@@ -94,8 +158,8 @@ export interface SearchEngine {
    */
   outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void;
   /** The connection died while idle, without being probed (a proxy's FIN, an RST). */
-  lost(conn: ConnId, nowMs: number, how: EvictionKind): void;
-  /** The driver lost track of this connection's test (no result either way): drop it unrecorded. */
+  diedIdle(conn: ConnId, nowMs: number, how: EvictionKind): void;
+  /** The driver cannot tell how this connection's test went (no result either way): drop it unrecorded. */
   forget(conn: ConnId): void;
   /** Stop now (the reflector vanished); the result holds what was learned so far. */
   abort(reason: string): void;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DirectionResult, Observation } from '../../client/search/types.js';
+import type { DirectionResult, Finding, Observation } from '../../client/search/types.js';
 import {
   QUICK_ROBUSTNESS_RUNS,
   contradictions,
@@ -10,6 +10,18 @@ import {
 } from '../../bench/robustness.js';
 
 const S = 1000;
+
+/** A re-check's figures, as the findings carry them. */
+const EARLIER = { budget: 128, survivedMs: 300 * S, evictedMs: 310 * S, firstTestsUnansweredShare: 0.2 };
+const NOW = { budget: 16, survivedMs: 349 * S, evictedMs: 351 * S, unansweredShare: 0, tests: 30 };
+const SWEEP: Finding = {
+  kind: 'sweep',
+  granularityMs: 10 * S,
+  atMostMs: null,
+  movedMs: null,
+  gapMs: null,
+  fromMs: null,
+};
 
 function observation(
   idleS: number,
@@ -23,7 +35,7 @@ function result(
   survivedS: number | null,
   evictedS: number | null,
   observations: Observation[],
-  notes: string[] = [],
+  findings: Finding[] = [],
 ): DirectionResult {
   return {
     direction: 'inbound',
@@ -31,7 +43,8 @@ function result(
     evictedMs: evictedS === null ? null : evictedS * S,
     eviction: 'silent-drop',
     confidence: 1,
-    notes,
+    findings,
+    notes: [],
     probesSent: observations.length,
     connectionsOpened: observations.length,
     peakConnections: observations.length,
@@ -62,17 +75,17 @@ describe('judging one run', () => {
       'a test well below T set aside without a word',
     ).toBe(false);
     expect(
-      namesBehaviour('loss', result(349, 351, setAside, ['1 test went unanswered below 349 s']), truth),
+      namesBehaviour('loss', result(349, 351, setAside, [{ kind: 'probe-loss', count: 1 }]), truth),
     ).toBe(true);
     expect(
       namesBehaviour('loss', result(349, 351, [observation(349, true), observation(345, false)]), truth),
       'unanswered just below T needs no note',
     ).toBe(true);
-    expect(namesBehaviour('loss', result(349, 351, [], ['sweep granularity about 10 s']), truth)).toBe(false);
+    expect(namesBehaviour('loss', result(349, 351, [], [SWEEP]), truth)).toBe(false);
     expect(
       namesBehaviour(
         'loss',
-        result(349, 351, [], ['evictions depend on the number of open connections']),
+        result(349, 351, [], [{ kind: 'table-depends', earlier: [EARLIER], now: NOW }]),
         truth,
       ),
     ).toBe(false);
@@ -80,22 +93,20 @@ describe('judging one run', () => {
 
   it('a sweep and a table must be named; a directional timeout needs no note', () => {
     const truth: [number, number] = [300 * S, 310 * S];
-    expect(namesBehaviour('sweep', result(300, 310, [], ['sweep granularity about 10 s']), truth)).toBe(true);
+    expect(namesBehaviour('sweep', result(300, 310, [], [SWEEP]), truth)).toBe(true);
     expect(namesBehaviour('sweep', result(300, 310, []), truth)).toBe(false);
     const struck = [observation(70, false), observation(349, true), observation(351, false)];
     expect(
       namesBehaviour(
         'table',
-        result(349, 351, struck, ['evictions depend on the number of open connections (…)']),
+        result(349, 351, struck, [{ kind: 'table-depends', earlier: [EARLIER], now: NOW }]),
         truth,
       ),
     ).toBe(true);
     expect(
       namesBehaviour(
         'table',
-        result(349, 351, struck, [
-          're-checked …: the answer is the same with few connections (…), so it does not depend on the number of connections',
-        ]),
+        result(349, 351, struck, [{ kind: 'recheck-same', earlier: EARLIER, now: NOW }]),
         truth,
       ),
     ).toBe(true);
@@ -105,7 +116,7 @@ describe('judging one run', () => {
     expect(
       namesBehaviour(
         'table',
-        result(349, 351, struck, ['re-checked …, so it is loss on the path, not a full table']),
+        result(349, 351, struck, [{ kind: 'recheck-loss', earlier: EARLIER, now: NOW }]),
         truth,
       ),
     ).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultResolutionMs } from '../../client/discovery/discovery-run.js';
+import { defaultResolutionMs } from '../../client/search/search-config.js';
 import { SharpTimeout } from '../../bench/simulation/middlebox-models.js';
 import type { MiddleboxMode } from '../../client/demo/middlebox-mode.js';
 import { DEFAULT_SIMULATION, simulate } from '../../bench/simulation/virtual-driver.js';

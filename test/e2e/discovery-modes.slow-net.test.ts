@@ -15,7 +15,8 @@
  *           answered by an RST there)      re-creates the mapping
  */
 import { describe, expect, it } from 'vitest';
-import { runDiscovery, defaultResolutionMs } from '../../client/discovery/discovery-run.js';
+import { runDiscovery } from '../../client/discovery/discovery-run.js';
+import { defaultResolutionMs } from '../../client/search/search-config.js';
 import type { MiddleboxMode } from '../../client/demo/middlebox-emulator.js';
 import type { Direction, DirectionResult, EvictionKind } from '../../client/search/types.js';
 import { hasIpv6Loopback, startStack } from '../helpers/loopback-stack.js';

@@ -19,6 +19,7 @@ function result(
     evictedMs,
     eviction,
     confidence: 0.9,
+    findings: [],
     notes: [],
     probesSent: 10,
     connectionsOpened: 5,

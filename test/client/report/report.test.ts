@@ -22,6 +22,7 @@ function result(
     evictedMs,
     eviction,
     confidence: 0.93,
+    findings: [],
     notes: [],
     probesSent: 12,
     connectionsOpened: 6,

@@ -67,8 +67,8 @@ describe('sweepLogLikelihoodRatio', () => {
 describe('judge', () => {
   it('sets aside a silent eviction that a longer idle survived, and brackets above it', () => {
     const tests = [...batch(100, '50+ 60x 70+ 80x'), ...batch(200, '79+')];
-    const { bracket, lost, sweepZone } = judge(tests);
-    expect([...lost].map((o) => o.idleMs)).toEqual([60 * S]);
+    const { bracket, lossSuspects, sweepZone } = judge(tests);
+    expect([...lossSuspects].map((o) => o.idleMs)).toEqual([60 * S]);
     expect(sweepZone).toEqual([]);
     expect(bracket).toMatchObject({ loMs: 79 * S, hiMs: 80 * S, eviction: 'silent-drop' });
   });

@@ -1,27 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { IdleSearch } from '../../../client/search/idle-search.js';
-import { defaultResolutionMs } from '../../../client/discovery/discovery-run.js';
+import { resultNotes } from '../../../client/report/findings-text.js';
+import {
+  createSearch,
+  defaultResolutionMs,
+  searchConfigFor,
+  type SearchOptions,
+} from '../../../client/search/search-config.js';
 import { SharpTimeout } from '../../../bench/simulation/middlebox-models.js';
 import type { MiddleboxMode } from '../../../client/demo/middlebox-mode.js';
 import { simulate, DEFAULT_SIMULATION } from '../../../bench/simulation/virtual-driver.js';
-import type { Direction, ProbeOutcome, SearchConfig } from '../../../client/search/types.js';
+import type { Direction, ProbeOutcome } from '../../../client/search/types.js';
 
 const S = 1000;
 
 function engines(
-  overrides: Partial<SearchConfig> = {},
+  overrides: Partial<SearchOptions> = {},
   directions: Direction[] = ['inbound', 'outbound'],
 ): IdleSearch[] {
-  return directions.map(
-    (direction) =>
-      new IdleSearch({
-        direction,
-        minMs: 1 * S,
-        maxMs: 7440 * S,
-        resolutionMs: defaultResolutionMs,
-        maxConnections: 128,
-        ...overrides,
-      }),
+  return directions.map((direction) =>
+    createSearch({ direction, minMs: 1 * S, maxMs: 7440 * S, maxConnections: 128, ...overrides }),
   );
 }
 
@@ -79,13 +77,9 @@ describe('IdleSearch on a simulated clock', () => {
     for (const timeoutS of [3, 8, 20]) {
       const searches = (['inbound', 'outbound'] as const).map(
         (direction) =>
-          new LateDatedSurvivals({
-            direction,
-            minMs: 1 * S,
-            maxMs: 60 * S,
-            resolutionMs: defaultResolutionMs,
-            maxConnections: 128,
-          }),
+          new LateDatedSurvivals(
+            searchConfigFor({ direction, minMs: 1 * S, maxMs: 60 * S, maxConnections: 128 }),
+          ),
       );
       const stats = simulate(searches, new SharpTimeout(timeoutS * S, 'close'), {
         ...DEFAULT_SIMULATION,
@@ -102,8 +96,8 @@ describe('IdleSearch on a simulated clock', () => {
         expect(r.survivedMs as number, `T = ${timeoutS} s ${r.direction}: survived`).toBeLessThanOrEqual(
           timeoutS * S + lateMs,
         );
-        if (r.notes.some((n) => n.includes('timing')))
-          expect(r.notes.join(' ')).toMatch(
+        if (resultNotes(r).some((n) => n.includes('timing')))
+          expect(resultNotes(r).join(' ')).toMatch(
             /survived up to \d+ ms past the idle at which the middlebox reset or closed/,
           );
       }
@@ -162,25 +156,23 @@ describe('IdleSearch on a simulated clock', () => {
   });
 
   it('rejects an impossible configuration', () => {
-    expect(
-      () =>
-        new IdleSearch({
-          direction: 'inbound',
-          minMs: 10,
-          maxMs: 5,
-          resolutionMs: () => 1,
-          maxConnections: 4,
-        }),
+    expect(() =>
+      createSearch({
+        direction: 'inbound',
+        minMs: 10,
+        maxMs: 5,
+        resolutionMs: () => 1,
+        maxConnections: 4,
+      }),
     ).toThrow(RangeError);
-    expect(
-      () =>
-        new IdleSearch({
-          direction: 'inbound',
-          minMs: 1,
-          maxMs: 5,
-          resolutionMs: () => 1,
-          maxConnections: 1,
-        }),
+    expect(() =>
+      createSearch({
+        direction: 'inbound',
+        minMs: 1,
+        maxMs: 5,
+        resolutionMs: () => 1,
+        maxConnections: 1,
+      }),
     ).toThrow(RangeError);
   });
 

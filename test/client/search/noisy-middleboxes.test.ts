@@ -5,8 +5,8 @@
  * notes name what happened. Seeds and phases are consecutive, not picked.
  */
 import { describe, expect, it } from 'vitest';
-import { IdleSearch } from '../../../client/search/idle-search.js';
-import { defaultResolutionMs } from '../../../client/discovery/discovery-run.js';
+import { createSearch, defaultResolutionMs } from '../../../client/search/search-config.js';
+import { resultNotes } from '../../../client/report/findings-text.js';
 import {
   DirectionalTimeout,
   LossyPath,
@@ -26,15 +26,8 @@ function run(
   directions: readonly Direction[] = ['inbound', 'outbound'],
 ): { results: DirectionResult[]; elapsedMs: number } {
   const budget = directions.length === 1 ? 256 : 128;
-  const searches = directions.map(
-    (direction) =>
-      new IdleSearch({
-        direction,
-        minMs: 1 * S,
-        maxMs: 7440 * S,
-        resolutionMs: defaultResolutionMs,
-        maxConnections: budget,
-      }),
+  const searches = directions.map((direction) =>
+    createSearch({ direction, minMs: 1 * S, maxMs: 7440 * S, maxConnections: budget }),
   );
   const stats = simulate(searches, model);
   expect(stats.hitLimit, 'the simulation ends by itself').toBe(false);
@@ -75,11 +68,13 @@ describe('noisy middleboxes on the simulated clock', () => {
             );
             // Every unanswered test well below T was loss, and the report must name it as such.
             if (setAside)
-              expect(r.notes.join(' '), `${r.direction} notes`).toMatch(/went unanswered|loss on the path/);
-            expect(r.notes.join(' '), `${r.direction}: loss is not a sweep`).not.toContain(
+              expect(resultNotes(r).join(' '), `${r.direction} notes`).toMatch(
+                /went unanswered|loss on the path/,
+              );
+            expect(resultNotes(r).join(' '), `${r.direction}: loss is not a sweep`).not.toContain(
               'sweep granularity',
             );
-            expect(r.notes.join(' '), `${r.direction}: loss is not a full table`).not.toContain(
+            expect(resultNotes(r).join(' '), `${r.direction}: loss is not a full table`).not.toContain(
               'evictions depend on the number',
             );
           }
@@ -95,7 +90,7 @@ describe('noisy middleboxes on the simulated clock', () => {
         const { results } = run(new LossyPath(new SharpTimeout(timeoutS * S, 'drop'), 0.05, seed));
         for (const r of results) {
           expectContains(r, timeoutS * S, timeoutS * S);
-          expect(r.notes.join(' '), `seed ${seed} ${r.direction}`).not.toMatch(
+          expect(resultNotes(r).join(' '), `seed ${seed} ${r.direction}`).not.toMatch(
             /sweep granularity|evictions depend on the number/,
           );
         }
@@ -108,7 +103,7 @@ describe('noisy middleboxes on the simulated clock', () => {
       const { results } = run(new LossyPath(new SharpTimeout(350 * S, 'reset'), 0.05, seed));
       for (const r of results) {
         expectContains(r, 350 * S, 350 * S);
-        expect(r.notes.join(' '), `seed ${seed} ${r.direction}`).not.toMatch(
+        expect(resultNotes(r).join(' '), `seed ${seed} ${r.direction}`).not.toMatch(
           /sweep granularity|evictions depend on the number/,
         );
       }
@@ -121,10 +116,10 @@ describe('noisy middleboxes on the simulated clock', () => {
     const { results, elapsedMs } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 64));
     for (const r of results) {
       expectContains(r, 350 * S, 350 * S);
-      expect(r.notes.join(' '), `${r.direction} notes`).toContain(
+      expect(resultNotes(r).join(' '), `${r.direction} notes`).toContain(
         'evictions depend on the number of open connections',
       );
-      expect(r.notes.join(' ')).toMatch(/results at 128 and 16 connections differ/);
+      expect(resultNotes(r).join(' ')).toMatch(/results at 128 and 16 connections differ/);
     }
     // First tests evicted at 1 s while others live for a minute: the re-check starts then, without
     // waiting about 2 T for the first pass to finish (virtual time, as the search saw it).
@@ -135,7 +130,7 @@ describe('noisy middleboxes on the simulated clock', () => {
     const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 16));
     for (const r of results) {
       expectContains(r, 350 * S, 350 * S);
-      expect(r.notes.join(' '), `${r.direction} notes`).toMatch(
+      expect(resultNotes(r).join(' '), `${r.direction} notes`).toMatch(
         /results at 128, 16 and 4 connections differ/,
       );
     }
@@ -145,7 +140,7 @@ describe('noisy middleboxes on the simulated clock', () => {
     const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 32));
     for (const r of results) expectContains(r, 350 * S, 350 * S);
     expect(
-      results.some((r) => /results at 128, 16 and 4 connections differ/.test(r.notes.join(' '))),
+      results.some((r) => /results at 128, 16 and 4 connections differ/.test(resultNotes(r).join(' '))),
       'a second re-check named the table',
     ).toBe(true);
   });
@@ -154,11 +149,11 @@ describe('noisy middleboxes on the simulated clock', () => {
     const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 200));
     for (const r of results) {
       expectContains(r, 350 * S, 350 * S);
-      expect(r.notes.join(' '), `${r.direction} notes`).not.toContain('so it is loss on the path');
+      expect(resultNotes(r).join(' '), `${r.direction} notes`).not.toContain('so it is loss on the path');
     }
     const recheckedNote = /re-checked with 16 connections|results at 128 and 16 connections differ/;
     expect(
-      results.some((r) => recheckedNote.test(r.notes.join(' '))),
+      results.some((r) => recheckedNote.test(resultNotes(r).join(' '))),
       'the table was noticed and re-checked',
     ).toBe(true);
   });
@@ -228,7 +223,7 @@ describe('noisy middleboxes on the simulated clock', () => {
           const { results } = run(new PeriodicSweep(timeoutS * S, periodS * S, phaseMs), directions);
           for (const r of results) {
             expectContains(r, timeoutS * S, (timeoutS + periodS) * S);
-            expect(r.notes.join(' '), `${r.direction} notes`).toContain('sweep granularity about');
+            expect(resultNotes(r).join(' '), `${r.direction} notes`).toContain('sweep granularity about');
             expect(r.confidence).toBeLessThan(1);
           }
         },
