@@ -7,24 +7,17 @@ import type { Writable } from 'node:stream';
 import { createLogUpdate } from 'log-update';
 import type { DiscoveryProgress } from '../discovery/discovery-run.js';
 import type { SearchProgress } from '../search/types.js';
+import { compactDuration } from '../report/format.js';
 
 /** Plain (non-terminal) progress is written at most this often. */
 const PLAIN_INTERVAL_MS = 10_000;
-
-export function formatSeconds(ms: number | null): string {
-  if (ms === null) return '—';
-  const s = ms / 1000;
-  if (s < 100) return `${s.toFixed(1)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
-}
 
 function formatDirection(p: SearchProgress): string {
   const c = p.connections;
   const state = p.finished ? 'done' : p.evictedMs === null ? 'searching' : 'refining';
   return (
-    `${p.direction.padEnd(8)} ${state.padEnd(9)} survived ${formatSeconds(p.survivedMs).padStart(10)}` +
-    `  evicted ${formatSeconds(p.evictedMs).padStart(10)}` +
+    `${p.direction.padEnd(8)} ${state.padEnd(9)} survived ${compactDuration(p.survivedMs).padStart(10)}` +
+    `  evicted ${compactDuration(p.evictedMs).padStart(10)}` +
     `  idle ${c.idle} testing ${c.probing} opening ${c.opening} evicted ${p.evicted}`
   );
 }
@@ -37,9 +30,9 @@ export function formatProgress(progress: DiscoveryProgress): string {
       ? 'finishing'
       : etas.some((e) => e === null)
         ? 'ETA after the first eviction'
-        : `ETA ${formatSeconds(Math.max(0, Math.max(...(etas as number[])) - performance.now()))}`;
+        : `ETA ${compactDuration(Math.max(0, Math.max(...(etas as number[])) - performance.now()))}`;
   return [
-    `idlescope: ${formatSeconds(progress.elapsedMs)} elapsed, ${eta}`,
+    `idlescope: ${compactDuration(progress.elapsedMs)} elapsed, ${eta}`,
     ...progress.directions.map((d) => `  ${formatDirection(d)}`),
   ].join('\n');
 }

@@ -3,6 +3,7 @@
  * `notes` and the bench print them. The search returns findings as data (client/search/types.ts);
  * only this module words them.
  */
+import { roundSeconds } from './format.js';
 import type {
   DirectionResult,
   EarlierPassFigures,
@@ -11,10 +12,8 @@ import type {
   StopReason,
 } from '../search/types.js';
 
-const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
-
 const range = (lo: number | null, hi: number | null): string =>
-  `${lo === null ? '—' : seconds(lo)} to ${hi === null ? '—' : seconds(hi)}`;
+  `${lo === null ? '—' : roundSeconds(lo)} to ${hi === null ? '—' : roundSeconds(hi)}`;
 
 const percent = (share: number): string => `${Math.round(share * 100)}%`;
 
@@ -57,11 +56,12 @@ function recheckedBecause(earlier: EarlierPassFigures, now: LastPassFigures): st
 }
 
 function sweepGranularity(f: Extract<Finding, { kind: 'sweep' }>): string {
-  if (f.movedMs === null || f.gapMs === null) return `sweep granularity about ${seconds(f.granularityMs)}`;
-  const atMost = f.atMostMs === null ? '' : `, at most ${seconds(f.atMostMs)}`;
+  if (f.movedMs === null || f.gapMs === null)
+    return `sweep granularity about ${roundSeconds(f.granularityMs)}`;
+  const atMost = f.atMostMs === null ? '' : `, at most ${roundSeconds(f.atMostMs)}`;
   return (
-    `sweep granularity about ${seconds(f.granularityMs)}${atMost}: ` +
-    `the boundary was seen to move ${seconds(f.movedMs)} between batches up to ${seconds(f.gapMs)} apart`
+    `sweep granularity about ${roundSeconds(f.granularityMs)}${atMost}: ` +
+    `the boundary was seen to move ${roundSeconds(f.movedMs)} between batches up to ${roundSeconds(f.gapMs)} apart`
   );
 }
 
@@ -97,7 +97,7 @@ export function findingText(f: Finding): string {
       return (
         `evictions are not sharp: at each instant the boundary is sharp, ` +
         `but it moves (${sweepGranularity(f)}), as with a periodic sweep; ` +
-        `the bracket ${f.fromMs === null ? '' : `from ${seconds(f.fromMs)} `}covers the whole zone`
+        `the bracket ${f.fromMs === null ? '' : `from ${roundSeconds(f.fromMs)} `}covers the whole zone`
       );
     case 'probe-loss':
       return (

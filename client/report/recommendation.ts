@@ -16,6 +16,7 @@ import {
   type DeadPeerDetection,
 } from '../keepalive/dead-peer.js';
 import type { KeepalivePlan } from '../keepalive/keepalive-plan.js';
+import { roundSeconds } from './format.js';
 
 export type RecommendationBasis =
   /** A timeout was measured: values come from the longest idle seen to survive. */
@@ -135,10 +136,6 @@ function terminatingProxy(directions: Partial<Record<Direction, DirectionResult>
   return Object.values(directions).some((result) => result?.eviction === 'close');
 }
 
-function formatS(seconds: number): string {
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
-}
-
 /** The keepalive and heartbeat values for a path whose longest surviving idle is `survivedS`. */
 export function keepaliveFor(survivedS: number): {
   keepaliveIdleS: number;
@@ -196,11 +193,11 @@ function deadPeerReasons(advice: DeadPeerAdvice): string[] {
       `${plan.intervalS} s, ${plan.count} probes): `
     : 'With these values ';
   return [
-    `${lead}an idle connection to a vanished peer fails after ${formatS(detection.whileIdleS)} ` +
-      `(idle + ${plan.count} × interval), instead of ${formatS(systemDefault.whileIdleS)} with the system ` +
+    `${lead}an idle connection to a vanished peer fails after ${roundSeconds(1000 * detection.whileIdleS)} ` +
+      `(idle + ${plan.count} × interval), instead of ${roundSeconds(1000 * systemDefault.whileIdleS)} with the system ` +
       `defaults (7200 + 75 × 9). Set TCP_USER_TIMEOUT to ${plan.userTimeoutMs} ms too: it bounds a ` +
-      `connection whose data goes unacknowledged to the same ${formatS(detection.whileUnackedS)}, ` +
-      `instead of about ${formatS(systemDefault.whileUnackedS)} of retransmissions (Linux).`,
+      `connection whose data goes unacknowledged to the same ${roundSeconds(1000 * detection.whileUnackedS)}, ` +
+      `instead of about ${roundSeconds(1000 * systemDefault.whileUnackedS)} of retransmissions (Linux).`,
   ];
 }
 
@@ -252,13 +249,13 @@ export function recommend(
     const survivedS = (result.survivedMs ?? 0) / 1000;
     if (options.aborted === true) {
       reasons.push(
-        `The run was stopped after ${formatS(survivedS)} of idle had survived and before anything was ` +
+        `The run was stopped after ${roundSeconds(1000 * survivedS)} of idle had survived and before anything was ` +
           'evicted: nothing is known about a timeout yet, so no keepalive is recommended. Run it to the end.',
       );
       return onlyDeadPeers('interrupted', survivedS);
     }
     reasons.push(
-      `No eviction was seen up to ${formatS(survivedS)} idle (the longest tested): this path needs no ` +
+      `No eviction was seen up to ${roundSeconds(1000 * survivedS)} idle (the longest tested): this path needs no ` +
         'keepalive to stay open that long, and none is recommended for it.',
     );
     return onlyDeadPeers(basis, survivedS);
@@ -272,9 +269,9 @@ export function recommend(
       survivedS = (result.survivedMs ?? 0) / 1000;
       const evictedS = (result.evictedMs ?? 0) / 1000;
       reasons.push(
-        `The ${direction} direction dies first: it survives ${formatS(survivedS)} idle and is ` +
-          `${evictionWords(result.eviction)} at ${formatS(evictedS)}. Every value below is planned from ` +
-          `${formatS(survivedS)}, the longest idle known to be safe.`,
+        `The ${direction} direction dies first: it survives ${roundSeconds(1000 * survivedS)} idle and is ` +
+          `${evictionWords(result.eviction)} at ${roundSeconds(1000 * evictedS)}. Every value below is planned from ` +
+          `${roundSeconds(1000 * survivedS)}, the longest idle known to be safe.`,
       );
       break;
     }
@@ -283,7 +280,7 @@ export function recommend(
       const evictedS = (result.evictedMs ?? 0) / 1000;
       reasons.push(
         `Nothing survived, even the shortest idle tested: the ${direction} direction was ` +
-          `${evictionWords(result.eviction)} after ${formatS(evictedS)}. The smallest possible values ` +
+          `${evictionWords(result.eviction)} after ${roundSeconds(1000 * evictedS)}. The smallest possible values ` +
           '(1 s) are used; they may still not be enough: check the path (a firewall killing idle ' +
           'connections almost at once, or something broken).',
       );
@@ -316,7 +313,7 @@ export function recommend(
     reasons.push(
       `TCP keepalive: first probe after ${keepaliveIdleS} s idle, retry every ${keepaliveIntervalS} s. ` +
         `Idle plus one retry (${keepaliveIdleS + keepaliveIntervalS} s) stays within 80% of ` +
-        `${formatS(survivedS)}, so even a lost probe is followed by one that refreshes the mapping in time.`,
+        `${roundSeconds(1000 * survivedS)}, so even a lost probe is followed by one that refreshes the mapping in time.`,
     );
     reasons.push(...deadPeerReasons(deadPeer));
     reasons.push(

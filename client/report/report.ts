@@ -7,6 +7,7 @@ import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } f
 import type { RunCost } from '../discovery/run-cost.js';
 import type { VerificationResult } from '../verification/verification-run.js';
 import { recommendationLines, settingsLines } from './advice-text.js';
+import { bytes, duration, estimate, jsonSeconds, preciseSeconds } from './format.js';
 import { toJsonVerification, verificationLines, type JsonVerification } from './verification-report.js';
 import type { IdlescopeErrorCode } from '../../protocol/errors.js';
 
@@ -102,13 +103,6 @@ export interface JsonReport {
   error?: ReportError;
 }
 
-/** ms → s rounded to 3 decimals (ms precision). */
-function seconds(ms: number): number;
-function seconds(ms: number | null): number | null;
-function seconds(ms: number | null): number | null {
-  return ms === null ? null : Math.round(ms) / 1000;
-}
-
 /**
  * The value a hint is looked up with: the middle of the bracket when both ends are known (the
  * timeout lies in (survived, evicted]), else the eviction bound.
@@ -133,8 +127,8 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
       result === undefined
         ? null
         : {
-            survived_s: seconds(result.survivedMs),
-            evicted_s: seconds(result.evictedMs),
+            survived_s: jsonSeconds(result.survivedMs),
+            evicted_s: jsonSeconds(result.evictedMs),
             eviction: result.eviction,
             // A stopped run claims nothing about a direction that saw no eviction yet.
             confidence: report.aborted !== null && result.evictedMs === null ? null : result.confidence,
@@ -146,13 +140,13 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
     schema: 1,
     reflector: report.reflector,
     transport: report.transport,
-    elapsed_s: seconds(report.elapsedMs),
+    elapsed_s: jsonSeconds(report.elapsedMs),
     connections_used: report.connectionsUsed,
     aborted: report.aborted,
     timeout: evicted
       ? {
-          survived_s: seconds(limitingResult?.survivedMs ?? null),
-          evicted_s: seconds(limitingResult?.evictedMs ?? null),
+          survived_s: jsonSeconds(limitingResult?.survivedMs ?? null),
+          evicted_s: jsonSeconds(limitingResult?.evictedMs ?? null),
           eviction: limitingResult?.eviction ?? null,
           direction: limiting?.direction ?? null,
           hint: hintFor(limitingResult),
@@ -210,47 +204,6 @@ const EVICTION_LABEL: Record<EvictionKind, string> = {
   close: 'closed with FIN (a terminating proxy)',
 };
 
-/** "29.4 s", "349.5 s (5 min 50 s)", "7440.0 s (2 h 4 min)". */
-export function formatDuration(ms: number): string {
-  const s = ms / 1000;
-  const base = `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
-  if (s < 120) return base;
-  const total = Math.round(s);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const rest = total % 60;
-  const parts = h > 0 ? [`${h} h`, m > 0 ? `${m} min` : ''] : [`${m} min`, rest > 0 ? `${rest} s` : ''];
-  return `${base} (${parts.filter(Boolean).join(' ')})`;
-}
-
-/** "349.5 s": the short form, for the first of two durations on one line. */
-function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
-}
-
-/** "812 B", "5.3 KiB", "84 KiB", "1.2 MiB": binary units, one decimal below 10, whole above. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const [value, unit] =
-    bytes < 1024 ** 2
-      ? [bytes / 1024, 'KiB']
-      : bytes < 1024 ** 3
-        ? [bytes / 1024 ** 2, 'MiB']
-        : [bytes / 1024 ** 3, 'GiB'];
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
-}
-
-/**
- * "about 1,900": an estimate shown to two significant digits, so it does not look measured.
- * Grouped with commas whatever the locale, like the rest of the report.
- */
-function formatEstimate(count: number): string {
-  const digits = Math.max(0, Math.floor(Math.log10(Math.max(1, count))) - 1);
-  const rounded = Math.round(count / 10 ** digits) * 10 ** digits;
-  return `about ${rounded.toLocaleString('en-US')}`;
-}
-
 function plural(count: number, noun: string): string {
   return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
@@ -259,8 +212,8 @@ function plural(count: number, noun: string): string {
 function costLine(cost: RunCost): string {
   return (
     `cost: ${plural(cost.connectionsOpened, 'connection')} (peak ${cost.peakConnections}), ${plural(cost.probesSent, 'probe')}, ` +
-    `${formatBytes(cost.probeBytes)} on probes + ${formatBytes(cost.controlBytes)} control, ` +
-    `${formatEstimate(cost.packetsEstimate)} packets (estimated)`
+    `${bytes(cost.probeBytes)} on probes + ${bytes(cost.controlBytes)} control, ` +
+    `${estimate(cost.packetsEstimate)} packets (estimated)`
   );
 }
 
@@ -290,15 +243,15 @@ function bracketLine(result: DirectionResult): string {
     return `${label}: no result`;
   }
   if (result.evictedMs === null) {
-    return `${label}: survives ${formatDuration(result.survivedMs ?? 0)}, no eviction up to that`;
+    return `${label}: survives ${duration(result.survivedMs ?? 0)}, no eviction up to that`;
   }
   const how = result.eviction === null ? 'evicted' : EVICTION_LABEL[result.eviction];
   if (result.survivedMs === null) {
-    return `${label}: nothing survived; evicted at ${formatDuration(result.evictedMs)} — ${how}`;
+    return `${label}: nothing survived; evicted at ${duration(result.evictedMs)} — ${how}`;
   }
   return (
-    `${label}: survives ${formatSeconds(result.survivedMs)}, ` +
-    `evicted at ${formatDuration(result.evictedMs)} — ${how}`
+    `${label}: survives ${preciseSeconds(result.survivedMs)}, ` +
+    `evicted at ${duration(result.evictedMs)} — ${how}`
   );
 }
 
@@ -340,7 +293,7 @@ export function renderHuman(report: DiscoveryReport): string {
 
   out.push(
     `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}, ` +
-      `${formatDuration(report.elapsedMs)}, ${report.connectionsUsed} connection${report.connectionsUsed === 1 ? '' : 's'}`,
+      `${duration(report.elapsedMs)}, ${report.connectionsUsed} connection${report.connectionsUsed === 1 ? '' : 's'}`,
   );
   out.push(costLine(report.cost));
   if (report.aborted !== null) {

@@ -3,6 +3,7 @@
  * says whether the recommendation was proven on this path. Pure.
  */
 import type { Direction, EvictionKind } from '../search/types.js';
+import { jsonSeconds } from './format.js';
 import type { HeldTest } from '../verification/held-connection.js';
 import type { DirectionVerdict, RefreshSetting } from '../verification/verdict.js';
 import type { SettingVerification, VerificationResult } from '../verification/verification-run.js';
@@ -44,13 +45,11 @@ export interface JsonVerification {
   connections_opened: number;
 }
 
-const s = (ms: number): number => Math.round(ms) / 1000;
-
 function jsonTest(test: HeldTest): JsonTest {
   return {
     outcome: test.outcome.alive ? 'alive' : test.outcome.how,
-    held_s: s(test.heldMs),
-    idle_at_test_s: s(test.idleAtTestMs),
+    held_s: jsonSeconds(test.heldMs),
+    idle_at_test_s: jsonSeconds(test.idleAtTestMs),
   };
 }
 

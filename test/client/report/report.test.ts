@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  formatBytes,
-  formatDuration,
   renderHuman,
   renderJson,
   toJsonReport,
@@ -359,30 +357,5 @@ describe('renderHuman', () => {
       if (line.includes('sysctl -w')) continue;
       expect(line.length, line).toBeLessThanOrEqual(130);
     }
-  });
-});
-
-describe('formatBytes', () => {
-  it.each([
-    [0, '0 B'],
-    [1023, '1023 B'],
-    [1024, '1.0 KiB'],
-    [86_100, '84 KiB'],
-    [5 * 1024 ** 2 + 300_000, '5.3 MiB'],
-    [3 * 1024 ** 3, '3.0 GiB'],
-  ])('%d bytes → %s', (bytes, expected) => {
-    expect(formatBytes(bytes)).toBe(expected);
-  });
-});
-
-describe('formatDuration', () => {
-  it.each([
-    [4_000, '4.00 s'],
-    [29_412, '29.4 s'],
-    [349_500, '349.5 s (5 min 50 s)'],
-    [7_440_000, '7440.0 s (2 h 4 min)'],
-    [3_600_000, '3600.0 s (1 h)'],
-  ])('%d ms → %s', (ms, expected) => {
-    expect(formatDuration(ms)).toBe(expected);
   });
 });
