@@ -337,7 +337,7 @@ export class VerificationRun {
 }
 
 /** The keepalive retry interval of a rung: a tenth of the timeout it is meant for, 1 s to 75 s. */
-function intervalFor(rungS: number): number {
+export function intervalFor(rungS: number): number {
   return Math.min(75, Math.max(1, Math.floor(rungS / 7)));
 }
 
