@@ -94,6 +94,11 @@ export class HeldConnection {
     this.connection.on('died', (how) => this.died(how));
   }
 
+  /** Still opening (not yet attached by the reflector), or gone without ever being held. */
+  get opening(): boolean {
+    return this.state === 'opening';
+  }
+
   /** Whether the connection is still held and may be tested. */
   get alive(): boolean {
     return this.state === 'held';

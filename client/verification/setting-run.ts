@@ -25,6 +25,9 @@ import {
   type RefreshSetting,
 } from './verdict.js';
 
+/** How often a test booked before its connection is attached looks again, ms. */
+const ATTACH_RETRY_MS = 100;
+
 export interface SettingRunOptions {
   dial: HostPort;
   session: SessionId;
@@ -148,6 +151,18 @@ export class SettingRun {
     this.held.clear();
   }
 
+  /** One timer this run owns (stop() clears it). */
+  private later(then: () => void, delayMs: number): void {
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        then();
+      },
+      Math.max(0, delayMs),
+    );
+    this.timers.add(timer);
+  }
+
   private hold(refresh: Refresh, phaseOffsetMs: number): HeldConnection {
     const { options } = this;
     const id = options.allocateProbeId();
@@ -176,26 +191,27 @@ export class SettingRun {
     const test = new Promise<HeldTest>((resolve) => {
       const periodMs = setting === null ? 0 : periodOf(setting);
       const at = (): number => bookingAtMs(connection.heldSinceMs, holdMs, periodMs);
-      const timer = setTimeout(
-        () => {
-          this.timers.delete(timer);
-          if (this.stopped) return;
-          if (!connection.alive) {
-            resolve(deathOrLoss(connection, direction, this.options.now()));
-            return;
-          }
-          const dueMs = connection.heldSinceMs + holdMs;
-          const atMs =
-            connection.periodMs === null
-              ? dueMs
-              : (nextWorstMomentMs(connection.periodMs, connection.lastKnownRefreshMs, dueMs) ?? dueMs);
-          connection
-            .test(direction, atMs)
-            .then(resolve, () => resolve(deathOrLoss(connection, direction, this.options.now())));
-        },
-        Math.max(0, at() - this.options.now()),
-      );
-      this.timers.add(timer);
+      const attempt = (): void => {
+        if (this.stopped) return;
+        // Not attached yet (a short hold books at once): look again shortly, until the hold is over.
+        if (connection.opening && this.options.now() < connection.heldSinceMs + holdMs) {
+          this.later(attempt, ATTACH_RETRY_MS);
+          return;
+        }
+        if (!connection.alive) {
+          resolve(deathOrLoss(connection, direction, this.options.now()));
+          return;
+        }
+        const dueMs = connection.heldSinceMs + holdMs;
+        const atMs =
+          connection.periodMs === null
+            ? dueMs
+            : (nextWorstMomentMs(connection.periodMs, connection.lastKnownRefreshMs, dueMs) ?? dueMs);
+        connection
+          .test(direction, atMs)
+          .then(resolve, () => resolve(deathOrLoss(connection, direction, this.options.now())));
+      };
+      this.later(attempt, at() - this.options.now());
     });
     this.booked.push({ connection, direction, setting, phaseOffsetMs, test });
   }

@@ -17,6 +17,7 @@ export const TOP_KEYS = [
   'directions',
   'recommendation',
   'cost',
+  'verification',
 ];
 
 /** Parses stdout as the one document of a failed run; fails the test unless it is one. */
