@@ -28,7 +28,7 @@ export type VerifyRunOptions =
       holdMs: number;
       timeoutMs: number;
       connections: number;
-      directions: Direction[];
+      directions: readonly Direction[];
       graceMs: number;
     }
   | { mode: 'dead-peer'; reflector: HostPort; plan: KeepalivePlan; waitMs: number };
