@@ -209,11 +209,7 @@ function holdLines(r: SettingRunResult): string[] {
       lines.push(`The setting held on this path.`);
       break;
     case 'failed':
-      lines.push(
-        r.setting.kind === 'keepalive'
-          ? 'The setting did not hold on this path: TCP keepalive does not keep this path alive at this idle (a terminating proxy is never kept alive by it; try --heartbeat).'
-          : 'The setting did not hold on this path: a shorter heartbeat is needed.',
-      );
+      lines.push(`The setting did not hold on this path: ${failureAdvice(r)}`);
       break;
     case 'inconclusive':
       lines.push('Nothing proven either way on this path.');
@@ -224,6 +220,20 @@ function holdLines(r: SettingRunResult): string[] {
     }
   }
   return lines;
+}
+
+/**
+ * What a failure means. A keepalive connection closed with FIN is a terminating proxy's doing: its
+ * idle timer counts data, which keepalive never carries, so no idle helps there. Any other
+ * eviction of a keepalive connection says this idle is too long for the path.
+ */
+function failureAdvice(r: SettingRunResult): string {
+  if (r.setting.kind === 'heartbeat')
+    return 'connections were evicted in spite of it; try a shorter --heartbeat.';
+  const closed = r.connections.some((c) => !c.test.outcome.alive && c.test.outcome.how === 'close');
+  return closed
+    ? 'the path closed connections (FIN) in spite of TCP keepalive, as a terminating proxy does: TCP keepalive does not keep this path alive; use an application heartbeat (--heartbeat).'
+    : 'connections with this keepalive were evicted; try a shorter --keepalive-idle.';
 }
 
 function deadPeerLines(r: DeadPeerResult): string[] {

@@ -65,7 +65,7 @@ describe('verify report', () => {
       '  #3 inbound, phase 0 s: evicted (close) after 6.0 s held, 2.0 s idle at the test [kernel: idle 4 s, interval 1 s, count 3, user timeout 0 ms]',
       '  control inbound: evicted (close) after 6.0 s held, 6.0 s idle at the test',
       'inbound: did not hold (a connection was evicted: close after 6 s).',
-      'The setting did not hold on this path: TCP keepalive does not keep this path alive at this idle (a terminating proxy is never kept alive by it; try --heartbeat).',
+      'The setting did not hold on this path: the path closed connections (FIN) in spite of TCP keepalive, as a terminating proxy does: TCP keepalive does not keep this path alive; use an application heartbeat (--heartbeat).',
     ]);
     const json = toJsonVerifyReport(report);
     expect(json.verdict).toBe('failed');
