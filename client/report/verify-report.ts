@@ -243,6 +243,10 @@ function deadPeerLines(r: DeadPeerResult): string[] {
       ? `bounded by the user timeout of ${(p.userTimeoutMs ?? 0) / 1000} s`
       : `idle ${p.idleS} + interval ${p.intervalS} x count ${p.count}`;
   const predicted = `predicted ${r.prediction.whileIdleS} s: ${rule}`;
+  if (r.measuredMs === null && r.how !== null)
+    return [
+      `The connection ended (${r.how}) before any push arrived on it: nothing measured (${predicted}).`,
+    ];
   if (r.measuredMs === null)
     return [`The path never stopped answering within the wait: no dead peer to detect (${predicted}).`];
   const measured = `A dead peer was detected ${(r.measuredMs / 1000).toFixed(2)} s after the last packet received (${r.how ?? '?'}; ${predicted})`;
