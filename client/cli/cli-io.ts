@@ -20,7 +20,11 @@ export const EXIT = {
   failure: 1,
   usage: 2,
   reflector: 3,
+  /** verify: the setting did not hold (a connection with it was evicted), or dead-peer detection was off. */
+  notHeld: 4,
   listen: 5,
+  /** verify: nothing proven either way (the control connection survived too, or the path never dropped). */
+  inconclusive: 6,
   interrupted: 130,
 } as const;
 

@@ -13,10 +13,11 @@ import { hideBin } from 'yargs/helpers';
 import { discoverCommand } from './discover-command.js';
 import { demoCommand } from './demo-command.js';
 import { reflectorCommand } from './reflector-command.js';
+import { verifyCommand } from './verify-command.js';
 import { usageLine } from './usage-line.js';
 import { EXIT, exitCodeFor, type CliIo } from './cli-io.js';
 
-const COMMANDS = ['discover', 'reflector', 'demo'] as const;
+const COMMANDS = ['discover', 'verify', 'reflector', 'demo'] as const;
 
 const interrupt = new AbortController();
 let interrupts = 0;
@@ -54,8 +55,9 @@ try {
     )
     .command(discoverCommand(io))
     .command(reflectorCommand(io))
+    .command(verifyCommand(io))
     .command(demoCommand(io))
-    .demandCommand(1, 'name a command: discover, reflector or demo')
+    .demandCommand(1, 'name a command: discover, verify, reflector or demo')
     .strict()
     .recommendCommands()
     .help()

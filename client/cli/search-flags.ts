@@ -8,7 +8,7 @@ import { parseHostPort, type HostPort } from '../../protocol/address.js';
 import { UsageError } from '../../protocol/errors.js';
 import type { DiscoveryOptions } from '../discovery/discovery-run.js';
 import { planVerification } from '../verification/plan-verification.js';
-import { applySocketKeepalive } from '../verification/socket-keepalive.js';
+import { heldKeepaliveApplier } from '../verification/held-keepalive.js';
 import type { Direction } from '../search/types.js';
 import {
   addressFlag,
@@ -117,7 +117,7 @@ export function searchOptionsFrom(flags: SearchFlags): Omit<DiscoveryOptions, 'r
     MAX_CONNECTIONS,
   );
   const verification = flags.verify
-    ? { verification: { plan: planVerification, applyKeepalive: applySocketKeepalive } }
+    ? { verification: { plan: planVerification, applyKeepalive: heldKeepaliveApplier() } }
     : {};
   return { minS, maxS, resolutionS, connections, directions, graceS, ...verification };
 }

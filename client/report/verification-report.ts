@@ -4,7 +4,9 @@
  */
 import type { Direction, EvictionKind } from '../search/types.js';
 import { jsonSeconds } from './format.js';
+import type { UnsupportedReason } from '../keepalive/apply-keepalive.js';
 import type { HeldTest } from '../verification/held-connection.js';
+import type { KernelKeepalive } from '../verification/held-keepalive.js';
 import type { DirectionVerdict, RefreshSetting } from '../verification/verdict.js';
 import type { SettingVerification, VerificationResult } from '../verification/verification-run.js';
 
@@ -28,9 +30,20 @@ export interface JsonSettingVerification {
         /** The setting of the connection tested: the one recommended, or a longer idle. */
         tested_with: JsonSetting | null;
         test: JsonTest | null;
+        /** What the kernel held on the keepalive connection tested (getsockopt); null for a heartbeat. */
+        kernel: JsonKernelKeepalive | null;
       }
     >
   >;
+}
+
+/** A keepalive read back from the kernel; null where this platform cannot read an option. */
+export interface JsonKernelKeepalive {
+  enabled: boolean | null;
+  idle_s: number | null;
+  interval_s: number | null;
+  count: number | null;
+  user_timeout_ms: number | null;
 }
 
 export type JsonSetting =
@@ -40,12 +53,14 @@ export type JsonSetting =
 export interface JsonVerification {
   keepalive: JsonSettingVerification | null;
   heartbeat: JsonSettingVerification | null;
+  /** Why TCP keepalive was not verified at all (this platform cannot set it), or null. */
+  keepalive_skipped: { reason: UnsupportedReason; why: string } | null;
   /** The connections held with no refresh at all: each must have died for a proof to stand. */
   controls: Partial<Record<Direction, JsonTest>>;
   connections_opened: number;
 }
 
-function jsonTest(test: HeldTest): JsonTest {
+export function jsonTest(test: HeldTest): JsonTest {
   return {
     outcome: test.outcome.alive ? 'alive' : test.outcome.how,
     held_s: jsonSeconds(test.heldMs),
@@ -53,7 +68,26 @@ function jsonTest(test: HeldTest): JsonTest {
   };
 }
 
-function jsonSetting(setting: RefreshSetting): JsonSetting {
+/** The kernel's read-back in the JSON's units. */
+export function jsonKernel(k: KernelKeepalive): JsonKernelKeepalive {
+  return {
+    enabled: k.enabled,
+    idle_s: k.idleS,
+    interval_s: k.intervalS,
+    count: k.count,
+    user_timeout_ms: k.userTimeoutMs,
+  };
+}
+
+/** Why a platform cannot verify TCP keepalive, in words. */
+export const SKIP_WHY: Record<UnsupportedReason, string> = {
+  'net-keepalive-no-op':
+    'this platform (Windows) cannot set the keepalive interval and count (net-keepalive is a no-op there)',
+  'no-user-timeout': 'this platform has no TCP_USER_TIMEOUT',
+  'unknown-platform': 'net-keepalive does not know this platform',
+};
+
+export function jsonSetting(setting: RefreshSetting): JsonSetting {
   return setting.kind === 'keepalive'
     ? { kind: 'keepalive', idle_s: setting.idleS, interval_s: setting.intervalS, count: setting.count }
     : { kind: 'heartbeat', period_s: setting.periodS };
@@ -64,11 +98,13 @@ function jsonSettingVerification(v: SettingVerification): JsonSettingVerificatio
   for (const [direction, verdict] of Object.entries(v.directions) as [Direction, DirectionVerdict][]) {
     const test = v.tests[direction];
     const testedWith = v.testedWith[direction];
+    const kernel = v.kernel[direction];
     directions[direction] = {
       verdict: verdict.verdict,
       why: verdict.verdict === 'inconclusive' ? verdict.why : null,
       tested_with: testedWith === undefined ? null : jsonSetting(testedWith),
       test: test === undefined ? null : jsonTest(test),
+      kernel: kernel === undefined ? null : jsonKernel(kernel),
     };
   }
   return { setting: jsonSetting(v.setting), verdict: v.verdict, directions };
@@ -83,6 +119,8 @@ export function toJsonVerification(v: VerificationResult | null): JsonVerificati
   return {
     keepalive: v.keepalive === null ? null : jsonSettingVerification(v.keepalive),
     heartbeat: v.heartbeat === null ? null : jsonSettingVerification(v.heartbeat),
+    keepalive_skipped:
+      v.keepaliveSkipped === null ? null : { reason: v.keepaliveSkipped, why: SKIP_WHY[v.keepaliveSkipped] },
     controls,
     connections_opened: v.connectionsOpened,
   };
@@ -96,7 +134,7 @@ const WHY: Record<Extract<DirectionVerdict, { verdict: 'inconclusive' }>['why'],
   'not-tested': 'no connection with it was left to test',
 };
 
-function settingWords(setting: RefreshSetting): string {
+export function settingWords(setting: RefreshSetting): string {
   return setting.kind === 'keepalive'
     ? `TCP keepalive idle ${setting.idleS} s`
     : `an application heartbeat every ${setting.periodS} s`;
@@ -106,6 +144,8 @@ function settingWords(setting: RefreshSetting): string {
 export function verificationLines(v: VerificationResult | null, recommendsHeartbeat: boolean): string[] {
   if (v === null) return ['Not verified on this path (--no-verify, or nothing to prove).'];
   const lines: string[] = [];
+  if (v.keepaliveSkipped !== null)
+    lines.push(`TCP keepalive not verified on this path: ${SKIP_WHY[v.keepaliveSkipped]}.`);
   const settings = recommendsHeartbeat ? [v.heartbeat, v.keepalive] : [v.keepalive, v.heartbeat];
   for (const setting of settings) {
     if (setting === null) continue;

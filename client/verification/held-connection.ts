@@ -21,6 +21,7 @@ import type { Socket } from 'node:net';
 import { ECHO_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../../protocol/wire.js';
 import { ProbeConnection } from '../discovery/probe-connection.js';
 import type { Direction, EvictionKind } from '../search/types.js';
+import type { KeepaliveSetting, KernelKeepalive } from './held-keepalive.js';
 import type { RefreshSetting, TestOutcome } from './verdict.js';
 import { worstMomentMarginMs } from './worst-moment.js';
 
@@ -36,8 +37,8 @@ export interface HeldConnectionHost {
   rttMs(): number;
   /** Ask the reflector to push on this probe (an inbound test). */
   push(probe: ProbeId): void;
-  /** Applies TCP keepalive to an open socket; throws where the platform cannot. */
-  applyKeepalive(socket: Socket, setting: Extract<RefreshSetting, { kind: 'keepalive' }>): void;
+  /** Applies TCP keepalive to an open socket and returns the kernel's read-back; throws where it cannot. */
+  applyKeepalive(socket: Socket, setting: KeepaliveSetting): KernelKeepalive;
   /** How long a test may go unanswered before it is a silent drop, ms. */
   graceMs: number;
 }
@@ -70,6 +71,8 @@ export class HeldConnection {
   private testing: { direction: Direction; atMs: number; idleAtTestMs: number } | null = null;
   private resolveTest: ((test: HeldTest) => void) | null = null;
   private deathBeforeTest: { how: EvictionKind; atMs: number } | null = null;
+  /** What the kernel held after the last keepalive was applied (the rung's, once the phase switched). */
+  private kernel: KernelKeepalive | null = null;
 
   constructor(
     readonly id: ProbeId,
@@ -89,6 +92,11 @@ export class HeldConnection {
     this.connection.on('failed', () => this.died('reset'));
     this.connection.on('byte', this.connectionOnByte);
     this.connection.on('died', (how) => this.died(how));
+  }
+
+  /** Still opening (not yet attached by the reflector), or gone without ever being held. */
+  get opening(): boolean {
+    return this.state === 'opening';
   }
 
   /** Whether the connection is still held and may be tested. */
@@ -116,6 +124,11 @@ export class HeldConnection {
   /** The last refresh known for certain (an answer seen here), ms. */
   get lastKnownRefreshMs(): number {
     return this.lastRefreshMs;
+  }
+
+  /** The kernel's read-back of this connection's keepalive (null: none applied, or not a keepalive). */
+  get keepaliveReadBack(): KernelKeepalive | null {
+    return this.kernel;
   }
 
   get heldSinceMs(): number {
@@ -224,9 +237,12 @@ export class HeldConnection {
     return Math.max(1, Math.min(this.refresh.idleS, Math.round(this.phaseOffsetMs / 1000)));
   }
 
-  private configureKeepalive(setting: Extract<RefreshSetting, { kind: 'keepalive' }>): boolean {
+  private configureKeepalive(setting: KeepaliveSetting): boolean {
     try {
-      if (this.connection.configure((socket) => this.host.applyKeepalive(socket, setting))) return true;
+      const applied = this.connection.configure((socket) => {
+        this.kernel = this.host.applyKeepalive(socket, setting);
+      });
+      if (applied) return true;
     } catch {
       // The platform refused an option: this connection proves nothing; its owner checked support.
     }

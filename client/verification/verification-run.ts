@@ -13,11 +13,12 @@
  * every rung between the recommendation and the longest survival, the soonest worst moment is
  * about a tenth of T away.
  */
-import type { Socket } from 'node:net';
 import type { ProbeEventKind, ProbeId, SessionId } from '../../protocol/wire.js';
 import type { HostPort } from '../../protocol/address.js';
 import type { Direction } from '../search/types.js';
+import type { UnsupportedReason } from '../keepalive/apply-keepalive.js';
 import { HeldConnection, type HeldTest, type Refresh } from './held-connection.js';
+import { keepaliveSkipReason, type HeldKeepaliveApplier, type KernelKeepalive } from './held-keepalive.js';
 import { ladderRungsS, phaseOffsetsMs, rungOpensAtMs, rungWanted } from './ladder.js';
 import { worstMomentMarginMs, worstMomentSchedule } from './worst-moment.js';
 import {
@@ -50,7 +51,9 @@ export interface VerificationRunOptions {
   rttMs(): number;
   push(probe: ProbeId): void;
   allocateProbeId(): ProbeId;
-  applyKeepalive(socket: Socket, setting: Extract<RefreshSetting, { kind: 'keepalive' }>): void;
+  applyKeepalive: HeldKeepaliveApplier;
+  /** The platform whose keepalive support decides whether keepalive is verified (default: this one). */
+  platform?: NodeJS.Platform;
 }
 
 /** What the search found, that the verification is asked to prove. */
@@ -75,11 +78,15 @@ export interface SettingVerification {
   verdict: 'proven' | 'failed' | 'inconclusive';
   directions: Partial<Record<Direction, DirectionVerdict>>;
   tests: Partial<Record<Direction, HeldTest>>;
+  /** What the kernel held on each keepalive connection tested (getsockopt); absent for a heartbeat. */
+  kernel: Partial<Record<Direction, KernelKeepalive>>;
 }
 
 export interface VerificationResult {
   keepalive: SettingVerification | null;
   heartbeat: SettingVerification | null;
+  /** Why keepalive was not verified at all (this platform cannot set it), or null. */
+  keepaliveSkipped: UnsupportedReason | null;
   /** The control connections' tests: each must have died for any proof to stand. */
   controls: Partial<Record<Direction, HeldTest>>;
   /** Held connections opened over the run. */
@@ -96,10 +103,13 @@ export class VerificationRun {
   private survivedMs: number | null = null;
   private opened = 0;
   private stopped = false;
+  /** Checked before anything opens: where keepalive cannot be set, no keepalive rung is held. */
+  private readonly keepaliveSkipped: UnsupportedReason | null;
 
   constructor(private readonly options: VerificationRunOptions) {
     this.rungsS = ladderRungsS(options.minS, options.maxS);
     this.startedMs = options.now();
+    this.keepaliveSkipped = keepaliveSkipReason(options.platform ?? process.platform);
   }
 
   start(): void {
@@ -134,17 +144,22 @@ export class VerificationRun {
     const nowMs = this.options.now();
     const controlTests = this.testControls(plan.directions, nowMs, plan.timeoutMs);
     const keepalive =
-      plan.keepalive === null ? null : ({ kind: 'keepalive', ...plan.keepalive } satisfies RefreshSetting);
+      plan.keepalive === null || this.keepaliveSkipped !== null
+        ? null
+        : ({ kind: 'keepalive', ...plan.keepalive } satisfies RefreshSetting);
     const heartbeat =
       plan.heartbeatS === null ? null : ({ kind: 'heartbeat', periodS: plan.heartbeatS } as const);
     const keepaliveTests = keepalive === null ? null : this.testSetting(keepalive, plan, nowMs, null);
     // A heartbeat nobody needs is tested only where it costs no wait beyond the keepalive's tests.
-    const deadlineMs = plan.heartbeatRequired ? null : latestTestMs(keepaliveTests, nowMs);
+    // Where keepalive cannot be verified here, the heartbeat is all there is: it is waited for too.
+    const heartbeatWaited = plan.heartbeatRequired || (plan.keepalive !== null && keepalive === null);
+    const deadlineMs = heartbeatWaited ? null : latestTestMs(keepaliveTests, nowMs);
     const heartbeatTests = heartbeat === null ? null : this.testSetting(heartbeat, plan, nowMs, deadlineMs);
     const controls = await settle(controlTests);
     const result: VerificationResult = {
       keepalive: keepalive === null ? null : await this.verdicts(keepalive, keepaliveTests, controls, plan),
       heartbeat: heartbeat === null ? null : await this.verdicts(heartbeat, heartbeatTests, controls, plan),
+      keepaliveSkipped: plan.keepalive === null ? null : this.keepaliveSkipped,
       controls,
       connectionsOpened: this.opened,
     };
@@ -200,7 +215,8 @@ export class VerificationRun {
       if (!rungWanted(rungS, this.survivedMs)) continue;
       // The interval and count matter only once a keepalive goes unanswered; the idle is what is proven.
       const keepalive: Refresh = { kind: 'keepalive', idleS: rungS, intervalS: intervalFor(rungS), count: 3 };
-      for (const offset of phaseOffsetsMs(rungS, KEEPALIVE_PHASES)) this.hold(keepalive, rungS, offset);
+      if (this.keepaliveSkipped === null)
+        for (const offset of phaseOffsetsMs(rungS, KEEPALIVE_PHASES)) this.hold(keepalive, rungS, offset);
       const heartbeat: Refresh = { kind: 'heartbeat', periodS: rungS };
       for (const offset of phaseOffsetsMs(rungS, HEARTBEAT_PHASES)) this.hold(heartbeat, rungS, offset);
     }
@@ -291,6 +307,7 @@ export class VerificationRun {
     const directions: Partial<Record<Direction, DirectionVerdict>> = {};
     const done: Partial<Record<Direction, HeldTest>> = {};
     const testedWith: Partial<Record<Direction, RefreshSetting>> = {};
+    const kernel: Partial<Record<Direction, KernelKeepalive>> = {};
     for (const direction of plan.directions) {
       const entry = tests?.get(direction);
       const test = entry === undefined ? null : await entry.test;
@@ -298,6 +315,8 @@ export class VerificationRun {
       if (test !== null && entry !== undefined) {
         done[direction] = test;
         testedWith[direction] = entry.connection.refresh as RefreshSetting;
+        const readBack = entry.connection.keepaliveReadBack;
+        if (readBack !== null) kernel[direction] = readBack;
       }
       const evidence: DirectionEvidence = {
         refreshed:
@@ -313,12 +332,12 @@ export class VerificationRun {
       };
       directions[direction] = directionVerdict(evidence, plan.timeoutMs);
     }
-    return { setting, testedWith, verdict: overallVerdict(directions), directions, tests: done };
+    return { setting, testedWith, verdict: overallVerdict(directions), directions, tests: done, kernel };
   }
 }
 
 /** The keepalive retry interval of a rung: a tenth of the timeout it is meant for, 1 s to 75 s. */
-function intervalFor(rungS: number): number {
+export function intervalFor(rungS: number): number {
   return Math.min(75, Math.max(1, Math.floor(rungS / 7)));
 }
 

@@ -62,7 +62,7 @@ export class LabDiscoveryError extends Error {
 }
 
 /** Resolves true on 'exit' (or 'close': exited and stdio drained), false after timeoutMs. */
-function waitForExit(
+export function waitForExit(
   child: ChildProcess,
   timeoutMs: number,
   event: 'exit' | 'close' = 'exit',
@@ -82,7 +82,7 @@ function waitForExit(
   });
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   if (!(await waitForExit(child, STOP_GRACE_MS))) {
@@ -91,7 +91,7 @@ async function stop(child: ChildProcess): Promise<void> {
   }
 }
 
-async function startReflector(
+export async function startReflector(
   lab: Lab,
   port: number,
   onStderr: LabDiscoveryOptions['onStderr'],

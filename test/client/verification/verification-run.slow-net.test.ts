@@ -9,14 +9,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ControlChannel } from '../../../client/discovery/control-channel.js';
 import { VerificationRun, type VerificationPlan } from '../../../client/verification/verification-run.js';
-import { applySocketKeepalive } from '../../../client/verification/socket-keepalive.js';
+import { heldKeepaliveApplier } from '../../../client/verification/held-keepalive.js';
 import type { HostPort } from '../../../protocol/address.js';
 import { startReflector, startStack } from '../../helpers/loopback-stack.js';
 import { useTeardown, within, type Defer } from '../../helpers/teardown.js';
 
 const T_MS = 3000;
 
-async function verificationOn(defer: Defer, dial: HostPort): Promise<VerificationRun> {
+async function verificationOn(
+  defer: Defer,
+  dial: HostPort,
+  platform: NodeJS.Platform = process.platform,
+): Promise<VerificationRun> {
   const control = new ControlChannel(dial);
   defer(() => control.close());
   await control.connect();
@@ -34,7 +38,8 @@ async function verificationOn(defer: Defer, dial: HostPort): Promise<Verificatio
       let next = 1;
       return () => next++;
     })(),
-    applyKeepalive: applySocketKeepalive,
+    applyKeepalive: heldKeepaliveApplier(),
+    platform,
   });
   defer(() => run.stop());
   control.on('probe', (probe, event) => run.onReflectorEvent(probe, event));
@@ -75,6 +80,34 @@ describe('verification on loopback', () => {
         });
       }
     }
+    // What the kernel held on the keepalive connection tested: its rung's idle, read back.
+    for (const direction of ['inbound', 'outbound'] as const) {
+      const testedWith = result.keepalive?.testedWith[direction];
+      expect(testedWith?.kind, `${direction} keepalive tested`).toBe('keepalive');
+      const idleS = testedWith?.kind === 'keepalive' ? testedWith.idleS : -1;
+      const intervalS = testedWith?.kind === 'keepalive' ? testedWith.intervalS : -1;
+      expect(result.keepalive?.kernel[direction], `${direction} kernel read-back`).toEqual({
+        enabled: true,
+        idleS,
+        intervalS,
+        count: 3,
+        userTimeoutMs: 0,
+      });
+      expect(result.heartbeat?.kernel[direction], `${direction} heartbeat has no keepalive`).toBeUndefined();
+    }
+    expect(result.keepaliveSkipped).toBeNull();
+  }, 30_000);
+
+  it('where keepalive cannot be set (win32), skips it with the reason and still verifies the heartbeat', async () => {
+    const defer = useTeardown(onTestFinished);
+    const { reflectorAddress } = await startReflector(defer);
+    const run = await verificationOn(defer, reflectorAddress, 'win32');
+    const result = await within(run.conclude(PLAN), 15_000, 'the verification to conclude');
+    expect(result.keepalive, 'no keepalive verdict is pretended').toBeNull();
+    expect(result.keepaliveSkipped).toBe('net-keepalive-no-op');
+    expect(result.heartbeat?.tests.inbound?.outcome, 'the heartbeat was still tested').toEqual({
+      alive: true,
+    });
   }, 30_000);
 
   it('through the emulator (drop at 3 s): the heartbeat is proven, keepalive fails, the controls died', async () => {
