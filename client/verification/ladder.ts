@@ -41,8 +41,13 @@ export const SEARCH_END_FACTOR = 1.15;
  */
 export const OPEN_SHARE = 0.1;
 
-/** A rung is retired once an idle this many times longer has survived: it is far below any recommendation. */
-export const RETIRE_FACTOR = 2;
+/**
+ * A rung is retired once an idle this many times longer has survived: it is below any
+ * recommendation. Not 2: for a short survival S the recommended values fall to about S / 3 (a
+ * survival of 3 s gives a keepalive idle and a heartbeat of 1 s, keepaliveFor), and a heartbeat of
+ * S / 2 exactly would sit on the boundary.
+ */
+export const RETIRE_FACTOR = 4;
 
 /** Keepalive connections per rung, at evenly staggered phases of the rung's cycle. */
 export const PHASES_PER_RUNG = 4;

@@ -103,6 +103,7 @@ export class VerificationRun {
   private survivedMs: number | null = null;
   private opened = 0;
   private stopped = false;
+  private concluding = false;
   /** Checked before anything opens: where keepalive cannot be set, no keepalive rung is held. */
   private readonly keepaliveSkipped: UnsupportedReason | null;
 
@@ -129,6 +130,8 @@ export class VerificationRun {
 
   /** The longest idle that survived so far, in the direction that survives least: retires rungs. */
   observeSurvival(survivedMs: number | null): void {
+    // Once the tests are booked nothing is retired: a connection under test must see its answer.
+    if (this.concluding) return;
     this.survivedMs = survivedMs;
     for (const [id, connection] of this.held) {
       if (connection.rungS !== null && !rungWanted(connection.rungS, survivedMs)) {
@@ -140,6 +143,7 @@ export class VerificationRun {
 
   /** Takes the tests at their worst moments and resolves with the verdicts. */
   async conclude(plan: VerificationPlan): Promise<VerificationResult> {
+    this.concluding = true;
     this.stopOpening();
     const nowMs = this.options.now();
     const controlTests = this.testControls(plan.directions, nowMs, plan.timeoutMs);

@@ -8,6 +8,8 @@ import {
   rungFor,
   rungOpensAtMs,
   rungsToHold,
+  rungWanted,
+  RETIRE_FACTOR,
   SEARCH_END_FACTOR,
 } from '../../../client/verification/ladder.js';
 import { keepaliveFor } from '../../../client/report/recommendation.js';
@@ -70,8 +72,12 @@ describe('rungsToHold', () => {
   it('retires rungs far below what already survived, and keeps the one the recommendation needs', () => {
     const held = rungsToHold(rungs, 400_000, 350_000);
     expect(
-      held.every((k) => k * 2 > 350),
-      'nothing below half the survival',
+      held.every((k) => k * RETIRE_FACTOR > 350),
+      'nothing below a quarter of the survival',
+    ).toBe(true);
+    expect(
+      held.some((k) => k * 2 <= 350),
+      'but what a short recommendation may need, yes',
     ).toBe(true);
     const needed = rungFor(rungs, keepaliveFor(350).keepaliveIdleS) as number;
     expect(held, `the rung for a 350 s survival (${needed} s) is still held`).toContain(needed);
@@ -80,7 +86,23 @@ describe('rungsToHold', () => {
   it('holds a bounded number of rungs at any time', () => {
     for (let t = 1000; t <= 8000_000; t *= 1.5) {
       const held = rungsToHold(rungs, t, RECOMMENDED_SHARE * t);
-      expect(held.length, `at ${Math.round(t / 1000)} s`).toBeLessThanOrEqual(20);
+      expect(held.length, `at ${Math.round(t / 1000)} s`).toBeLessThanOrEqual(24);
+    }
+  });
+});
+
+describe('rungWanted', () => {
+  it('never retires the rung the recommended keepalive or heartbeat needs, for any survival', () => {
+    const rungs = ladderRungsS(1, 7440);
+    for (let survivedS = 2; survivedS <= 7440; survivedS = Math.ceil(survivedS * 1.03)) {
+      const { keepaliveIdleS, heartbeatS } = keepaliveFor(survivedS);
+      for (const wantS of [keepaliveIdleS, heartbeatS]) {
+        const rung = rungFor(rungs, wantS) as number;
+        expect(
+          rungWanted(rung, survivedS * 1000),
+          `survived ${survivedS} s: rung ${rung} s for ${wantS} s`,
+        ).toBe(true);
+      }
     }
   });
 });
