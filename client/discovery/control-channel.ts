@@ -10,13 +10,13 @@
  *
  * If the channel later dies or falls silent for CONTROL_SILENCE_LIMIT_MS, it emits 'interrupted'
  * and tries to resume the same session (the reflector keeps it, and the idle probes with it, for
- * SESSION_RESUME_GRACE_MS): 'resumed' on success, else exactly one 'lost'. A refused connection,
+ * SESSION_RESUME_GRACE_MS): 'resumed' on success, else exactly one 'gone'. A refused connection,
  * or something that is not a reflector answering, ends the attempts at once: the session is gone
  * with the process that held it. Nothing after close().
  *
  *   open ──(dies)──► resuming ──(welcome, resumed)──► open
  *                        └──(refused, not a reflector, unknown session, window over)
- *                                 ──► closed + 'lost'
+ *                                 ──► closed + 'gone'
  */
 import { EventEmitter } from 'node:events';
 import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
@@ -51,7 +51,8 @@ export interface ControlChannelEvents {
   interrupted: [why: string];
   /** The same session again, with the probes the reflector still holds. */
   resumed: [probes: ProbeId[]];
-  lost: [why: string];
+  /** The reflector is gone for good: the session could not be resumed. Emitted once, then nothing. */
+  gone: [why: string];
 }
 
 /** What the channel has carried, over every WebSocket it opened. */
@@ -145,7 +146,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
 
   /**
    * Opens one WebSocket and says hello (fresh, or resuming a session). Resolves on the welcome,
-   * with the probes the reflector still holds; afterwards the socket's death goes to lose().
+   * with the probes the reflector still holds; afterwards the socket's death goes to dropped().
    */
   private open(resume: { session: SessionId; token: string } | null): Promise<ProbeId[]> {
     const label = formatHostPort(this.reflector);
@@ -214,7 +215,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       });
       ws.on('error', (error) => {
         if (!settled) fail(handshakeFailure(label, error, stage, connectTimeoutMs));
-        else if (this.ws === ws) this.lose(`control channel error: ${describeCause(error)}`);
+        else if (this.ws === ws) this.dropped(`control channel error: ${describeCause(error)}`);
       });
       ws.on('close', (code, reason) => {
         if (!settled)
@@ -225,7 +226,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
             ),
           );
         else if (this.ws === ws)
-          this.lose(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+          this.dropped(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
       });
       ws.on('message', (data, isBinary) => {
         this.messages++;
@@ -242,7 +243,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
                 `speaks WebSocket but not the idlescope protocol (${decoded.reason})`,
               ),
             );
-          else this.lose(`unintelligible message from reflector: ${decoded.reason}`);
+          else this.dropped(`unintelligible message from reflector: ${decoded.reason}`);
           return;
         }
         const message = decoded.value;
@@ -274,7 +275,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
 
   /**
    * Calls `then` once the reflector has answered a heartbeat sent after this call: proof that it
-   * was alive after whatever the caller just saw. Never calls it if the channel is lost or closed
+   * was alive after whatever the caller just saw. Never calls it if the channel is gone or closed
    * first. Calls in one tick share one heartbeat.
    */
   confirmAlive(then: () => void): void {
@@ -357,7 +358,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     this.heartbeatTimer = setInterval(() => {
       const now = performance.now();
       if (now - this.lastHeardMs > silenceLimit) {
-        this.lose(`reflector silent for ${Math.round((now - this.lastHeardMs) / 1000)} s`);
+        this.dropped(`reflector silent for ${Math.round((now - this.lastHeardMs) / 1000)} s`);
         return;
       }
       this.sendHeartbeat(now);
@@ -377,8 +378,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     this.heartbeatTimer = null;
   }
 
-  /** The open channel died: resume the session if we can, else report it lost. */
-  private lose(why: string): void {
+  /** The open channel died: resume the session if we can, else report it gone. */
+  private dropped(why: string): void {
     if (this.state !== 'open') return;
     this.stopHeartbeat();
     if (this.ws !== null) {
@@ -427,7 +428,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private giveUp(why: string): void {
     this.state = 'closed';
     this.aliveWaiters = [];
-    this.emit('lost', why);
+    this.emit('gone', why);
   }
 }
 

@@ -172,7 +172,7 @@ class DiscoveryRun {
   async run(): Promise<DiscoveryOutcome> {
     const finished = new Promise<void>((resolve) => (this.resolveRun = resolve));
     this.control.on('probe', this.controlOnProbe);
-    this.control.once('lost', this.controlOnLost);
+    this.control.once('gone', this.controlOnGone);
     this.control.on('interrupted', this.controlOnInterrupted);
     this.control.on('resumed', this.controlOnResumed);
     const signal = this.options.signal;
@@ -444,7 +444,7 @@ class DiscoveryRun {
   /**
    * A FIN or RST on a probe. Seen by the reflector (reported on the control channel), it is the
    * middlebox's doing. Seen only on the client's socket, it may also be the reflector going away,
-   * whose every socket closes at once, a moment before the control channel is found lost: it
+   * whose every socket closes at once, a moment before the control channel drops: it
    * counts only once the reflector has answered a heartbeat sent after it, dated when it was seen.
    */
   private probeDied(slot: ProbeSlot, how: EvictionKind, seenBy: 'client' | 'reflector'): void {
@@ -547,7 +547,7 @@ class DiscoveryRun {
     for (const direction of this.engines.keys()) this.queueStep(direction);
   };
 
-  private readonly controlOnLost = (why: string): void => {
+  private readonly controlOnGone = (why: string): void => {
     this.stop('reflector-lost', why);
   };
 
@@ -578,7 +578,7 @@ class DiscoveryRun {
     for (const slot of [...this.slots.values()]) this.discard(slot);
     this.verification?.stop();
     this.control.off('probe', this.controlOnProbe);
-    this.control.off('lost', this.controlOnLost);
+    this.control.off('gone', this.controlOnGone);
     this.control.off('interrupted', this.controlOnInterrupted);
     this.control.off('resumed', this.controlOnResumed);
     this.control.close();
