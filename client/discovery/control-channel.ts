@@ -44,6 +44,7 @@ import {
   type IdlescopeError,
 } from '../../protocol/errors.js';
 import { handshakeFailure, type HandshakeStage } from './handshake-failure.js';
+import { ControlHeartbeat } from './control-heartbeat.js';
 
 export interface ControlChannelEvents {
   probe: [probe: ProbeId, event: ProbeEventKind];
@@ -92,22 +93,16 @@ export const RESUME_WINDOW_MS = 60_000;
 const RESUME_FIRST_DELAY_MS = 250;
 const RESUME_MAX_DELAY_MS = 5000;
 
-/** Smoothing of the RTT estimate, as TCP's SRTT (RFC 6298: alpha = 1/8). */
-const RTT_ALPHA = 0.125;
-
 export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private ws: WebSocket | null = null;
   private state: 'idle' | 'connecting' | 'open' | 'resuming' | 'closed' = 'idle';
   private token: string | null = null;
   private resumeTimer: NodeJS.Timeout | null = null;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
-  private heartbeatSeq = 0;
-  private readonly heartbeatSentAt = new Map<number, number>();
-  private lastHeardMs = 0;
-  private srttMs: number | null = null;
-  /** Callers of confirmAlive(), each with the first heartbeat whose ack answers it. */
-  private aliveWaiters: { seq: number; then: () => void }[] = [];
-  private aliveCheckQueued = false;
+  private readonly heartbeat = new ControlHeartbeat({
+    send: (seq) => this.send({ type: 'heartbeat', seq }),
+    isOpen: () => this.state === 'open',
+    silent: (why) => this.dropped(why),
+  });
   /** Every socket this channel has upgraded, kept for their byte counters (one per resume). */
   private readonly sockets: Socket[] = [];
   private messages = 0;
@@ -122,7 +117,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
 
   /** Smoothed round-trip time to the reflector, from heartbeats (0 until the first answer). */
   get rttMs(): number {
-    return this.srttMs ?? 0;
+    return this.heartbeat.rttMs;
   }
 
   /** What the channel has carried so far, over every WebSocket it opened. */
@@ -231,7 +226,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       ws.on('message', (data, isBinary) => {
         this.messages++;
         if (this.ws !== ws) return;
-        this.lastHeardMs = performance.now();
+        this.heartbeat.heard(performance.now());
         const decoded = isBinary
           ? ({ ok: false, reason: 'binary frame' } as const)
           : decodeReflectorMessage(data as Buffer);
@@ -254,7 +249,10 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
             this.state = 'open';
             this.session = message.session;
             this.token = message.token;
-            this.startHeartbeat();
+            this.heartbeat.start(
+              this.options.heartbeatIntervalMs ?? CONTROL_HEARTBEAT_INTERVAL_MS,
+              this.options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS,
+            );
             resolve(message.probes);
           } else if (message.type === 'error') {
             fail(new ReflectorRefusedError(label, `${message.code}: ${message.message}`));
@@ -280,13 +278,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
    */
   confirmAlive(then: () => void): void {
     if (this.state !== 'open') return;
-    this.aliveWaiters.push({ seq: this.heartbeatSeq + 1, then });
-    if (this.aliveCheckQueued) return;
-    this.aliveCheckQueued = true;
-    setImmediate(() => {
-      this.aliveCheckQueued = false;
-      if (this.state === 'open') this.sendHeartbeat(performance.now());
-    });
+    this.heartbeat.confirmAlive(then);
   }
 
   /** Ends the session politely: the reflector drops every probe of ours at once. */
@@ -294,8 +286,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     if (this.state === 'closed') return;
     const wasOpen = this.state === 'open';
     this.state = 'closed';
-    this.stopHeartbeat();
-    this.aliveWaiters = [];
+    this.heartbeat.stop();
+    this.heartbeat.dropWaiters();
     if (this.resumeTimer !== null) clearTimeout(this.resumeTimer);
     if (this.ws !== null) {
       const ws = this.ws;
@@ -316,18 +308,9 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       case 'probe':
         this.emit('probe', message.probe, message.event);
         return;
-      case 'heartbeat-ack': {
-        // The reflector answers in order: this ack answers every waiter up to its seq.
-        const answered = this.aliveWaiters.filter((w) => w.seq <= message.seq);
-        this.aliveWaiters = this.aliveWaiters.filter((w) => w.seq > message.seq);
-        for (const waiter of answered) waiter.then();
-        const sentAt = this.heartbeatSentAt.get(message.seq);
-        if (sentAt === undefined) return;
-        this.heartbeatSentAt.delete(message.seq);
-        const sample = performance.now() - sentAt;
-        this.srttMs = this.srttMs === null ? sample : (1 - RTT_ALPHA) * this.srttMs + RTT_ALPHA * sample;
+      case 'heartbeat-ack':
+        this.heartbeat.acked(message.seq);
         return;
-      }
       case 'error':
         // unknown-probe and the like concern one probe, not the session: the runner's grace handles it.
         return;
@@ -351,37 +334,10 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     ws.send(encodeMessage(message));
   }
 
-  private startHeartbeat(): void {
-    this.lastHeardMs = performance.now();
-    const interval = this.options.heartbeatIntervalMs ?? CONTROL_HEARTBEAT_INTERVAL_MS;
-    const silenceLimit = this.options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS;
-    this.heartbeatTimer = setInterval(() => {
-      const now = performance.now();
-      if (now - this.lastHeardMs > silenceLimit) {
-        this.dropped(`reflector silent for ${Math.round((now - this.lastHeardMs) / 1000)} s`);
-        return;
-      }
-      this.sendHeartbeat(now);
-    }, interval);
-  }
-
-  private sendHeartbeat(now: number): void {
-    const seq = ++this.heartbeatSeq;
-    this.heartbeatSentAt.set(seq, now);
-    // Only recent samples matter; forget heartbeats that were never answered.
-    for (const old of this.heartbeatSentAt.keys()) if (old < seq - 32) this.heartbeatSentAt.delete(old);
-    this.send({ type: 'heartbeat', seq });
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = null;
-  }
-
   /** The open channel died: resume the session if we can, else report it gone. */
   private dropped(why: string): void {
     if (this.state !== 'open') return;
-    this.stopHeartbeat();
+    this.heartbeat.stop();
     if (this.ws !== null) {
       this.ws.on('error', noop);
       this.ws.terminate();
@@ -406,7 +362,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
           if (this.state !== 'open') return;
           this.emit('resumed', probes);
           // Waiters from before the drop are answered by the first heartbeat on the new channel.
-          if (this.aliveWaiters.length > 0) this.sendHeartbeat(performance.now());
+          if (this.heartbeat.waiting) this.heartbeat.send(performance.now());
         },
         (error: unknown) => {
           if (this.state !== 'resuming') return;
@@ -427,7 +383,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
 
   private giveUp(why: string): void {
     this.state = 'closed';
-    this.aliveWaiters = [];
+    this.heartbeat.dropWaiters();
     this.emit('gone', why);
   }
 }
