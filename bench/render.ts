@@ -1,63 +1,24 @@
 /**
  * Turns a BenchReport into text for the terminal or Markdown for BENCH.md. Pure: the same report
- * always renders to the same bytes.
+ * always renders to the same bytes. The table layout and cell formats are render-table.ts's.
  */
 import type { BenchReport } from './run-bench.js';
-import type { BracketSummary, RunSummary, TradeoffCell } from './scenarios.js';
+import type { RunSummary, TradeoffCell } from './scenarios.js';
 import type { MemoryMeasurement } from './memory.js';
 import type { RobustnessMiss, RobustnessRow } from './robustness.js';
 import type { GridRow } from './timeout-grid.js';
-
-export type Format = 'text' | 'markdown';
-
-type Align = 'l' | 'r';
-
-function table(format: Format, headers: string[], rows: string[][], align: Align[]): string {
-  if (format === 'markdown') {
-    const line = (cells: string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-    const rule = `|${align.map((a) => (a === 'r' ? '---:' : ':---')).join('|')}|`;
-    return [line(headers), rule, ...rows.map(line)].join('\n');
-  }
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const pad = (cells: string[]): string =>
-    cells
-      .map((c, i) => (align[i] === 'r' ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
-      .join('  ')
-      .trimEnd();
-  return [pad(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(pad)].join('\n');
-}
-
-/** Seconds with as many decimals as are meaningful at that size. */
-export function seconds(s: number | null): string {
-  if (s === null) return '—';
-  if (Math.abs(s) >= 1000) return s.toFixed(0);
-  if (Math.abs(s) >= 100) return s.toFixed(1);
-  return s.toFixed(2);
-}
-
-/** A wall time: seconds, plus minutes or hours when that reads better. */
-export function duration(s: number): string {
-  if (s < 600) return `${seconds(s)} s`;
-  if (s < 7200) return `${seconds(s)} s (${(s / 60).toFixed(1)} min)`;
-  return `${seconds(s)} s (${(s / 3600).toFixed(1)} h)`;
-}
-
-function bracket(d: BracketSummary): string {
-  return `(${seconds(d.survivedS)}, ${seconds(d.evictedS)}]`;
-}
-
-function brackets(ds: BracketSummary[]): string {
-  if (ds.length === 1) return bracket(ds[0] as BracketSummary);
-  return ds.map((d) => `${d.direction === 'inbound' ? 'in' : 'out'} ${bracket(d)}`).join(' · ');
-}
-
-/** A share as a percentage, with enough decimals to tell 1.002% from 1%. */
-function percent(x: number): string {
-  const p = x * 100;
-  return `${p >= 10 ? p.toFixed(1) : p.toFixed(3)}%`;
-}
-
-const yesNo = (b: boolean): string => (b ? 'yes' : 'NO');
+import {
+  bracket,
+  brackets,
+  bytes,
+  duration,
+  percent,
+  seconds,
+  table,
+  yesNo,
+  type Align,
+  type Format,
+} from './render-table.js';
 
 function mainRows(rows: RunSummary[]): string[][] {
   return rows.map((r) => [
@@ -297,11 +258,6 @@ function renderRobustness(report: BenchReport, format: Format): string {
       ? 'Every run passed every check that applies to it.'
       : ['Runs that missed a check:', '', ...misses].join('\n'),
   ].join('\n');
-}
-
-function bytes(n: number | null): string {
-  if (n === null) return '—';
-  return Math.abs(n) >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 }
 
 function memoryCells(m: MemoryMeasurement): string[] {

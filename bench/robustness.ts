@@ -16,12 +16,12 @@ import {
 import {
   DEFAULT_CONNECTIONS,
   MAX_S,
-  NOISY_LIMIT_MS,
   guardedSimulate,
   idlescope,
   summarize,
   type BracketSummary,
 } from './scenarios.js';
+import { NOISY_LIMIT_MS } from './noisy-table.js';
 import { median, round } from './stats.js';
 import { resultNotes } from '../client/report/findings-text.js';
 

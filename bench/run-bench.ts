@@ -17,12 +17,11 @@ import {
   TRADEOFF_RESOLUTIONS,
   TRADEOFF_TIMEOUTS_S,
   mainTable,
-  noisyTable,
   tradeoffTable,
   type MainTable,
-  type NoisyRow,
   type TradeoffCell,
 } from './scenarios.js';
+import { noisyTable, type NoisyRow } from './noisy-table.js';
 import { QUICK_ROBUSTNESS_RUNS, ROBUSTNESS_RUNS, robustnessTable, type RobustnessRow } from './robustness.js';
 import {
   GRID_FROM_S,
