@@ -26,11 +26,28 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': ['error'],
+      // prettier wraps code at 110 but leaves comments and strings alone: this catches those.
+      // Prose strings are broken with +, which keeps the printed text the same.
+      'max-len': ['error', { code: 110, comments: 110, ignoreUrls: true, ignoreRegExpLiterals: true }],
     },
   },
   {
     // Entry files, the bench and the lab's command line are where console and process.exit belong.
     files: ['client/cli/main.ts', 'bin/**', 'bench/**', 'test/lab/main.ts', 'test/**/fixtures/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // TEMPORARY: rewrapped after the verify branch merges
+    files: [
+      'client/verification/**',
+      'client/cli/verify*.ts',
+      'client/cli/main.ts',
+      'client/cli/cli-io.ts',
+      'client/report/verification-report.ts',
+      'test/lab/**',
+      'test/client/verification/**',
+      'test/client/cli/verify*',
+    ],
+    rules: { 'max-len': 'off' },
   },
 );

@@ -92,7 +92,8 @@ function renderMain(report: BenchReport, format: Format): string {
   return [
     table(format, headers, mainRows(m.rows), align),
     '',
-    `idlescope acceptance (wall ≤ 1.1 T + 10 s and width ≤ max(1 s, 1% of T)): ${m.idlescopePassed}/${m.idlescopeRows} idlescope rows PASS` +
+    `idlescope acceptance (wall ≤ 1.1 T + 10 s and width ≤ max(1 s, 1% of T)): ` +
+      `${m.idlescopePassed}/${m.idlescopeRows} idlescope rows PASS` +
       ' (the column applies the same test to the baselines, for comparison).',
   ].join('\n');
 }
@@ -123,12 +124,16 @@ function renderGrid(report: BenchReport, format: Format): string {
   return [
     table(format, headers, rows, align),
     '',
-    `${g.points} timeouts from ${g.fromS} s to ${g.toS} s, evenly spaced on a log scale and rounded to the millisecond, per row. "allowance": (wall − T) / (0.1 T + 10 s), the share of the acceptance's extra time the run used (under 100% passes). A reset or close is dated when it reaches the client, so the evicted bound may be a few ms past T.`,
+    `${g.points} timeouts from ${g.fromS} s to ${g.toS} s, evenly spaced on a log scale and rounded to ` +
+      `the millisecond, per row. "allowance": (wall − T) / (0.1 T + 10 s), the share of the acceptance's ` +
+      `extra time the run used (under 100% passes). A reset or close is dated when it reaches the ` +
+      `client, so the evicted bound may be a few ms past T.`,
   ].join('\n');
 }
 
 function tradeoffCell(c: TradeoffCell): string {
-  return `${c.ratio.toFixed(3)}× ${seconds(c.widthS)} s${c.containsT ? '' : ' (T outside!)'}${c.pass ? '' : ' ✗'}`;
+  const outside = c.containsT ? '' : ' (T outside!)';
+  return `${c.ratio.toFixed(3)}× ${seconds(c.widthS)} s${outside}${c.pass ? '' : ' ✗'}`;
 }
 
 function renderTradeoff(report: BenchReport, format: Format): string {
@@ -162,7 +167,8 @@ function renderTradeoff(report: BenchReport, format: Format): string {
     align,
   );
   return [
-    'Each cell: wall time as a multiple of T, then the bracket width; ✗ marks a cell that misses wall ≤ 1.1 T + 10 s or width ≤ the resolution.',
+    'Each cell: wall time as a multiple of T, then the bracket width; ✗ marks a cell that misses wall ' +
+      '≤ 1.1 T + 10 s or width ≤ the resolution.',
     '',
     table(format, headers, rows, align),
     '',
@@ -203,7 +209,9 @@ function renderNoisy(report: BenchReport, format: Format): string {
   return [
     table(format, headers, rows, align),
     '',
-    '"truth inside": survived ≤ a and evicted ≥ b for the truth [a, b] (a = b = T for a sharp timeout; [T, T + G] for a sweep, where an idle between T and T + G survives or not depending on the sweep phase).',
+    '"truth inside": survived ≤ a and evicted ≥ b for the truth [a, b] (a = b = T for a sharp timeout; ' +
+      '[T, T + G] for a sweep, where an idle between T and T + G survives or not depending on the sweep ' +
+      'phase).',
   ].join('\n');
 }
 
@@ -216,7 +224,8 @@ function searchedCell(r: RobustnessRow): string {
 function missLine(r: RobustnessRow, m: RobustnessMiss): string {
   const run = [r.case, searchedCell(r), m.variant, m.direction].filter((x) => x !== null).join(', ');
   const notes = m.notes.length === 0 ? 'no notes' : `notes: ${m.notes.join('; ')}`;
-  return `- ${run}: failed ${m.failed.join(', ')}; bracket (${seconds(m.bracketS[0])}, ${seconds(m.bracketS[1])}]; ${notes}`;
+  const bracketS = `(${seconds(m.bracketS[0])}, ${seconds(m.bracketS[1])}]`;
+  return `- ${run}: failed ${m.failed.join(', ')}; bracket ${bracketS}; ${notes}`;
 }
 
 function renderRobustness(report: BenchReport, format: Format): string {
@@ -252,7 +261,19 @@ function renderRobustness(report: BenchReport, format: Format): string {
   return [
     table(format, headers, rows, align),
     '',
-    'A run is one direction\'s result; with both directions searched, one simulation gives two runs. "truth inside": survived ≤ a and evicted ≥ b for the truth [a, b] ([T, T + G] for a sweep, [T, T] otherwise, per direction for the directional case). "named": the notes name the behaviour: a sweep says "sweep granularity"; a loss run blames neither a sweep nor a full table, and says its unanswered tests were loss when it set aside a silent eviction below 0.97 T; a full table says "evictions depend on the number of open connections", or that a re-check with few connections found the same answer ("does not depend on the number of connections"), counted over the directions it struck early (evictions below the survived bound); a directional timeout needs no note (n/a). "never contradicted": no test survived at or past the reported evicted bound and no reset or close came at or below the survived bound. wall/T: virtual time of the simulation over T (the longer T, 300 s, for the directional case), the slowest run in parentheses. Probes are per direction. The table and directional models are deterministic (no seed, no phase), so one run each says all there is.',
+    "A run is one direction's result; with both directions searched, one simulation gives two runs. " +
+      '"truth inside": survived ≤ a and evicted ≥ b for the truth [a, b] ([T, T + G] for a sweep, [T, T] ' +
+      'otherwise, per direction for the directional case). "named": the notes name the behaviour: a ' +
+      'sweep says "sweep granularity"; a loss run blames neither a sweep nor a full table, and says its ' +
+      'unanswered tests were loss when it set aside a silent eviction below 0.97 T; a full table says ' +
+      '"evictions depend on the number of open connections", or that a re-check with few connections ' +
+      'found the same answer ("does not depend on the number of connections"), counted over the ' +
+      'directions it struck early (evictions below the survived bound); a directional timeout needs no ' +
+      'note (n/a). "never contradicted": no test survived at or past the reported evicted bound and no ' +
+      'reset or close came at or below the survived bound. wall/T: virtual time of the simulation over T ' +
+      '(the longer T, 300 s, for the directional case), the slowest run in parentheses. Probes are per ' +
+      'direction. The table and directional models are deterministic (no seed, no phase), so one run ' +
+      'each says all there is.',
     '',
     misses.length === 0
       ? 'Every run passed every check that applies to it.'
@@ -291,20 +312,28 @@ function renderMemory(report: BenchReport, format: Format): string {
   return [
     table(format, headers, rows, align),
     '',
-    `Node ${memory.node}. Median of ${memory.rows[0]?.raw.runs ?? 1} fresh child process(es) per cell, RSS range in parentheses. Per connection = (after − before) / established, after forced GC, both ends (client and server/reflector) in one process, so each figure is a client+server pair. Kernel socket buffers are not process memory and are not included. These numbers are measured, not simulated: they vary between runs (RSS most, at small N; heap hardly). Heap is the steadier figure.`,
+    `Node ${memory.node}. Median of ${memory.rows[0]?.raw.runs ?? 1} fresh child process(es) per cell, ` +
+      `RSS range in parentheses. Per connection = (after − before) / established, after forced GC, both ` +
+      `ends (client and server/reflector) in one process, so each figure is a client+server pair. Kernel ` +
+      `socket buffers are not process memory and are not included. These numbers are measured, not ` +
+      `simulated: they vary between runs (RSS most, at small N; heap hardly). Heap is the steadier ` +
+      `figure.`,
   ].join('\n');
 }
 
 export function renderText(report: BenchReport): string {
   return [
-    `idlescope bench${report.quick ? ' (quick)' : ''}: virtual clock, RTT ${report.simulation.rttMs} ms, grace ${report.simulation.graceMs} ms`,
+    `idlescope bench${report.quick ? ' (quick)' : ''}: virtual clock, RTT ${report.simulation.rttMs} ` +
+      `ms, grace ${report.simulation.graceMs} ms`,
     '',
-    `== ${report.main.title}; inbound; --min ${report.defaults.minS} s, --max ${report.defaults.maxS} s (${report.defaults.maxHeadroom} × T when T ≥ max) ==`,
+    `== ${report.main.title}; inbound; --min ${report.defaults.minS} s, --max ${report.defaults.maxS} ` +
+      `s (${report.defaults.maxHeadroom} × T when T ≥ max) ==`,
     renderSummary(report, 'text'),
     '',
     renderMain(report, 'text'),
     '',
-    `== Any T: idlescope at its defaults on ${report.grid.points} timeouts from ${report.grid.fromS} s to ${report.grid.toS} s ==`,
+    `== Any T: idlescope at its defaults on ${report.grid.points} timeouts from ${report.grid.fromS} s ` +
+      `to ${report.grid.toS} s ==`,
     renderGrid(report, 'text'),
     '',
     '== Budget vs wall time vs resolution: idlescope, inbound, SharpTimeout drop ==',
@@ -329,13 +358,21 @@ export function renderMarkdown(report: BenchReport, command: string, method: str
   return [
     '# idlescope bench',
     '',
-    `Generated by \`${command}\` (search and simulation at ${revision}). Do not edit by hand: rerun the command.`,
+    `Generated by \`${command}\` (search and simulation at ${revision}). Do not edit by hand: rerun ` +
+      `the command.`,
     '',
     method,
     '',
     `## Sharp timeout: idlescope vs the peers`,
     '',
-    `SharpTimeout 'drop' (silent drop both ways after T), inbound tests (the reflector pushes). idlescope at its defaults: ${report.defaults.connections} connections (${report.defaults.connections / 2} per direction when both), resolution ${report.defaults.resolution}, --min ${report.defaults.minS} s, --max ${report.defaults.maxS} s; for T = 7440 s --max is ${report.defaults.maxHeadroom} × T (${report.defaults.maxHeadroom * 7440} s), because at --max 7440 a timeout of 7440 s is not an eviction within max. The baselines get the same --min, --max and resolution; the ladder gets step ${report.defaults.ladderStepS} s and ceil(max / step) connections.`,
+    `SharpTimeout 'drop' (silent drop both ways after T), inbound tests (the reflector pushes). ` +
+      `idlescope at its defaults: ${report.defaults.connections} connections ` +
+      `(${report.defaults.connections / 2} per direction when both), resolution ` +
+      `${report.defaults.resolution}, --min ${report.defaults.minS} s, --max ${report.defaults.maxS} s; ` +
+      `for T = 7440 s --max is ${report.defaults.maxHeadroom} × T (${report.defaults.maxHeadroom * 7440} ` +
+      `s), because at --max 7440 a timeout of 7440 s is not an eviction within max. The baselines get ` +
+      `the same --min, --max and resolution; the ladder gets step ${report.defaults.ladderStepS} s and ` +
+      `ceil(max / step) connections.`,
     '',
     'Summary over every T:',
     '',
@@ -347,31 +384,46 @@ export function renderMarkdown(report: BenchReport, command: string, method: str
     '',
     '## Any T, not just nine',
     '',
-    `The acceptance asks for every T from ${report.grid.fromS} s to ${report.grid.toS} s. idlescope at its defaults (${report.defaults.connections} connections, resolution ${report.defaults.resolution}, --max ${report.defaults.maxS} s, ${report.defaults.maxHeadroom} × T at T = ${report.grid.toS} s) on SharpTimeout in each eviction mode.`,
+    `The acceptance asks for every T from ${report.grid.fromS} s to ${report.grid.toS} s. idlescope at ` +
+      `its defaults (${report.defaults.connections} connections, resolution ` +
+      `${report.defaults.resolution}, --max ${report.defaults.maxS} s, ${report.defaults.maxHeadroom} × ` +
+      `T at T = ${report.grid.toS} s) on SharpTimeout in each eviction mode.`,
     '',
     renderGrid(report, 'markdown'),
     '',
     '## Connection budget vs wall time vs resolution',
     '',
-    'idlescope, inbound only, SharpTimeout drop. At T = 60 s both resolutions are the 1 s floor, so those two rows coincide.',
+    'idlescope, inbound only, SharpTimeout drop. At T = 60 s both resolutions are the 1 s floor, so ' +
+      'those two rows coincide.',
     '',
     renderTradeoff(report, 'markdown'),
     '',
     '## Noisy middleboxes',
     '',
-    `idlescope at its defaults (${report.defaults.connections} connections, inbound only except the directional case, which runs both directions with half each). Seeded models: the same run every time.`,
+    `idlescope at its defaults (${report.defaults.connections} connections, inbound only except the ` +
+      `directional case, which runs both directions with half each). Seeded models: the same run every ` +
+      `time.`,
     '',
     renderNoisy(report, 'markdown'),
     '',
     '## Noisy middleboxes across seeds',
     '',
-    `The table above is one run per behaviour. Here each behaviour runs again over consecutive loss seeds or sweep phases (not picked), idlescope at its defaults (--min ${report.defaults.minS} s, --max ${report.defaults.maxS} s, resolution ${report.defaults.resolution}; ${report.defaults.connections} connections for one direction, ${report.defaults.connections / 2} per direction when both are searched in one simulation), and each run is judged as test/client/search/noisy-middleboxes.test.ts judges it.`,
+    `The table above is one run per behaviour. Here each behaviour runs again over consecutive loss ` +
+      `seeds or sweep phases (not picked), idlescope at its defaults (--min ${report.defaults.minS} s, ` +
+      `--max ${report.defaults.maxS} s, resolution ${report.defaults.resolution}; ` +
+      `${report.defaults.connections} connections for one direction, ${report.defaults.connections / 2} ` +
+      `per direction when both are searched in one simulation), and each run is judged as ` +
+      `test/client/search/noisy-middleboxes.test.ts judges it.`,
     '',
     renderRobustness(report, 'markdown'),
     '',
     '## Memory per idle probe connection',
     '',
-    'Real sockets on 127.0.0.1 (port 0), each measurement in a fresh child process (`bench/memory-child.ts`, `--expose-gc`): (a) raw `net` socket pairs, client and server in one process, idle; (b) the real `Reflector` plus `ProbeConnection`s attached through a `ControlChannel`, in one process. This table is measured, so it changes a little from run to run; every other table is deterministic.',
+    'Real sockets on 127.0.0.1 (port 0), each measurement in a fresh child process ' +
+      '(`bench/memory-child.ts`, `--expose-gc`): (a) raw `net` socket pairs, client and server in one ' +
+      'process, idle; (b) the real `Reflector` plus `ProbeConnection`s attached through a ' +
+      '`ControlChannel`, in one process. This table is measured, so it changes a little from run to run; ' +
+      'every other table is deterministic.',
     '',
     renderMemory(report, 'markdown'),
     '',

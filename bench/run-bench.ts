@@ -55,7 +55,10 @@ export interface BenchReport {
     ladderStepS: number;
   };
   main: MainTable;
-  /** idlescope at its defaults on a dense grid of T, every eviction mode: "any T", not just the main table's nine. */
+  /**
+   * idlescope at its defaults on a dense grid of T, every eviction mode: "any T", not just the main table's
+   * nine.
+   */
   grid: { fromS: number; toS: number; points: number; rows: GridRow[] };
   tradeoff: { timeoutsS: number[]; budgets: number[]; resolutions: number[]; cells: TradeoffCell[] };
   noisy: NoisyRow[];

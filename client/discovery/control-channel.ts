@@ -188,7 +188,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         stage = 'upgraded';
         expectAnswer(
           Math.max(answerTimeoutMs, connectTimeoutMs),
-          `upgraded to WebSocket but sent no welcome in ${Math.max(answerTimeoutMs, connectTimeoutMs) / 1000} s`,
+          `upgraded to WebSocket but sent no welcome in ` +
+            `${Math.max(answerTimeoutMs, connectTimeoutMs) / 1000} s`,
         );
         // ws carries its frames on this very socket (ws 8: req 'upgrade' hands it to setSocket()),
         // and its counters include the HTTP upgrade already written and read on it.
@@ -371,7 +372,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
           const sessionGone = error instanceof ReflectorRefusedError || error instanceof NotAReflectorError;
           if (refused || sessionGone || performance.now() + delayMs > deadlineMs) {
             this.giveUp(
-              `${why}; could not resume the session: ${error instanceof Error ? error.message : String(error)}`,
+              `${why}; could not resume the session: ` +
+                `${error instanceof Error ? error.message : String(error)}`,
             );
             return;
           }

@@ -47,7 +47,7 @@ describe('ControlChannel resume', () => {
     expect(await within(pushed, 5000, 'push on the resumed session')).toBe(PUSH_BYTE);
   });
 
-  it('reports the reflector gone at once when nothing listens any more (the reflector process exited)', async ({
+  it('reports the reflector gone at once when nothing listens any more (its process exited)', async ({
     onTestFinished,
   }) => {
     const defer = useTeardown(onTestFinished);
