@@ -253,15 +253,14 @@ export function recommend(
     if (options.aborted === true) {
       reasons.push(
         `The run was stopped after ${roundSeconds(1000 * survivedS)} of idle had survived and before ` +
-          `anything was ` +
-          'evicted: nothing is known about a timeout yet, so no keepalive is recommended. Run it to the end.',
+          'anything was evicted: nothing is known about a timeout yet, so no keepalive is recommended. ' +
+          'Run it to the end.',
       );
       return onlyDeadPeers('interrupted', survivedS);
     }
     reasons.push(
       `No eviction was seen up to ${roundSeconds(1000 * survivedS)} idle (the longest tested): this ` +
-        `path needs no ` +
-        'keepalive to stay open that long, and none is recommended for it.',
+        'path needs no keepalive to stay open that long, and none is recommended for it.',
     );
     return onlyDeadPeers(basis, survivedS);
   }
@@ -286,8 +285,7 @@ export function recommend(
       reasons.push(
         `Nothing survived, even the shortest idle tested: the ${direction} direction was ` +
           `${evictionWords(result.eviction)} after ${roundSeconds(1000 * evictedS)}. The smallest possible ` +
-          `values ` +
-          '(1 s) are used; they may still not be enough: check the path (a firewall killing idle ' +
+          'values (1 s) are used; they may still not be enough: check the path (a firewall killing idle ' +
           'connections almost at once, or something broken).',
       );
       if (result.evictedMs !== null && result.evictedMs < MIN_KEEPALIVE_S * 1000) {
