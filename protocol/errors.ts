@@ -145,8 +145,8 @@ function listenFailure(host: string, port: number, cause: unknown): string {
   switch (code) {
     case 'EADDRINUSE':
       return (
-        `port ${port} is already in use on ${shownHost}: stop the other process or pick another ` +
-        `--listen port`
+        `port ${port} is already in use on ${shownHost}: stop ` +
+        `the other process or pick another --listen port`
       );
     case 'EACCES':
       return port < 1024
@@ -155,8 +155,8 @@ function listenFailure(host: string, port: number, cause: unknown): string {
         : `no permission to listen on ${where} (EACCES): pick another --listen port`;
     case 'EADDRNOTAVAIL':
       return (
-        `cannot listen on ${where}: ${shownHost} is not an address of this machine; pick one it has, ` +
-        `or 0.0.0.0`
+        `cannot listen on ${where}: ${shownHost} is not an ` +
+        `address of this machine; pick one it has, or 0.0.0.0`
       );
     case 'EAFNOSUPPORT':
       return `cannot listen on ${where}: this machine has no IPv6; listen on 0.0.0.0:${port} instead`;

@@ -81,8 +81,8 @@ function startWorker(workerData: MiddleboxEmulatorOptions): Worker {
   if (WORKER_URL.pathname.endsWith('.js')) return new Worker(WORKER_URL, { workerData });
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const bootstrap =
-    `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); ` +
-    `});`;
+    `import(${tsx}).then((tsx) => { tsx.register(); return ` +
+    `import(${JSON.stringify(WORKER_URL.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
 

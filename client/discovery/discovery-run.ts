@@ -344,8 +344,8 @@ class DiscoveryRun {
       const result = engine.result();
       if (this.resumes > 0) {
         result.notes.push(
-          `the control channel dropped ${this.resumes} time(s) and the session was resumed; idle ` +
-            `probes kept their clocks`,
+          `the control channel dropped ${this.resumes} time(s) and ` +
+            `the session was resumed; idle probes kept their clocks`,
         );
       }
       directions[direction] = result;

@@ -253,8 +253,8 @@ export function recommend(
     if (options.aborted === true) {
       reasons.push(
         `The run was stopped after ${roundSeconds(1000 * survivedS)} of idle had survived and before ` +
-          'anything was evicted: nothing is known about a timeout yet, so no keepalive is recommended. ' +
-          'Run it to the end.',
+          'anything was evicted: nothing is known about a timeout ' +
+          'yet, so no keepalive is recommended. Run it to the end.',
       );
       return onlyDeadPeers('interrupted', survivedS);
     }
@@ -317,8 +317,8 @@ export function recommend(
     reasons.push(
       `TCP keepalive: first probe after ${keepaliveIdleS} s idle, retry every ${keepaliveIntervalS} s. ` +
         `Idle plus one retry (${keepaliveIdleS + keepaliveIntervalS} s) stays within 80% of ` +
-        `${roundSeconds(1000 * survivedS)}, so even a lost probe is followed by one that refreshes the ` +
-        `mapping in time.`,
+        `${roundSeconds(1000 * survivedS)}, ` +
+        `so even a lost probe is followed by one that refreshes the mapping in time.`,
     );
     reasons.push(...deadPeerReasons(deadPeer));
     reasons.push(

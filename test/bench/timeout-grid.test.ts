@@ -16,8 +16,8 @@ describe('the any-T grid', () => {
 
   // The acceptance, "any T from 5 s to 7440 s", on 60 timeouts x 3 modes x (one, both directions).
   it(
-    'idlescope at its defaults meets the acceptance for every T on a 60-point grid, every mode, one ' +
-      'and both directions',
+    'idlescope at its defaults meets the acceptance for every T ' +
+      'on a 60-point grid, every mode, one and both directions',
     () => {
       const rows = timeoutGridTable(60);
       expect(rows.map((r) => r.mode)).toEqual(GRID_MODES.flatMap((m) => [m, m]));

@@ -108,8 +108,8 @@ describe('runReflector', () => {
     expect(listenError.code, 'stable code').toBe('IDLESCOPE_REFLECTOR_LISTEN');
     expect(listenError.systemCode, 'the system error').toBe('EADDRINUSE');
     expect(listenError.message, 'names the port, the host and the fix').toBe(
-      `port ${address.port} is already in use on 127.0.0.1: stop the other process or pick another ` +
-        `--listen port`,
+      `port ${address.port} is already in use on 127.0.0.1: ` +
+        `stop the other process or pick another --listen port`,
     );
   });
 
@@ -174,8 +174,8 @@ describe('runReflector', () => {
       code: 'IDLESCOPE_REFLECTOR_LISTEN',
       systemCode: 'EADDRINUSE',
       message:
-        `port ${DEFAULT_PORT} is already in use on [::]: stop the other process or pick another ` +
-        `--listen port`,
+        `port ${DEFAULT_PORT} is already in use on [::]: stop ` +
+        `the other process or pick another --listen port`,
     });
     expect(tries, 'only [::] was tried').toEqual(['::']);
   });

@@ -200,8 +200,8 @@ describe('EmulatorThread', () => {
   });
 
   it(
-    'close() while the thread starts rejects listen() and ends the thread; before listen() it starts ' +
-      'nothing',
+    'close() while the thread starts rejects listen() and ' +
+      'ends the thread; before listen() it starts nothing',
     async ({ onTestFinished }) => {
       const defer = useTeardown(onTestFinished);
       const before = liveEmulatorThreads();

@@ -19,8 +19,8 @@ describe('findingText', () => {
   it('words counts, rounding a mistimed survival up to the ms', () => {
     expect(findingText({ kind: 'open-failures', count: 3 })).toBe('3 probe connection(s) failed to open');
     expect(findingText({ kind: 'probe-loss', count: 2 })).toBe(
-      '2 test(s) went unanswered at idles that other connections survived: probe loss, set aside and ' +
-        're-tested',
+      '2 test(s) went unanswered at idles that other connections ' +
+        'survived: probe loss, set aside and re-tested',
     );
     expect(findingText({ kind: 'mistimed', count: 1, pastMs: 99.2 })).toBe(
       '1 test(s) survived up to 100 ms past the idle at which the middlebox reset or closed another ' +

@@ -136,8 +136,8 @@ describe('recommend', () => {
   });
 
   it(
-    'with no eviction up to max recommends no keepalive for the path, only a per-socket one for dead ' +
-      'peers',
+    'with no eviction up to max recommends no keepalive for ' +
+      'the path, only a per-socket one for dead peers',
     () => {
       const rec = recommend({
         inbound: result('inbound', 7_200_000, null),

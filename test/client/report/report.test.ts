@@ -333,8 +333,8 @@ describe('renderHuman', () => {
   it('gives the cost on one line, bytes in binary units and the packets as a rounded estimate', () => {
     const lines = renderHuman(LOOSE_NAT).split('\n');
     expect(lines[1], 'right under the heading').toBe(
-      'cost: 263 connections (peak 256), 150 probes, 84 KiB on probes + 12 KiB control, about 1,900 ' +
-        'packets (estimated)',
+      'cost: 263 connections (peak 256), 150 probes, 84 KiB on ' +
+        'probes + 12 KiB control, about 1,900 packets (estimated)',
     );
   });
 

@@ -74,8 +74,8 @@ describe('judge', () => {
   });
 
   it(
-    'on a path that loses probes, ends the bracket at the second shortest eviction (the first may be a ' +
-      'loss)',
+    'on a path that loses probes, ends the bracket at the ' +
+      'second shortest eviction (the first may be a loss)',
     () => {
       const tests = [...batch(100, '50+ 60x 70+ 79.7x'), ...batch(200, '80.1x 80.3x')];
       const { bracket } = judge(tests);

@@ -63,8 +63,8 @@ describe('IdleSearch on a simulated clock', () => {
   // connections, and no clock can ever test beyond T. Taken at face value, that search gave up only
   // at its deadline (4 x --max + 2 min: 360 s here, for T = 3 s).
   it(
-    'ends, and ends the bracket at the close, when survivals are dated 100 ms late on a closing ' +
-      'middlebox',
+    'ends, and ends the bracket at the close, ' +
+      'when survivals are dated 100 ms late on a closing middlebox',
     () => {
       const lateMs = 100;
       class LateDatedSurvivals extends IdleSearch {

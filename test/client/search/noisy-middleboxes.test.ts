@@ -60,8 +60,8 @@ describe('noisy middleboxes on the simulated clock', () => {
     for (const rate of [0.01, 0.05]) {
       for (const directions of [['inbound', 'outbound'], ['inbound']] as const) {
         it(
-          `${rate * 100}% loss on T = 350 s, ${directions.join(' and ')}: the bracket contains T and ` +
-            `the notes name the loss`,
+          `${rate * 100}% loss on T = 350 s, ${directions.join(' and ')}: ` +
+            `the bracket contains T and the notes name the loss`,
           () => {
             const { results } = run(new LossyPath(new SharpTimeout(350 * S, 'drop'), rate, seed), directions);
             for (const r of results) {
@@ -117,8 +117,8 @@ describe('noisy middleboxes on the simulated clock', () => {
   });
 
   it(
-    'a full connection table (capacity 64, 256 connections): the notes say evictions depend on the ' +
-      'number of connections',
+    'a full connection table (capacity 64, 256 connections): the ' +
+      'notes say evictions depend on the number of connections',
     () => {
       const { results, elapsedMs } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 64));
       for (const r of results) {
@@ -149,8 +149,8 @@ describe('noisy middleboxes on the simulated clock', () => {
   );
 
   it(
-    'a table of 32 with both directions searched: their two re-checks at 16 still fill it, so each is ' +
-      're-checked again at 4',
+    'a table of 32 with both directions searched: their two ' +
+      're-checks at 16 still fill it, so each is re-checked again at 4',
     () => {
       const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 32));
       for (const r of results) expectContains(r, 350 * S, 350 * S);
@@ -162,8 +162,8 @@ describe('noisy middleboxes on the simulated clock', () => {
   );
 
   it(
-    'a table barely too small (capacity 200): the bracket contains T and a full table is never called ' +
-      'loss',
+    'a table barely too small (capacity 200): the bracket ' +
+      'contains T and a full table is never called loss',
     () => {
       const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 200));
       for (const r of results) {

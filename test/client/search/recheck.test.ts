@@ -134,8 +134,8 @@ describe('recheckFindings', () => {
   });
 
   it(
-    'calls it loss on the path when the re-check loses as much, and undecided when it loses less but ' +
-      'not clearly',
+    'calls it loss on the path when the re-check loses as ' +
+      'much, and undecided when it loses less but not clearly',
     () => {
       const same = { ...BRACKET, loMs: 305 * S, hiMs: 306 * S };
       const lossy = tests(1, 900, '200x 201x 202x 203+ 305+ 306x');

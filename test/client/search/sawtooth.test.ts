@@ -18,8 +18,8 @@ function test(idleMs: number, survived: boolean): Observation {
 
 describe('boundaryAtInstant', () => {
   it(
-    'puts the boundary above the longest survival and at the shortest death past it; a death below is ' +
-      'a lost probe',
+    'puts the boundary above the longest survival and at the ' +
+      'shortest death past it; a death below is a lost probe',
     () => {
       expect(
         boundaryAtInstant([test(10, true), test(8, false), test(12, true), test(14, false), test(13, false)]),

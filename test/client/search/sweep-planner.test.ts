@@ -61,8 +61,8 @@ describe('planSweep', () => {
   });
 
   it(
-    'dismisses the sweep when batches survive up to the top, each death alone: loss, decided again at ' +
-      'once',
+    'dismisses the sweep when batches survive up to the ' +
+      'top, each death alone: loss, decided again at once',
     () => {
       const records = suspected();
       for (let b = 3; b < 12; b++)
@@ -84,8 +84,8 @@ describe('planSweep', () => {
   );
 
   it(
-    'believes a boundary that moves from batch to batch with deaths above the zone, and maps it for ' +
-      'two periods',
+    'believes a boundary that moves from batch to batch with ' +
+      'deaths above the zone, and maps it for two periods',
     () => {
       const records = [...suspected(), ...sweepBatches([97, 99, 101, 103, 97.5, 99.5, 101.5], 20, 400)];
       const sweep = launched(
