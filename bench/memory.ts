@@ -74,7 +74,8 @@ function runChild(mode: MemoryMode, n: number): Promise<MemoryMeasurement> {
       } catch {
         resolve(
           failed(
-            `child exited ${signal ?? code}: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`,
+            `child exited ${signal ?? code}: ` +
+              `${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`,
           ),
         );
         return;

@@ -1,354 +1,32 @@
 /**
  * Turns a BenchReport into text for the terminal or Markdown for BENCH.md. Pure: the same report
- * always renders to the same bytes.
+ * always renders to the same bytes. The sections are render-sections.ts's, the table layout and cell
+ * formats render-table.ts's; this file puts them together with the documents' own prose.
  */
 import type { BenchReport } from './run-bench.js';
-import type { BracketSummary, RunSummary, TradeoffCell } from './scenarios.js';
-import type { MemoryMeasurement } from './memory.js';
-import type { RobustnessMiss, RobustnessRow } from './robustness.js';
-import type { GridRow } from './timeout-grid.js';
-
-export type Format = 'text' | 'markdown';
-
-type Align = 'l' | 'r';
-
-function table(format: Format, headers: string[], rows: string[][], align: Align[]): string {
-  if (format === 'markdown') {
-    const line = (cells: string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-    const rule = `|${align.map((a) => (a === 'r' ? '---:' : ':---')).join('|')}|`;
-    return [line(headers), rule, ...rows.map(line)].join('\n');
-  }
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const pad = (cells: string[]): string =>
-    cells
-      .map((c, i) => (align[i] === 'r' ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
-      .join('  ')
-      .trimEnd();
-  return [pad(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(pad)].join('\n');
-}
-
-/** Seconds with as many decimals as are meaningful at that size. */
-export function seconds(s: number | null): string {
-  if (s === null) return '—';
-  if (Math.abs(s) >= 1000) return s.toFixed(0);
-  if (Math.abs(s) >= 100) return s.toFixed(1);
-  return s.toFixed(2);
-}
-
-/** A wall time: seconds, plus minutes or hours when that reads better. */
-export function duration(s: number): string {
-  if (s < 600) return `${seconds(s)} s`;
-  if (s < 7200) return `${seconds(s)} s (${(s / 60).toFixed(1)} min)`;
-  return `${seconds(s)} s (${(s / 3600).toFixed(1)} h)`;
-}
-
-function bracket(d: BracketSummary): string {
-  return `(${seconds(d.survivedS)}, ${seconds(d.evictedS)}]`;
-}
-
-function brackets(ds: BracketSummary[]): string {
-  if (ds.length === 1) return bracket(ds[0] as BracketSummary);
-  return ds.map((d) => `${d.direction === 'inbound' ? 'in' : 'out'} ${bracket(d)}`).join(' · ');
-}
-
-/** A share as a percentage, with enough decimals to tell 1.002% from 1%. */
-function percent(x: number): string {
-  const p = x * 100;
-  return `${p >= 10 ? p.toFixed(1) : p.toFixed(3)}%`;
-}
-
-const yesNo = (b: boolean): string => (b ? 'yes' : 'NO');
-
-function mainRows(rows: RunSummary[]): string[][] {
-  return rows.map((r) => [
-    String(r.timeoutS),
-    r.strategy,
-    duration(r.elapsedS) + (r.hitLimit ? ' (limit)' : ''),
-    `${r.ratio.toFixed(3)}`,
-    brackets(r.directions),
-    seconds(r.widthS),
-    r.widthOverT === null ? '—' : percent(r.widthOverT),
-    yesNo(r.containsT),
-    String(r.connectionsOpened),
-    String(r.peakConcurrent),
-    String(r.probesSent),
-    String(r.packets),
-    String(r.bytes),
-    r.pass ? 'PASS' : 'FAIL',
-  ]);
-}
-
-/** One line per strategy over every T of the main table: the ranges a reader wants first. */
-function renderSummary(report: BenchReport, format: Format): string {
-  const strategies = [...new Set(report.main.rows.map((r) => r.strategy))];
-  const rows = strategies.map((strategy) => {
-    const rs = report.main.rows.filter((r) => r.strategy === strategy);
-    const ratios = rs.map((r) => r.ratio);
-    const widths = rs.map((r) => r.widthOverT ?? Number.POSITIVE_INFINITY);
-    return [
-      strategy,
-      `${Math.min(...ratios).toFixed(3)} – ${Math.max(...ratios).toFixed(3)}`,
-      `${percent(Math.min(...widths))} – ${percent(Math.max(...widths))}`,
-      `${rs.filter((r) => r.containsT).length}/${rs.length}`,
-      `${rs.filter((r) => r.pass).length}/${rs.length}`,
-      `${Math.max(...rs.map((r) => r.peakConcurrent))}`,
-    ];
-  });
-  return table(
-    format,
-    [
-      'strategy',
-      'wall / T (min – max)',
-      'width / T (min – max)',
-      'T inside',
-      'meets 1.1T+10s & res',
-      'peak conns',
-    ],
-    rows,
-    ['l', 'r', 'r', 'r', 'r', 'r'],
-  );
-}
-
-function renderMain(report: BenchReport, format: Format): string {
-  const headers = [
-    'T (s)',
-    'strategy',
-    'wall (virtual)',
-    '× T',
-    'bracket (s)',
-    'width (s)',
-    'width/T',
-    'T inside',
-    'opened',
-    'peak',
-    'probes',
-    'packets',
-    'bytes',
-    '≤1.1T+10s & ≤res',
-  ];
-  const align: Align[] = ['r', 'l', 'r', 'r', 'l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'l'];
-  const m = report.main;
-  return [
-    table(format, headers, mainRows(m.rows), align),
-    '',
-    `idlescope acceptance (wall ≤ 1.1 T + 10 s and width ≤ max(1 s, 1% of T)): ${m.idlescopePassed}/${m.idlescopeRows} idlescope rows PASS` +
-      ' (the column applies the same test to the baselines, for comparison).',
-  ].join('\n');
-}
-
-function renderGrid(report: BenchReport, format: Format): string {
-  const g = report.grid;
-  const headers = [
-    'eviction',
-    'searched, conns',
-    'timeouts',
-    'T inside',
-    'meet 1.1T+10s & res',
-    'worst wall/T (at T)',
-    'most of the allowance used (at T)',
-    'failed at T (s)',
-  ];
-  const align: Align[] = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'];
-  const rows = g.rows.map((r: GridRow) => [
-    r.mode,
-    r.searched,
-    String(r.runs),
-    `${r.inside}/${r.runs}`,
-    `${r.passed}/${r.runs}`,
-    `${r.worstRatio.toFixed(3)} (${seconds(r.worstRatioAtS)} s)`,
-    `${percent(r.worstAllowance)} (${seconds(r.worstAllowanceAtS)} s)`,
-    r.failedAtS.length === 0 ? '—' : r.failedAtS.map((t) => seconds(t)).join(', '),
-  ]);
-  return [
-    table(format, headers, rows, align),
-    '',
-    `${g.points} timeouts from ${g.fromS} s to ${g.toS} s, evenly spaced on a log scale and rounded to the millisecond, per row. "allowance": (wall − T) / (0.1 T + 10 s), the share of the acceptance's extra time the run used (under 100% passes). A reset or close is dated when it reaches the client, so the evicted bound may be a few ms past T.`,
-  ].join('\n');
-}
-
-function tradeoffCell(c: TradeoffCell): string {
-  return `${c.ratio.toFixed(3)}× ${seconds(c.widthS)} s${c.containsT ? '' : ' (T outside!)'}${c.pass ? '' : ' ✗'}`;
-}
-
-function renderTradeoff(report: BenchReport, format: Format): string {
-  const { budgets, timeoutsS, resolutions, cells } = report.tradeoff;
-  const headers = ['T (s)', 'resolution', ...budgets.map((b) => `${b} conns`)];
-  const align: Align[] = ['r', 'l', ...budgets.map((): Align => 'r')];
-  const rows: string[][] = [];
-  for (const t of timeoutsS) {
-    for (const res of resolutions) {
-      const row = [String(t), `max(1 s, ${(res * 100).toFixed(1)}%)`];
-      for (const b of budgets) {
-        const cell = cells.find((c) => c.timeoutS === t && c.resolution === res && c.budget === b);
-        row.push(cell === undefined ? '—' : tradeoffCell(cell));
-      }
-      rows.push(row);
-    }
-  }
-  const probes = table(
-    format,
-    ['T (s)', 'resolution', ...budgets.map((b) => `${b}`)],
-    timeoutsS.flatMap((t) =>
-      resolutions.map((res) => [
-        String(t),
-        `max(1 s, ${(res * 100).toFixed(1)}%)`,
-        ...budgets.map((b) => {
-          const c = cells.find((x) => x.timeoutS === t && x.resolution === res && x.budget === b);
-          return c === undefined ? '—' : `${c.probesSent} / ${c.connectionsOpened}`;
-        }),
-      ]),
-    ),
-    align,
-  );
-  return [
-    'Each cell: wall time as a multiple of T, then the bracket width; ✗ marks a cell that misses wall ≤ 1.1 T + 10 s or width ≤ the resolution.',
-    '',
-    table(format, headers, rows, align),
-    '',
-    'Probes sent / connections opened, same cells:',
-    '',
-    probes,
-  ].join('\n');
-}
-
-function renderNoisy(report: BenchReport, format: Format): string {
-  const headers = [
-    'case',
-    'truth',
-    'direction',
-    'reported bracket (s)',
-    'width (s)',
-    'confidence',
-    'truth inside',
-    'wall',
-    'probes',
-    'notes',
-  ];
-  const align: Align[] = ['l', 'l', 'l', 'l', 'r', 'r', 'l', 'r', 'r', 'l'];
-  const rows = report.noisy.flatMap((r) =>
-    r.directions.map((d, i) => [
-      i === 0 ? r.case : '',
-      d.truthS[0] === d.truthS[1] ? `${d.truthS[0]} s` : `${d.truthS[0]}–${d.truthS[1]} s`,
-      d.direction,
-      bracket(d),
-      seconds(d.widthS),
-      d.confidence.toFixed(2),
-      yesNo(d.containsTruth),
-      i === 0 ? duration(r.elapsedS) + (r.hitLimit ? ' (limit)' : '') : '',
-      i === 0 ? String(r.probesSent) : '',
-      d.notes.length === 0 ? '—' : d.notes.join('; '),
-    ]),
-  );
-  return [
-    table(format, headers, rows, align),
-    '',
-    '"truth inside": survived ≤ a and evicted ≥ b for the truth [a, b] (a = b = T for a sharp timeout; [T, T + G] for a sweep, where an idle between T and T + G survives or not depending on the sweep phase).',
-  ].join('\n');
-}
-
-function searchedCell(r: RobustnessRow): string {
-  return r.directions.length === 1
-    ? `${r.directions[0]}, ${r.connectionsPerDirection}`
-    : `both, ${r.connectionsPerDirection} each`;
-}
-
-function missLine(r: RobustnessRow, m: RobustnessMiss): string {
-  const run = [r.case, searchedCell(r), m.variant, m.direction].filter((x) => x !== null).join(', ');
-  const notes = m.notes.length === 0 ? 'no notes' : `notes: ${m.notes.join('; ')}`;
-  return `- ${run}: failed ${m.failed.join(', ')}; bracket (${seconds(m.bracketS[0])}, ${seconds(m.bracketS[1])}]; ${notes}`;
-}
-
-function renderRobustness(report: BenchReport, format: Format): string {
-  const headers = [
-    'case',
-    'searched, conns',
-    'varied',
-    'runs',
-    'truth inside',
-    'named',
-    'never contradicted',
-    'wall/T median',
-    'wall/T max',
-    'width median (s)',
-    'probes median',
-  ];
-  const align: Align[] = ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'];
-  const rows = report.robustness.map((r) => [
-    r.cut === 0 ? r.case : `${r.case} (${r.cut} cut at the limit)`,
-    searchedCell(r),
-    r.varied,
-    String(r.runs),
-    `${r.truthInside}/${r.runs}`,
-    r.named === null ? 'n/a' : `${r.named}/${r.namable}`,
-    `${r.neverContradicted}/${r.runs}`,
-    r.wallOverT.median.toFixed(3),
-    r.wallOverT.max.toFixed(3) +
-      (r.wallOverT.maxAt === null || r.simulations === 1 ? '' : ` (${r.wallOverT.maxAt})`),
-    seconds(r.widthMedianS),
-    r.probesMedian === null ? '—' : String(r.probesMedian),
-  ]);
-  const misses = report.robustness.flatMap((r) => r.misses.map((m) => missLine(r, m)));
-  return [
-    table(format, headers, rows, align),
-    '',
-    'A run is one direction\'s result; with both directions searched, one simulation gives two runs. "truth inside": survived ≤ a and evicted ≥ b for the truth [a, b] ([T, T + G] for a sweep, [T, T] otherwise, per direction for the directional case). "named": the notes name the behaviour: a sweep says "sweep granularity"; a loss run blames neither a sweep nor a full table, and says its unanswered tests were loss when it set aside a silent eviction below 0.97 T; a full table says "evictions depend on the number of open connections", or that a re-check with few connections found the same answer ("does not depend on the number of connections"), counted over the directions it struck early (evictions below the survived bound); a directional timeout needs no note (n/a). "never contradicted": no test survived at or past the reported evicted bound and no reset or close came at or below the survived bound. wall/T: virtual time of the simulation over T (the longer T, 300 s, for the directional case), the slowest run in parentheses. Probes are per direction. The table and directional models are deterministic (no seed, no phase), so one run each says all there is.',
-    '',
-    misses.length === 0
-      ? 'Every run passed every check that applies to it.'
-      : ['Runs that missed a check:', '', ...misses].join('\n'),
-  ].join('\n');
-}
-
-function bytes(n: number | null): string {
-  if (n === null) return '—';
-  return Math.abs(n) >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
-}
-
-function memoryCells(m: MemoryMeasurement): string[] {
-  if (m.error !== null) return [`failed: ${m.error}`, '—', '—'];
-  const spread = m.rssPerConnRuns.filter((v): v is number => v !== null);
-  const range = spread.length > 1 ? ` (${bytes(Math.min(...spread))}–${bytes(Math.max(...spread))})` : '';
-  return [bytes(m.rssPerConn) + range, bytes(m.heapPerConn), `${m.established}/${m.n}`];
-}
-
-function renderMemory(report: BenchReport, format: Format): string {
-  const memory = report.memory;
-  if (memory === null) return 'Not run (--no-memory).';
-  const headers = [
-    'N',
-    'raw pair RSS/conn',
-    'raw pair heap/conn',
-    'raw open',
-    'idlescope RSS/conn',
-    'idlescope heap/conn',
-    'idlescope open',
-    'RSS idlescope/raw',
-  ];
-  const align: Align[] = ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'];
-  const rows = memory.rows.map((r) => {
-    const ratio =
-      r.raw.rssPerConn !== null && r.idlescope.rssPerConn !== null && r.raw.rssPerConn > 0
-        ? `${(r.idlescope.rssPerConn / r.raw.rssPerConn).toFixed(2)}×`
-        : '—';
-    return [String(r.n), ...memoryCells(r.raw), ...memoryCells(r.idlescope), ratio];
-  });
-  return [
-    table(format, headers, rows, align),
-    '',
-    `Node ${memory.node}. Median of ${memory.rows[0]?.raw.runs ?? 1} fresh child process(es) per cell, RSS range in parentheses. Per connection = (after − before) / established, after forced GC, both ends (client and server/reflector) in one process, so each figure is a client+server pair. Kernel socket buffers are not process memory and are not included. These numbers are measured, not simulated: they vary between runs (RSS most, at small N; heap hardly). Heap is the steadier figure.`,
-  ].join('\n');
-}
+import {
+  renderGrid,
+  renderMain,
+  renderMemory,
+  renderNoisy,
+  renderRobustness,
+  renderSummary,
+  renderTradeoff,
+} from './render-sections.js';
 
 export function renderText(report: BenchReport): string {
   return [
-    `idlescope bench${report.quick ? ' (quick)' : ''}: virtual clock, RTT ${report.simulation.rttMs} ms, grace ${report.simulation.graceMs} ms`,
+    `idlescope bench${report.quick ? ' (quick)' : ''}: virtual clock, ` +
+      `RTT ${report.simulation.rttMs} ms, grace ${report.simulation.graceMs} ms`,
     '',
-    `== ${report.main.title}; inbound; --min ${report.defaults.minS} s, --max ${report.defaults.maxS} s (${report.defaults.maxHeadroom} × T when T ≥ max) ==`,
+    `== ${report.main.title}; inbound; --min ${report.defaults.minS} s, ` +
+      `--max ${report.defaults.maxS} s (${report.defaults.maxHeadroom} × T when T ≥ max) ==`,
     renderSummary(report, 'text'),
     '',
     renderMain(report, 'text'),
     '',
-    `== Any T: idlescope at its defaults on ${report.grid.points} timeouts from ${report.grid.fromS} s to ${report.grid.toS} s ==`,
+    `== Any T: idlescope at its defaults on ${report.grid.points} timeouts ` +
+      `from ${report.grid.fromS} s to ${report.grid.toS} s ==`,
     renderGrid(report, 'text'),
     '',
     '== Budget vs wall time vs resolution: idlescope, inbound, SharpTimeout drop ==',
@@ -373,13 +51,22 @@ export function renderMarkdown(report: BenchReport, command: string, method: str
   return [
     '# idlescope bench',
     '',
-    `Generated by \`${command}\` (search and simulation at ${revision}). Do not edit by hand: rerun the command.`,
+    `Generated by \`${command}\` (search and simulation at ${revision}). ` +
+      `Do not edit by hand: rerun the command.`,
     '',
     method,
     '',
     `## Sharp timeout: idlescope vs the peers`,
     '',
-    `SharpTimeout 'drop' (silent drop both ways after T), inbound tests (the reflector pushes). idlescope at its defaults: ${report.defaults.connections} connections (${report.defaults.connections / 2} per direction when both), resolution ${report.defaults.resolution}, --min ${report.defaults.minS} s, --max ${report.defaults.maxS} s; for T = 7440 s --max is ${report.defaults.maxHeadroom} × T (${report.defaults.maxHeadroom * 7440} s), because at --max 7440 a timeout of 7440 s is not an eviction within max. The baselines get the same --min, --max and resolution; the ladder gets step ${report.defaults.ladderStepS} s and ceil(max / step) connections.`,
+    `SharpTimeout 'drop' (silent drop both ways after T), inbound tests (the reflector pushes). ` +
+      `idlescope at its defaults: ${report.defaults.connections} connections ` +
+      `(${report.defaults.connections / 2} per direction when both), resolution ` +
+      `${report.defaults.resolution}, --min ${report.defaults.minS} s, --max ${report.defaults.maxS} s; ` +
+      `for T = 7440 s --max is ${report.defaults.maxHeadroom} × T ` +
+      `(${report.defaults.maxHeadroom * 7440} s), because at --max 7440 a timeout of 7440 s is not an ` +
+      `eviction within max. The baselines get ` +
+      `the same --min, --max and resolution; the ladder gets step ${report.defaults.ladderStepS} s and ` +
+      `ceil(max / step) connections.`,
     '',
     'Summary over every T:',
     '',
@@ -391,31 +78,46 @@ export function renderMarkdown(report: BenchReport, command: string, method: str
     '',
     '## Any T, not just nine',
     '',
-    `The acceptance asks for every T from ${report.grid.fromS} s to ${report.grid.toS} s. idlescope at its defaults (${report.defaults.connections} connections, resolution ${report.defaults.resolution}, --max ${report.defaults.maxS} s, ${report.defaults.maxHeadroom} × T at T = ${report.grid.toS} s) on SharpTimeout in each eviction mode.`,
+    `The acceptance asks for every T from ${report.grid.fromS} s to ${report.grid.toS} s. idlescope at ` +
+      `its defaults (${report.defaults.connections} connections, resolution ${report.defaults.resolution}, ` +
+      `--max ${report.defaults.maxS} s, ${report.defaults.maxHeadroom} × T at T = ${report.grid.toS} s) on ` +
+      `SharpTimeout in each eviction mode.`,
     '',
     renderGrid(report, 'markdown'),
     '',
     '## Connection budget vs wall time vs resolution',
     '',
-    'idlescope, inbound only, SharpTimeout drop. At T = 60 s both resolutions are the 1 s floor, so those two rows coincide.',
+    'idlescope, inbound only, SharpTimeout drop. At T = 60 s both ' +
+      'resolutions are the 1 s floor, so those two rows coincide.',
     '',
     renderTradeoff(report, 'markdown'),
     '',
     '## Noisy middleboxes',
     '',
-    `idlescope at its defaults (${report.defaults.connections} connections, inbound only except the directional case, which runs both directions with half each). Seeded models: the same run every time.`,
+    `idlescope at its defaults (${report.defaults.connections} connections, inbound only except the ` +
+      `directional case, which runs both directions with half each). ` +
+      `Seeded models: the same run every time.`,
     '',
     renderNoisy(report, 'markdown'),
     '',
     '## Noisy middleboxes across seeds',
     '',
-    `The table above is one run per behaviour. Here each behaviour runs again over consecutive loss seeds or sweep phases (not picked), idlescope at its defaults (--min ${report.defaults.minS} s, --max ${report.defaults.maxS} s, resolution ${report.defaults.resolution}; ${report.defaults.connections} connections for one direction, ${report.defaults.connections / 2} per direction when both are searched in one simulation), and each run is judged as test/client/search/noisy-middleboxes.test.ts judges it.`,
+    `The table above is one run per behaviour. Here each behaviour runs again over consecutive loss ` +
+      `seeds or sweep phases (not picked), idlescope at its defaults (--min ${report.defaults.minS} s, ` +
+      `--max ${report.defaults.maxS} s, resolution ${report.defaults.resolution}; ` +
+      `${report.defaults.connections} connections for one direction, ${report.defaults.connections / 2} ` +
+      `per direction when both are searched in one simulation), and each run is judged as ` +
+      `test/client/search/noisy-middleboxes.test.ts judges it.`,
     '',
     renderRobustness(report, 'markdown'),
     '',
     '## Memory per idle probe connection',
     '',
-    'Real sockets on 127.0.0.1 (port 0), each measurement in a fresh child process (`bench/memory-child.ts`, `--expose-gc`): (a) raw `net` socket pairs, client and server in one process, idle; (b) the real `Reflector` plus `ProbeConnection`s attached through a `ControlChannel`, in one process. This table is measured, so it changes a little from run to run; every other table is deterministic.',
+    'Real sockets on 127.0.0.1 (port 0), each measurement in a fresh child process ' +
+      '(`bench/memory-child.ts`, `--expose-gc`): (a) raw `net` socket pairs, client and server in one ' +
+      'process, idle; (b) the real `Reflector` plus `ProbeConnection`s attached through a ' +
+      '`ControlChannel`, in one process. This table is measured, so it changes a little from run to run; ' +
+      'every other table is deterministic.',
     '',
     renderMemory(report, 'markdown'),
     '',

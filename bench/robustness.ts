@@ -16,12 +16,12 @@ import {
 import {
   DEFAULT_CONNECTIONS,
   MAX_S,
-  NOISY_LIMIT_MS,
   guardedSimulate,
   idlescope,
   summarize,
   type BracketSummary,
 } from './scenarios.js';
+import { NOISY_LIMIT_MS } from './noisy-table.js';
 import { median, round } from './stats.js';
 import { resultNotes } from '../client/report/findings-text.js';
 
@@ -36,7 +36,10 @@ const LOSS_NOTE_BELOW = 0.97;
 
 export type NoisyBehaviour = 'sweep' | 'loss' | 'table' | 'directional';
 
-/** A check one run failed: the truth outside its bracket, the behaviour unnamed, its own observations against it, or cut short. */
+/**
+ * A check one run failed: the truth outside its bracket, the behaviour unnamed, its own observations against
+ * it, or cut short.
+ */
 export type RobustnessCheck = 'truth' | 'named' | 'contradicted' | 'limit';
 
 /** One direction of one run that failed a check, with what it reported. */
@@ -69,11 +72,16 @@ export interface RobustnessRow {
   named: number | null;
   /** Runs where a note is expected (a full table may leave one direction untouched: nothing to name). */
   namable: number;
-  /** Runs with no survival at or past the evicted bound and no reset or close at or below the survived bound. */
+  /**
+   * Runs with no survival at or past the evicted bound and no reset or close at or below the survived bound.
+   */
   neverContradicted: number;
   /** Runs cut at NOISY_LIMIT_MS of virtual time or stopped by the runaway guard. */
   cut: number;
-  /** Virtual wall time of each simulation over the case's T (for the directional case, the longer one); `maxAt` names the slowest run. */
+  /**
+   * Virtual wall time of each simulation over the case's T (for the directional case, the longer one);
+   * `maxAt` names the slowest run.
+   */
   wallOverT: { median: number; max: number; maxAt: string | null };
   widthMedianS: number | null;
   /** Probes sent per direction (the search's own count). */
@@ -171,7 +179,10 @@ export function robustnessCases(): RobustnessCase[] {
   ];
 }
 
-/** Observations the reported bracket contradicts: a survival at or past the evicted bound, a reset or close at or below the survived one. */
+/**
+ * Observations the reported bracket contradicts: a survival at or past the evicted bound, a reset or close at
+ * or below the survived one.
+ */
 export function contradictions(r: DirectionResult): Observation[] {
   return r.observations.filter(
     (o) =>

@@ -17,12 +17,11 @@ import {
   TRADEOFF_RESOLUTIONS,
   TRADEOFF_TIMEOUTS_S,
   mainTable,
-  noisyTable,
   tradeoffTable,
   type MainTable,
-  type NoisyRow,
   type TradeoffCell,
 } from './scenarios.js';
+import { noisyTable, type NoisyRow } from './noisy-table.js';
 import { QUICK_ROBUSTNESS_RUNS, ROBUSTNESS_RUNS, robustnessTable, type RobustnessRow } from './robustness.js';
 import {
   GRID_FROM_S,
@@ -56,7 +55,10 @@ export interface BenchReport {
     ladderStepS: number;
   };
   main: MainTable;
-  /** idlescope at its defaults on a dense grid of T, every eviction mode: "any T", not just the main table's nine. */
+  /**
+   * idlescope at its defaults on a dense grid of T, every eviction mode: "any T", not just the main table's
+   * nine.
+   */
   grid: { fromS: number; toS: number; points: number; rows: GridRow[] };
   tradeoff: { timeoutsS: number[]; budgets: number[]; resolutions: number[]; cells: TradeoffCell[] };
   noisy: NoisyRow[];

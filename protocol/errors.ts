@@ -144,13 +144,20 @@ function listenFailure(host: string, port: number, cause: unknown): string {
   const code = systemCodeOf(cause);
   switch (code) {
     case 'EADDRINUSE':
-      return `port ${port} is already in use on ${shownHost}: stop the other process or pick another --listen port`;
+      return (
+        `port ${port} is already in use on ${shownHost}: stop ` +
+        `the other process or pick another --listen port`
+      );
     case 'EACCES':
       return port < 1024
-        ? `no permission to listen on port ${port} of ${shownHost}: ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port from 1024 up`
+        ? `no permission to listen on port ${port} of ${shownHost}: ports below 1024 need root or ` +
+            `CAP_NET_BIND_SERVICE; pick a port from 1024 up`
         : `no permission to listen on ${where} (EACCES): pick another --listen port`;
     case 'EADDRNOTAVAIL':
-      return `cannot listen on ${where}: ${shownHost} is not an address of this machine; pick one it has, or 0.0.0.0`;
+      return (
+        `cannot listen on ${where}: ${shownHost} is not an ` +
+        `address of this machine; pick one it has, or 0.0.0.0`
+      );
     case 'EAFNOSUPPORT':
       return `cannot listen on ${where}: this machine has no IPv6; listen on 0.0.0.0:${port} instead`;
     default:

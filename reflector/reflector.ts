@@ -21,6 +21,9 @@
  *   messages per detached session come from protocol/wire.ts and can be lowered in the options.
  * - close() stops listening, ends every session and resolves once every accepted socket is closed.
  *
+ * The sessions, and the control messages that act on them (hello, resume, push, heartbeat, bye), are
+ * session-registry.ts's; this file owns the port, every accepted socket and its hello deadline.
+ *
  * Accuracy: the reflector timestamps nothing that the client relies on; its events only say WHAT
  * happened on its side (attached, pushed, echoed, reset, closed), the client does the timing.
  *
@@ -28,7 +31,6 @@
  * the client accepts reflector messages up to MAX_REFLECTOR_MESSAGE_BYTES, not the client limit.
  */
 import { EventEmitter } from 'node:events';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -51,10 +53,7 @@ import {
   MAX_SESSIONS,
   PROBE_HELLO_TIMEOUT_MS,
   PROTOCOL_VERSION,
-  SESSION_ID_BYTES,
   SESSION_RESUME_GRACE_MS,
-  type ClientMessage,
-  type ProbeHello,
   type ProbeId,
   type SessionId,
 } from '../protocol/wire.js';
@@ -62,7 +61,7 @@ import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { sniffConnection, type SniffOutcome } from './connection-sniffer.js';
 import { CLOSE } from './close-codes.js';
 import { ControlConnection } from './control-connection.js';
-import { Session, type SessionEndReason } from './session.js';
+import { SessionRegistry, type SessionEndInfo, type SessionStartInfo } from './session-registry.js';
 import { ReflectorListenError, ReflectorStateError } from '../protocol/errors.js';
 
 /** Messages a detached session queues for its client at most. */
@@ -101,19 +100,7 @@ export interface ReflectorStats {
   pending: number;
 }
 
-export interface SessionStartInfo {
-  session: SessionId;
-  remote: string;
-  resumed: boolean;
-  probes: number;
-}
-
-export interface SessionEndInfo {
-  session: SessionId;
-  reason: SessionEndReason;
-  probes: number;
-  droppedMessages: number;
-}
+export type { SessionEndInfo, SessionStartInfo } from './session-registry.js';
 
 export interface ReflectorEvents {
   'session-start': [info: SessionStartInfo];
@@ -137,7 +124,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   /** Accepted sockets still under their hello deadline, with that deadline's timer. */
   private readonly pending = new Map<Socket, NodeJS.Timeout>();
   private readonly controls = new Set<ControlConnection>();
-  private readonly sessions = new Map<SessionId, Session>();
+  private readonly sessions: SessionRegistry;
   /** One listener shared by every socket, so tracking costs no closure per connection. */
   private readonly socketOnClose: (this: Socket) => void;
   private closing: Promise<void> | null = null;
@@ -154,6 +141,16 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       maxQueuedMessages: options.maxQueuedMessages ?? MAX_QUEUED_MESSAGES,
       closeHandshakeMs: options.closeHandshakeMs ?? CLOSE_HANDSHAKE_MS,
     };
+    this.sessions = new SessionRegistry({
+      maxSessions: this.limits.maxSessions,
+      sessionLimits: {
+        maxProbes: this.limits.maxProbesPerSession,
+        resumeGraceMs: this.limits.resumeGraceMs,
+        backlogLimit: this.limits.maxQueuedMessages,
+      },
+      started: (info) => this.emit('session-start', info),
+      ended: (info) => this.emit('session-end', info),
+    });
     const sockets = this.sockets;
     const pending = this.pending;
     const drainedCheck = (): void => this.checkDrained();
@@ -219,11 +216,9 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   }
 
   stats(): ReflectorStats {
-    let probes = 0;
-    for (const session of this.sessions.values()) probes += session.probes.size;
     return {
       sessions: this.sessions.size,
-      probes,
+      probes: this.sessions.probeCount(),
       connections: this.sockets.size,
       controls: this.controls.size,
       pending: this.pending.size,
@@ -232,7 +227,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
 
   /** The reflector-side socket of an open probe, for diagnostics and tests. Never write to it. */
   probeSocket(session: SessionId, probe: ProbeId): Socket | undefined {
-    return this.sessions.get(session)?.probeSocket(probe);
+    return this.sessions.probeSocket(session, probe);
   }
 
   /**
@@ -245,7 +240,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     this.state = 'closing';
     this.closing = new Promise<void>((resolve) => {
       if (wasBound) this.server.close();
-      for (const session of [...this.sessions.values()]) session.end('reflector closing');
+      this.sessions.endAll('reflector closing');
       for (const control of this.controls) control.close(CLOSE.goingAway, 'reflector closing');
       for (const socket of [...this.pending.keys()]) socket.destroy();
       this.wss.close();
@@ -310,7 +305,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       case 'probe':
         // The hello is complete: from this instant nothing of ours may fire on this socket.
         this.clearHelloDeadline(socket);
-        this.attachProbe(socket, outcome.hello, outcome.rest);
+        this.sessions.attachProbe(socket, outcome.hello, outcome.rest);
         return;
       case 'control':
         // The deadline stays until the upgrade completes, so a stalled handshake is cut too.
@@ -323,15 +318,6 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
         throw new Error(`unhandled sniff outcome ${JSON.stringify(never)}`);
       }
     }
-  }
-
-  private attachProbe(socket: Socket, hello: ProbeHello, rest: Buffer): void {
-    const session = this.sessions.get(hello.session);
-    if (session === undefined) {
-      socket.destroy();
-      return;
-    }
-    if (session.attachProbe(socket, hello.probe, rest) !== 'attached') socket.destroy();
   }
 
   private httpOnRequest(_request: IncomingMessage, response: ServerResponse): void {
@@ -360,128 +346,16 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     }
     const remote = formatHostPort({ host: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 });
     const control = new ControlConnection(ws, remote, this.limits.silenceLimitMs, {
-      message: (from, message) => this.controlOnMessage(from, message),
+      message: (from, message) => this.sessions.onMessage(from, message),
       closed: (from) => this.controlOnClosed(from),
     });
     this.controls.add(control);
-  }
-
-  private controlOnMessage(control: ControlConnection, message: ClientMessage): void {
-    if (message.type === 'hello') {
-      this.controlHello(control, message);
-      return;
-    }
-    const session = control.session;
-    if (session === null) {
-      control.fail(
-        'bad-message',
-        `the first message must be hello, got ${message.type}`,
-        CLOSE.protocolError,
-      );
-      return;
-    }
-    switch (message.type) {
-      case 'push':
-        session.push(message.probe);
-        return;
-      case 'heartbeat':
-        control.send({ type: 'heartbeat-ack', seq: message.seq });
-        return;
-      case 'bye':
-        session.end('bye');
-        return;
-      default: {
-        const never: never = message;
-        throw new Error(`unhandled client message ${JSON.stringify(never)}`);
-      }
-    }
-  }
-
-  private controlHello(control: ControlConnection, hello: Extract<ClientMessage, { type: 'hello' }>): void {
-    if (control.session !== null) {
-      control.fail('bad-message', 'hello sent twice', CLOSE.protocolError);
-      return;
-    }
-    if (hello.version !== PROTOCOL_VERSION) {
-      control.fail(
-        'bad-version',
-        `this reflector speaks protocol v${PROTOCOL_VERSION}, not v${hello.version}`,
-        CLOSE.policyViolation,
-      );
-      return;
-    }
-    if (hello.resume !== undefined) {
-      const session = this.sessions.get(hello.resume.session);
-      if (
-        session === undefined ||
-        session.state === 'ended' ||
-        !sameToken(session.token, hello.resume.token)
-      ) {
-        control.fail(
-          'unknown-session',
-          'no such session: it ended, expired or never existed',
-          CLOSE.policyViolation,
-        );
-        return;
-      }
-      control.bind(session);
-      session.attachControl(control, true);
-      this.emit('session-start', {
-        session: session.id,
-        remote: control.remote,
-        resumed: true,
-        probes: session.probes.size,
-      });
-      return;
-    }
-    if (this.sessions.size >= this.limits.maxSessions) {
-      control.fail(
-        'too-many-sessions',
-        `this reflector serves at most ${this.limits.maxSessions} sessions at once`,
-        CLOSE.policyViolation,
-      );
-      return;
-    }
-    const session = new Session(
-      randomHex(),
-      randomHex(),
-      {
-        maxProbes: this.limits.maxProbesPerSession,
-        resumeGraceMs: this.limits.resumeGraceMs,
-        backlogLimit: this.limits.maxQueuedMessages,
-      },
-      (ended, reason, probes) => this.sessionOnEnd(ended, reason, probes),
-    );
-    this.sessions.set(session.id, session);
-    control.bind(session);
-    session.attachControl(control, false);
-    this.emit('session-start', { session: session.id, remote: control.remote, resumed: false, probes: 0 });
   }
 
   private controlOnClosed(control: ControlConnection): void {
     this.controls.delete(control);
     control.session?.detachControl(control);
   }
-
-  private sessionOnEnd(session: Session, reason: SessionEndReason, probes: number): void {
-    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
-    this.emit('session-end', {
-      session: session.id,
-      reason,
-      probes,
-      droppedMessages: session.droppedMessages,
-    });
-  }
-}
-
-function randomHex(): string {
-  return randomBytes(SESSION_ID_BYTES).toString('hex');
-}
-
-function sameToken(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'hex');
-  const b = Buffer.from(given, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function pathOf(url: string | undefined): string {

@@ -34,7 +34,8 @@ export async function runReflector(options: RunReflectorOptions, io: ReflectorIo
   };
   reflector.on('session-start', (info) => {
     log(
-      `session ${info.session.slice(0, 8)} ${info.resumed ? `resumed with ${info.probes} probes` : 'started'} from ${info.remote}`,
+      `session ${info.session.slice(0, 8)} ` +
+        `${info.resumed ? `resumed with ${info.probes} probes` : 'started'} from ${info.remote}`,
     );
   });
   reflector.on('session-end', (info) => {

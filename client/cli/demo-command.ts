@@ -48,8 +48,9 @@ export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryRepor
     const front = await emulator.listen();
     if (!args.quiet) {
       io.stderr.write(
-        `idlescope demo: reflector on ${reflectorAddress.host}:${reflectorAddress.port}, behind an emulated middlebox ` +
-          `(${mode}, idle timeout ${timeoutS} s, on its own thread) on ${front.host}:${front.port}\n`,
+        `idlescope demo: reflector on ${reflectorAddress.host}:${reflectorAddress.port}, behind an ` +
+          `emulated middlebox (${mode}, idle timeout ${timeoutS} s, on its own thread) on ` +
+          `${front.host}:${front.port}\n`,
       );
     }
     return await discoverAndReport({ ...options, reflector: front, dial: front }, args, {

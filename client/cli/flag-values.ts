@@ -47,7 +47,8 @@ export function wholeNumberFlag(name: string, raw: FlagValue, least: number, mos
   const n = value === undefined ? Number.NaN : numberOf(value);
   if (!Number.isInteger(n) || n < least || n > most)
     throw new UsageError(
-      `--${name} must be a whole number from ${least} to ${most}, got ${value === undefined ? 'nothing' : shown(value)}`,
+      `--${name} must be a whole number from ${least} to ${most}, got ` +
+        `${value === undefined ? 'nothing' : shown(value)}`,
     );
   return n;
 }

@@ -39,7 +39,9 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
         .option('listen', {
           type: 'string',
           requiresArg: true,
-          describe: `HOST:PORT to listen on, port 0 for any free one (default [::]:${DEFAULT_PORT}, or 0.0.0.0:${DEFAULT_PORT} without IPv6)`,
+          describe:
+            `HOST:PORT to listen on, port 0 for any free one (default [::]:${DEFAULT_PORT}, or ` +
+            `0.0.0.0:${DEFAULT_PORT} without IPv6)`,
         })
         .option('quiet', { type: 'boolean', default: false, describe: 'no session log lines on stderr' }),
     handler: async (args) => {

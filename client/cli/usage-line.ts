@@ -53,7 +53,8 @@ export function usageLine(message: string, args: readonly string[], commands: re
       ...(stray.length === 0
         ? []
         : [
-            `unexpected argument${stray.length > 1 ? 's' : ''} ${stray.map((a) => JSON.stringify(a)).join(', ')}`,
+            `unexpected argument${stray.length > 1 ? 's' : ''} ` +
+              `${stray.map((a) => JSON.stringify(a)).join(', ')}`,
           ]),
     ];
     return parts.join('; ');

@@ -43,7 +43,8 @@ export function verifyCommand(io: CliIo): CommandModule<object, VerifyFlags> {
         .option(
           'hold',
           str(
-            'how long to hold the connections, seconds (--dead-peer: how long to wait for the drop, default 600)',
+            'how long to hold the connections, seconds (--dead-peer: how long to wait for the drop, ' +
+              'default 600)',
           ),
         )
         .option('connections', str('connections with the setting, phase-staggered (default 2 per direction)'))
@@ -150,11 +151,19 @@ async function verifyAndReport(options: VerifyOptions, flags: VerifyFlags, io: C
 function startLine(options: VerifyOptions): string {
   if (options.mode === 'dead-peer') {
     const p = options.plan;
-    return `idlescope verify: dead-peer detection with keepalive idle ${p.idleS} s, interval ${p.intervalS} s, count ${p.count}${p.userTimeoutMs === undefined ? '' : `, user timeout ${p.userTimeoutMs} ms`}; waiting up to ${options.waitMs / 1000} s for the path to drop`;
+    return (
+      `idlescope verify: dead-peer detection with keepalive idle ${p.idleS} s, interval ` +
+      `${p.intervalS} s, count ` +
+      `${p.count}${p.userTimeoutMs === undefined ? '' : `, user timeout ${p.userTimeoutMs} ms`}; waiting ` +
+      `up to ${options.waitMs / 1000} s for the path to drop`
+    );
   }
   const what =
     options.setting.kind === 'keepalive'
       ? `keepalive idle ${options.setting.idleS} s`
       : `heartbeat ${options.setting.periodS} s`;
-  return `idlescope verify: holding ${options.connections} connections with ${what} and ${options.directions.length} control(s) for ${options.holdMs / 1000} s`;
+  return (
+    `idlescope verify: holding ${options.connections} connections with ${what} and ` +
+    `${options.directions.length} control(s) for ${options.holdMs / 1000} s`
+  );
 }

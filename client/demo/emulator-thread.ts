@@ -80,7 +80,9 @@ const WORKER_URL = new URL(
 function startWorker(workerData: MiddleboxEmulatorOptions): Worker {
   if (WORKER_URL.pathname.endsWith('.js')) return new Worker(WORKER_URL, { workerData });
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const bootstrap = `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+  const bootstrap =
+    `import(${tsx}).then((tsx) => { tsx.register(); return ` +
+    `import(${JSON.stringify(WORKER_URL.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
@@ -164,7 +166,9 @@ export class EmulatorThread extends EventEmitter<EmulatorThreadEvents> {
     return stats;
   }
 
-  /** Closes the emulator (bounded by CLOSE_GRACE_MS) and terminates the thread; resolves once it has exited. */
+  /**
+   * Closes the emulator (bounded by CLOSE_GRACE_MS) and terminates the thread; resolves once it has exited.
+   */
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
     this.#state = 'closing';

@@ -3,7 +3,7 @@
  * again by TCP.
  *
  * A fresh probe is idle from its last packet, the reflector's ACK of the hello, which the client
- * cannot see; it counts from the hello itself (see DiscoveryRun.attached). When the hello is lost,
+ * cannot see; it counts from the hello itself (see ProbeSlots.attached). When the hello is lost,
  * TCP sends it again a retransmission timeout later (200 ms at least on Linux), and the mapping is
  * refreshed that much after the client's stamp: the probe's idle would read long by as much, and a
  * survival could be reported above T (measured on the lab's lossy NAT: up to 194 ms). The attach

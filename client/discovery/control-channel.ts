@@ -10,13 +10,13 @@
  *
  * If the channel later dies or falls silent for CONTROL_SILENCE_LIMIT_MS, it emits 'interrupted'
  * and tries to resume the same session (the reflector keeps it, and the idle probes with it, for
- * SESSION_RESUME_GRACE_MS): 'resumed' on success, else exactly one 'lost'. A refused connection,
+ * SESSION_RESUME_GRACE_MS): 'resumed' on success, else exactly one 'gone'. A refused connection,
  * or something that is not a reflector answering, ends the attempts at once: the session is gone
  * with the process that held it. Nothing after close().
  *
  *   open ──(dies)──► resuming ──(welcome, resumed)──► open
  *                        └──(refused, not a reflector, unknown session, window over)
- *                                 ──► closed + 'lost'
+ *                                 ──► closed + 'gone'
  */
 import { EventEmitter } from 'node:events';
 import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
@@ -44,6 +44,7 @@ import {
   type IdlescopeError,
 } from '../../protocol/errors.js';
 import { handshakeFailure, type HandshakeStage } from './handshake-failure.js';
+import { ControlHeartbeat } from './control-heartbeat.js';
 
 export interface ControlChannelEvents {
   probe: [probe: ProbeId, event: ProbeEventKind];
@@ -51,7 +52,8 @@ export interface ControlChannelEvents {
   interrupted: [why: string];
   /** The same session again, with the probes the reflector still holds. */
   resumed: [probes: ProbeId[]];
-  lost: [why: string];
+  /** The reflector is gone for good: the session could not be resumed. Emitted once, then nothing. */
+  gone: [why: string];
 }
 
 /** What the channel has carried, over every WebSocket it opened. */
@@ -91,22 +93,16 @@ export const RESUME_WINDOW_MS = 60_000;
 const RESUME_FIRST_DELAY_MS = 250;
 const RESUME_MAX_DELAY_MS = 5000;
 
-/** Smoothing of the RTT estimate, as TCP's SRTT (RFC 6298: alpha = 1/8). */
-const RTT_ALPHA = 0.125;
-
 export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private ws: WebSocket | null = null;
   private state: 'idle' | 'connecting' | 'open' | 'resuming' | 'closed' = 'idle';
   private token: string | null = null;
   private resumeTimer: NodeJS.Timeout | null = null;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
-  private heartbeatSeq = 0;
-  private readonly heartbeatSentAt = new Map<number, number>();
-  private lastHeardMs = 0;
-  private srttMs: number | null = null;
-  /** Callers of confirmAlive(), each with the first heartbeat whose ack answers it. */
-  private aliveWaiters: { seq: number; then: () => void }[] = [];
-  private aliveCheckQueued = false;
+  private readonly heartbeat = new ControlHeartbeat({
+    send: (seq) => this.send({ type: 'heartbeat', seq }),
+    isOpen: () => this.state === 'open',
+    silent: (why) => this.dropped(why),
+  });
   /** Every socket this channel has upgraded, kept for their byte counters (one per resume). */
   private readonly sockets: Socket[] = [];
   private messages = 0;
@@ -121,7 +117,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
 
   /** Smoothed round-trip time to the reflector, from heartbeats (0 until the first answer). */
   get rttMs(): number {
-    return this.srttMs ?? 0;
+    return this.heartbeat.rttMs;
   }
 
   /** What the channel has carried so far, over every WebSocket it opened. */
@@ -145,7 +141,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
 
   /**
    * Opens one WebSocket and says hello (fresh, or resuming a session). Resolves on the welcome,
-   * with the probes the reflector still holds; afterwards the socket's death goes to lose().
+   * with the probes the reflector still holds; afterwards the socket's death goes to dropped().
    */
   private open(resume: { session: SessionId; token: string } | null): Promise<ProbeId[]> {
     const label = formatHostPort(this.reflector);
@@ -192,7 +188,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         stage = 'upgraded';
         expectAnswer(
           Math.max(answerTimeoutMs, connectTimeoutMs),
-          `upgraded to WebSocket but sent no welcome in ${Math.max(answerTimeoutMs, connectTimeoutMs) / 1000} s`,
+          `upgraded to WebSocket but sent no welcome in ` +
+            `${Math.max(answerTimeoutMs, connectTimeoutMs) / 1000} s`,
         );
         // ws carries its frames on this very socket (ws 8: req 'upgrade' hands it to setSocket()),
         // and its counters include the HTTP upgrade already written and read on it.
@@ -214,7 +211,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       });
       ws.on('error', (error) => {
         if (!settled) fail(handshakeFailure(label, error, stage, connectTimeoutMs));
-        else if (this.ws === ws) this.lose(`control channel error: ${describeCause(error)}`);
+        else if (this.ws === ws) this.dropped(`control channel error: ${describeCause(error)}`);
       });
       ws.on('close', (code, reason) => {
         if (!settled)
@@ -225,12 +222,12 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
             ),
           );
         else if (this.ws === ws)
-          this.lose(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+          this.dropped(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
       });
       ws.on('message', (data, isBinary) => {
         this.messages++;
         if (this.ws !== ws) return;
-        this.lastHeardMs = performance.now();
+        this.heartbeat.heard(performance.now());
         const decoded = isBinary
           ? ({ ok: false, reason: 'binary frame' } as const)
           : decodeReflectorMessage(data as Buffer);
@@ -242,7 +239,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
                 `speaks WebSocket but not the idlescope protocol (${decoded.reason})`,
               ),
             );
-          else this.lose(`unintelligible message from reflector: ${decoded.reason}`);
+          else this.dropped(`unintelligible message from reflector: ${decoded.reason}`);
           return;
         }
         const message = decoded.value;
@@ -253,7 +250,10 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
             this.state = 'open';
             this.session = message.session;
             this.token = message.token;
-            this.startHeartbeat();
+            this.heartbeat.start(
+              this.options.heartbeatIntervalMs ?? CONTROL_HEARTBEAT_INTERVAL_MS,
+              this.options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS,
+            );
             resolve(message.probes);
           } else if (message.type === 'error') {
             fail(new ReflectorRefusedError(label, `${message.code}: ${message.message}`));
@@ -274,18 +274,12 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
 
   /**
    * Calls `then` once the reflector has answered a heartbeat sent after this call: proof that it
-   * was alive after whatever the caller just saw. Never calls it if the channel is lost or closed
+   * was alive after whatever the caller just saw. Never calls it if the channel is gone or closed
    * first. Calls in one tick share one heartbeat.
    */
   confirmAlive(then: () => void): void {
     if (this.state !== 'open') return;
-    this.aliveWaiters.push({ seq: this.heartbeatSeq + 1, then });
-    if (this.aliveCheckQueued) return;
-    this.aliveCheckQueued = true;
-    setImmediate(() => {
-      this.aliveCheckQueued = false;
-      if (this.state === 'open') this.sendHeartbeat(performance.now());
-    });
+    this.heartbeat.confirmAlive(then);
   }
 
   /** Ends the session politely: the reflector drops every probe of ours at once. */
@@ -293,8 +287,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     if (this.state === 'closed') return;
     const wasOpen = this.state === 'open';
     this.state = 'closed';
-    this.stopHeartbeat();
-    this.aliveWaiters = [];
+    this.heartbeat.stop();
+    this.heartbeat.dropWaiters();
     if (this.resumeTimer !== null) clearTimeout(this.resumeTimer);
     if (this.ws !== null) {
       const ws = this.ws;
@@ -315,18 +309,9 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       case 'probe':
         this.emit('probe', message.probe, message.event);
         return;
-      case 'heartbeat-ack': {
-        // The reflector answers in order: this ack answers every waiter up to its seq.
-        const answered = this.aliveWaiters.filter((w) => w.seq <= message.seq);
-        this.aliveWaiters = this.aliveWaiters.filter((w) => w.seq > message.seq);
-        for (const waiter of answered) waiter.then();
-        const sentAt = this.heartbeatSentAt.get(message.seq);
-        if (sentAt === undefined) return;
-        this.heartbeatSentAt.delete(message.seq);
-        const sample = performance.now() - sentAt;
-        this.srttMs = this.srttMs === null ? sample : (1 - RTT_ALPHA) * this.srttMs + RTT_ALPHA * sample;
+      case 'heartbeat-ack':
+        this.heartbeat.acked(message.seq);
         return;
-      }
       case 'error':
         // unknown-probe and the like concern one probe, not the session: the runner's grace handles it.
         return;
@@ -350,37 +335,10 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     ws.send(encodeMessage(message));
   }
 
-  private startHeartbeat(): void {
-    this.lastHeardMs = performance.now();
-    const interval = this.options.heartbeatIntervalMs ?? CONTROL_HEARTBEAT_INTERVAL_MS;
-    const silenceLimit = this.options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS;
-    this.heartbeatTimer = setInterval(() => {
-      const now = performance.now();
-      if (now - this.lastHeardMs > silenceLimit) {
-        this.lose(`reflector silent for ${Math.round((now - this.lastHeardMs) / 1000)} s`);
-        return;
-      }
-      this.sendHeartbeat(now);
-    }, interval);
-  }
-
-  private sendHeartbeat(now: number): void {
-    const seq = ++this.heartbeatSeq;
-    this.heartbeatSentAt.set(seq, now);
-    // Only recent samples matter; forget heartbeats that were never answered.
-    for (const old of this.heartbeatSentAt.keys()) if (old < seq - 32) this.heartbeatSentAt.delete(old);
-    this.send({ type: 'heartbeat', seq });
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = null;
-  }
-
-  /** The open channel died: resume the session if we can, else report it lost. */
-  private lose(why: string): void {
+  /** The open channel died: resume the session if we can, else report it gone. */
+  private dropped(why: string): void {
     if (this.state !== 'open') return;
-    this.stopHeartbeat();
+    this.heartbeat.stop();
     if (this.ws !== null) {
       this.ws.on('error', noop);
       this.ws.terminate();
@@ -405,7 +363,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
           if (this.state !== 'open') return;
           this.emit('resumed', probes);
           // Waiters from before the drop are answered by the first heartbeat on the new channel.
-          if (this.aliveWaiters.length > 0) this.sendHeartbeat(performance.now());
+          if (this.heartbeat.waiting) this.heartbeat.send(performance.now());
         },
         (error: unknown) => {
           if (this.state !== 'resuming') return;
@@ -414,7 +372,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
           const sessionGone = error instanceof ReflectorRefusedError || error instanceof NotAReflectorError;
           if (refused || sessionGone || performance.now() + delayMs > deadlineMs) {
             this.giveUp(
-              `${why}; could not resume the session: ${error instanceof Error ? error.message : String(error)}`,
+              `${why}; could not resume the session: ` +
+                `${error instanceof Error ? error.message : String(error)}`,
             );
             return;
           }
@@ -426,8 +385,8 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
 
   private giveUp(why: string): void {
     this.state = 'closed';
-    this.aliveWaiters = [];
-    this.emit('lost', why);
+    this.heartbeat.dropWaiters();
+    this.emit('gone', why);
   }
 }
 

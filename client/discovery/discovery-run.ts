@@ -3,34 +3,19 @@
  * connections, real timers. It turns the search's actions into socket operations and socket
  * events into the search's reports, and it owns every timer it starts.
  *
- * A test, and how its result is told (grace = --grace, plus twice the control RTT):
- *
- *   outbound  write PING ──► ECHO back ........ survived (idle again from the echo)
- *                       └──► RST (either side) . reset
- *                       └──► FIN .............. close
- *                       └──► nothing in grace . silent-drop
- *   inbound   control{push} ──► PUSH arrives .. survived;  otherwise as above, where the RST may be
- *                                                          one only the reflector saw (it reports it)
- *
- * Accuracy: idles are measured on performance.now() at the client, as a middlebox near the client
- * sees them; an evicted inbound test is dated one smoothed RTT after its command, so its idle is
- * off by the RTT's jitter. A surviving inbound test is dated when its push arrives, exact, unless
- * the push came a retransmission timeout late (TCP sent it again): then it is dated like an evicted
- * one, off by the RTT's jitter rather than an RTO late, which could place a survival above T.
- * Timers fire within a few ms.
+ * The probes themselves (opening, tests and their grace, how a FIN or RST is told) are
+ * probe-slots.ts's; the run holds the searches, steps them, keeps their wake timers and stops.
  */
 import type { IdleSearch } from '../search/idle-search.js';
 import { createSearch } from '../search/search-config.js';
-import type { ConnId, Direction, EvictionKind, SearchAction, SearchProgress } from '../search/types.js';
-import { ProbeConnection } from './probe-connection.js';
+import type { Direction, SearchAction, SearchProgress } from '../search/types.js';
 import { ControlChannel } from './control-channel.js';
-import { ECHO_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../../protocol/wire.js';
+import type { ProbeEventKind, ProbeId } from '../../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
-import { ReflectorLostError, describeCause, type IdlescopeError } from '../../protocol/errors.js';
+import { ReflectorLostError, type IdlescopeError } from '../../protocol/errors.js';
 import type { DiscoveryReport } from '../report/report.js';
 import { RunCostMeter } from './run-cost.js';
-import { AttachLag } from './attach-lag.js';
-import { pushCrossedAtMs } from './push-dating.js';
+import { ProbeSlots } from './probe-slots.js';
 import {
   VerificationRun,
   type VerificationPlan,
@@ -82,34 +67,6 @@ export interface DiscoveryOutcome {
 /** Default grace before a silent drop is declared: TCP retransmits a lost segment well within it. */
 export const DEFAULT_GRACE_S = 1.5;
 
-/** A probe that has not been attached by the reflector in this time is given up. */
-const ATTACH_TIMEOUT_MS = 10_000;
-
-/** Probe connections opening at once, at most (see DiscoveryRun.open). */
-export const MAX_OPENING = 32;
-
-/** After this many failed opens with not one success, the reflector is deemed unreachable. */
-const OPEN_FAILURES_BEFORE_GIVING_UP = 16;
-
-/** dying: its socket saw FIN or RST, held until the reflector proves alive (see probeDied). */
-type SlotState = 'opening' | 'idle' | 'testing' | 'dying';
-
-interface ProbeSlot {
-  id: ProbeId;
-  direction: Direction;
-  conn: ConnId;
-  connection: ProbeConnection;
-  state: SlotState;
-  /** Attach timeout while opening, grace while testing; null while idle (nothing touches an idle probe). */
-  timer: NodeJS.Timeout | null;
-  /** While testing: when the test packet is estimated to cross a middlebox near the client. */
-  testedAtMs: number;
-  /** When the hello was written. */
-  helloAtMs: number;
-  /** An inbound test whose push command may have been lost with the control channel. */
-  pushInDoubt: boolean;
-}
-
 /**
  * Runs a whole discovery. Rejects with an IdlescopeError when the control channel cannot be
  * opened (unreachable, not a reflector, refused); a reflector lost later resolves with the partial
@@ -123,8 +80,6 @@ export async function runDiscovery(options: DiscoveryOptions): Promise<Discovery
 
 class DiscoveryRun {
   private readonly engines = new Map<Direction, IdleSearch>();
-  private readonly slots = new Map<ProbeId, ProbeSlot>();
-  private readonly slotByConn = new Map<string, ProbeSlot>();
   private readonly wakeTimers = new Map<Direction, NodeJS.Timeout>();
   private readonly stepQueued = new Set<Direction>();
   private readonly startedMs = performance.now();
@@ -132,18 +87,13 @@ class DiscoveryRun {
   private readonly graceMs: number;
   private progressTimer: NodeJS.Timeout | null = null;
   private nextProbeId = 1;
-  private opened = 0;
-  private openFailures = 0;
   private end: DiscoveryEnd | null = null;
   private abortReason: string | null = null;
   private resolveRun: (() => void) | null = null;
   private interrupted = false;
   private resumes = 0;
   private readonly cost = new RunCostMeter();
-  private readonly attachLag = new AttachLag();
-  /** Probe connections opening now (not yet attached or failed), and those waiting their turn. */
-  private openingNow = 0;
-  private readonly pendingOpens: { direction: Direction; conn: ConnId }[] = [];
+  private readonly probes: ProbeSlots;
   private verification: VerificationRun | null = null;
   private verificationResult: VerificationResult | null = null;
   private concluding = false;
@@ -154,6 +104,19 @@ class DiscoveryRun {
   ) {
     this.dial = options.dial ?? options.reflector;
     this.graceMs = (options.graceS ?? DEFAULT_GRACE_S) * 1000;
+    this.probes = new ProbeSlots({
+      dial: this.dial,
+      graceMs: this.graceMs,
+      control,
+      cost: this.cost,
+      allocateProbeId: () => this.nextProbeId++,
+      owner: {
+        search: (direction) => this.engines.get(direction),
+        queueStep: (direction) => this.queueStep(direction),
+        giveUp: (reason) => this.stop('reflector-lost', reason),
+        ended: () => this.end !== null,
+      },
+    });
     const perDirection = Math.max(2, Math.floor(options.connections / options.directions.length));
     for (const direction of options.directions) {
       this.engines.set(
@@ -172,7 +135,7 @@ class DiscoveryRun {
   async run(): Promise<DiscoveryOutcome> {
     const finished = new Promise<void>((resolve) => (this.resolveRun = resolve));
     this.control.on('probe', this.controlOnProbe);
-    this.control.once('lost', this.controlOnLost);
+    this.control.once('gone', this.controlOnGone);
     this.control.on('interrupted', this.controlOnInterrupted);
     this.control.on('resumed', this.controlOnResumed);
     const signal = this.options.signal;
@@ -312,17 +275,14 @@ class DiscoveryRun {
   private perform(direction: Direction, action: SearchAction): void {
     switch (action.type) {
       case 'open':
-        this.open(direction, action.conn);
+        this.probes.open(direction, action.conn);
         return;
       case 'probe':
-        this.test(direction, action.conn);
+        this.probes.test(direction, action.conn);
         return;
-      case 'close': {
-        const slot = this.slotByConn.get(connKey(direction, action.conn));
-        if (slot !== undefined) this.discard(slot);
-        else this.dropPendingOpen(direction, action.conn);
+      case 'close':
+        this.probes.close(direction, action.conn);
         return;
-      }
       default: {
         const never: never = action;
         throw new Error(`unknown action ${JSON.stringify(never)}`);
@@ -330,215 +290,17 @@ class DiscoveryRun {
     }
   }
 
-  /**
-   * Opens a probe connection, or queues it while MAX_OPENING are already opening: a burst of
-   * hundreds of SYNs looks like a flood to some middleboxes, and makes a userspace one (the
-   * demo's emulator) date the last hellos tens of ms late. Queued connections open as earlier ones
-   * are attached or fail; each is idle from its own hello, so the search loses nothing by waiting.
-   */
-  private open(direction: Direction, conn: ConnId): void {
-    if (this.openingNow >= MAX_OPENING) {
-      this.pendingOpens.push({ direction, conn });
-      return;
-    }
-    this.openingNow++;
-    const session = this.control.session as string;
-    const id = this.nextProbeId++;
-    const connection = new ProbeConnection(this.dial.host, this.dial.port, session, id);
-    const slot: ProbeSlot = {
-      id,
-      direction,
-      conn,
-      connection,
-      state: 'opening',
-      timer: null,
-      testedAtMs: 0,
-      helloAtMs: 0,
-      pushInDoubt: false,
-    };
-    this.slots.set(id, slot);
-    this.slotByConn.set(connKey(direction, conn), slot);
-    this.cost.probeOpened();
-    slot.timer = setTimeout(
-      () => this.openFailed(slot, 'the reflector never confirmed the probe connection'),
-      ATTACH_TIMEOUT_MS,
-    );
-    connection.on('ready', () => (slot.helloAtMs = this.now()));
-    connection.on('failed', (error) => this.openFailed(slot, describeCause(error)));
-    connection.on('byte', (value) => this.probeOnByte(slot, value));
-    connection.on('died', (how) => this.probeDied(slot, how, 'client'));
-  }
-
-  /** One connection is no longer opening: the next queued one may start. */
-  private openingEnded(): void {
-    this.openingNow--;
-    while (this.end === null && this.openingNow < MAX_OPENING) {
-      const next = this.pendingOpens.shift();
-      if (next === undefined) return;
-      this.open(next.direction, next.conn);
-    }
-  }
-
-  private dropPendingOpen(direction: Direction, conn: ConnId): void {
-    const at = this.pendingOpens.findIndex((p) => p.direction === direction && p.conn === conn);
-    if (at >= 0) this.pendingOpens.splice(at, 1);
-  }
-
-  private openFailed(slot: ProbeSlot, reason: string): void {
-    if (slot.state !== 'opening' || !this.slots.has(slot.id)) return;
-    this.discard(slot);
-    this.openFailures++;
-    this.engines.get(slot.direction)?.openFailed(slot.conn, this.now(), reason);
-    if (this.opened === 0 && this.openFailures >= OPEN_FAILURES_BEFORE_GIVING_UP) {
-      this.stop('reflector-lost', `probe connections to ${formatHostPort(this.dial)} fail: ${reason}`);
-      return;
-    }
-    this.queueStep(slot.direction);
-  }
-
-  private attached(slot: ProbeSlot): void {
-    if (slot.state !== 'opening') return;
-    this.clearTimer(slot);
-    slot.state = 'idle';
-    this.opened++;
-    this.openingEnded();
-    // The probe's last packet is the reflector's ACK of the hello, one network RTT after it, and
-    // there is no way to see that ACK from here. Count from the hello itself: that overstates the
-    // idle by at most that RTT (and is exact for a terminating proxy, which ACKs the hello itself).
-    // Not hello + control RTT: that RTT crosses two event loops and, while hundreds of probes open,
-    // runs tens of ms over the network RTT (lab: 50-90 ms against 0.1 ms), so a fresh probe's idle
-    // read that much short of a recycled one's (idle from its echo), and RSTs at the boundary looked
-    // like evictions below idles that had survived (a "sweep" and a 4 s bracket). An attach report
-    // far later than the others' means TCP sent the hello again: count from then (see AttachLag).
-    const idleSinceMs = slot.helloAtMs + this.attachLag.observe(this.now() - slot.helloAtMs);
-    this.engines.get(slot.direction)?.opened(slot.conn, idleSinceMs);
-    this.queueStep(slot.direction);
-  }
-
-  private test(direction: Direction, conn: ConnId): void {
-    const slot = this.slotByConn.get(connKey(direction, conn));
-    if (slot === undefined || slot.state !== 'idle') return;
-    slot.state = 'testing';
-    // An outbound ping leaves now; an inbound push comes back about one control RTT later.
-    slot.testedAtMs = this.now() + (direction === 'inbound' ? this.control.rttMs : 0);
-    if (direction === 'outbound') slot.connection.ping();
-    else this.control.push(slot.id);
-    this.cost.tested(direction);
-    slot.timer = setTimeout(() => this.concluded(slot, 'silent-drop'), this.graceMs + 2 * this.control.rttMs);
-  }
-
-  /** The test's answer arrived: the connection survived and is idle again from now. */
-  private probeOnByte(slot: ProbeSlot, value: number): void {
-    const expected = slot.direction === 'outbound' ? ECHO_BYTE : PUSH_BYTE;
-    if (slot.state !== 'testing' || value !== expected) return;
-    this.clearTimer(slot);
-    slot.state = 'idle';
-    const now = this.now();
-    // A push crossed the middlebox as it arrived, whatever the RTT estimate said, unless TCP had
-    // to send it again: then it crossed about when expected, an RTO earlier (see push-dating).
-    const testedAtMs = slot.direction === 'inbound' ? pushCrossedAtMs(slot.testedAtMs, now) : slot.testedAtMs;
-    this.engines.get(slot.direction)?.outcome(slot.conn, now, { survived: true }, testedAtMs);
-    this.queueStep(slot.direction);
-  }
-
-  /**
-   * A FIN or RST on a probe. Seen by the reflector (reported on the control channel), it is the
-   * middlebox's doing. Seen only on the client's socket, it may also be the reflector going away,
-   * whose every socket closes at once, a moment before the control channel is found lost: it
-   * counts only once the reflector has answered a heartbeat sent after it, dated when it was seen.
-   */
-  private probeDied(slot: ProbeSlot, how: EvictionKind, seenBy: 'client' | 'reflector'): void {
-    if (!this.slots.has(slot.id)) return;
-    switch (slot.state) {
-      case 'opening':
-        this.openFailed(
-          slot,
-          `connection ${how === 'close' ? 'closed' : 'reset'} before the reflector confirmed it`,
-        );
-        return;
-      case 'dying':
-        return;
-      case 'testing':
-      case 'idle': {
-        const was = slot.state;
-        if (seenBy === 'reflector') {
-          this.evicted(slot, was, how, this.now());
-          return;
-        }
-        const seenAtMs = this.now();
-        this.clearTimer(slot);
-        slot.state = 'dying';
-        this.control.confirmAlive(() => this.evicted(slot, was, how, seenAtMs));
-        return;
-      }
-      default: {
-        const never: never = slot.state;
-        throw new Error(`unknown slot state ${String(never)}`);
-      }
-    }
-  }
-
-  private evicted(slot: ProbeSlot, was: 'idle' | 'testing', how: EvictionKind, atMs: number): void {
-    if (!this.slots.has(slot.id) || this.end !== null) return;
-    if (was === 'testing') {
-      // An evicted test: its idle is the one it was tested at.
-      this.discard(slot);
-      this.engines.get(slot.direction)?.outcome(slot.conn, atMs, { survived: false, how }, slot.testedAtMs);
-    } else {
-      // Killed while idle: a terminating proxy's FIN, or an RST; the idle it reached is the result.
-      this.discard(slot);
-      this.engines.get(slot.direction)?.diedIdle(slot.conn, atMs, how);
-    }
-    this.queueStep(slot.direction);
-  }
-
-  /** An evicted test: record it and tear the connection down. */
-  private concluded(slot: ProbeSlot, how: EvictionKind): void {
-    if (slot.state !== 'testing' || !this.slots.has(slot.id)) return;
-    this.discard(slot);
-    if (slot.pushInDoubt) {
-      // No push arrived, but perhaps none was ever sent: the command may have died with the
-      // control channel. Silence proves nothing here, so the test is dropped, not counted.
-      this.engines.get(slot.direction)?.forget(slot.conn);
-      this.queueStep(slot.direction);
-      return;
-    }
-    this.engines
-      .get(slot.direction)
-      ?.outcome(slot.conn, this.now(), { survived: false, how }, slot.testedAtMs);
-    this.queueStep(slot.direction);
-  }
-
   private readonly controlOnProbe = (probe: ProbeId, event: ProbeEventKind): void => {
-    const slot = this.slots.get(probe);
-    if (slot === undefined) {
+    if (!this.probes.holds(probe)) {
       this.verification?.onReflectorEvent(probe, event);
       return;
     }
-    switch (event) {
-      case 'attached':
-        this.attached(slot);
-        return;
-      case 'pushed':
-      case 'echoed':
-        return;
-      case 'reset':
-        this.probeDied(slot, 'reset', 'reflector');
-        return;
-      case 'closed':
-        this.probeDied(slot, 'close', 'reflector');
-        return;
-      default: {
-        const never: never = event;
-        throw new Error(`unknown probe event ${String(never)}`);
-      }
-    }
+    this.probes.reflectorEvent(probe, event);
   };
 
   private readonly controlOnInterrupted = (): void => {
     this.interrupted = true;
-    for (const slot of this.slots.values())
-      if (slot.state === 'testing' && slot.direction === 'inbound') slot.pushInDoubt = true;
+    this.probes.controlInterrupted();
   };
 
   private readonly controlOnResumed = (): void => {
@@ -547,24 +309,9 @@ class DiscoveryRun {
     for (const direction of this.engines.keys()) this.queueStep(direction);
   };
 
-  private readonly controlOnLost = (why: string): void => {
+  private readonly controlOnGone = (why: string): void => {
     this.stop('reflector-lost', why);
   };
-
-  private clearTimer(slot: ProbeSlot): void {
-    if (slot.timer !== null) clearTimeout(slot.timer);
-    slot.timer = null;
-  }
-
-  private discard(slot: ProbeSlot): void {
-    this.clearTimer(slot);
-    const held = this.slots.delete(slot.id);
-    this.slotByConn.delete(connKey(slot.direction, slot.conn));
-    slot.connection.destroy();
-    // After destroy() its counters are final: nothing more is read or written on it.
-    if (held) this.cost.probeDiscarded(slot.connection.bytesCarried);
-    if (held && slot.state === 'opening') this.openingEnded();
-  }
 
   private stop(end: DiscoveryEnd, reason: string | null): void {
     if (this.end !== null) return;
@@ -574,11 +321,10 @@ class DiscoveryRun {
     for (const timer of this.wakeTimers.values()) clearTimeout(timer);
     this.wakeTimers.clear();
     if (this.progressTimer !== null) clearInterval(this.progressTimer);
-    this.pendingOpens.length = 0;
-    for (const slot of [...this.slots.values()]) this.discard(slot);
+    this.probes.discardAll();
     this.verification?.stop();
     this.control.off('probe', this.controlOnProbe);
-    this.control.off('lost', this.controlOnLost);
+    this.control.off('gone', this.controlOnGone);
     this.control.off('interrupted', this.controlOnInterrupted);
     this.control.off('resumed', this.controlOnResumed);
     this.control.close();
@@ -598,7 +344,8 @@ class DiscoveryRun {
       const result = engine.result();
       if (this.resumes > 0) {
         result.notes.push(
-          `the control channel dropped ${this.resumes} time(s) and the session was resumed; idle probes kept their clocks`,
+          `the control channel dropped ${this.resumes} time(s) and ` +
+            `the session was resumed; idle probes kept their clocks`,
         );
       }
       directions[direction] = result;
@@ -621,8 +368,4 @@ class DiscoveryRun {
 /** An error as the report carries it. */
 export function errorOf(error: IdlescopeError): NonNullable<DiscoveryReport['error']> {
   return { code: error.code, message: error.message };
-}
-
-function connKey(direction: Direction, conn: ConnId): string {
-  return `${direction}:${conn}`;
 }

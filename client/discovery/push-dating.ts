@@ -3,7 +3,7 @@
  * survival is dated at.
  *
  * The push leaves the reflector when the control command arrives there, and is expected at the
- * client one smoothed control RTT after the command (DiscoveryRun.test). Its arrival is the exact
+ * client one smoothed control RTT after the command (ProbeSlots.test). Its arrival is the exact
  * crossing time, and better than that noisy estimate, unless TCP sent the push again:
  *
  *   command ─── expected ───────────── arrival (RTO later: 200 ms at least on Linux)

@@ -17,7 +17,10 @@ function formatBasis(seconds: number | null): string {
 
 const BASIS_LABEL: Record<Recommendation['basis'], (rec: Recommendation) => string> = {
   timeout: (rec) =>
-    `planned from ${formatBasis(rec.basedOnS)}, the longest idle that survived ${rec.limitingDirection ?? ''}`.trimEnd(),
+    (
+      `planned from ${formatBasis(rec.basedOnS)}, ` +
+      `the longest idle that survived ${rec.limitingDirection ?? ''}`
+    ).trimEnd(),
   'no-eviction-up-to-max': (rec) => `no eviction seen up to ${formatBasis(rec.basedOnS)}: nothing to beat`,
   'nothing-survived': () => 'nothing survived: the smallest possible values',
   interrupted: () => 'interrupted before any eviction: nothing to beat yet',
@@ -46,8 +49,8 @@ export function recommendationLines(rec: Recommendation): string[] {
   }
   if (rec.tcpKeepaliveHelps) {
     lines.push(
-      `  TCP keepalive: idle ${keepalive.idleS} s, interval ${keepalive.intervalS} s, ${keepalive.count} probes, ` +
-        `TCP_USER_TIMEOUT ${keepalive.userTimeoutMs} ms`,
+      `  TCP keepalive: idle ${keepalive.idleS} s, interval ${keepalive.intervalS} s, ${keepalive.count} ` +
+        `probes, TCP_USER_TIMEOUT ${keepalive.userTimeoutMs} ms`,
     );
     lines.push(`  or an application heartbeat every ${rec.heartbeatS} s`);
   } else {

@@ -60,8 +60,8 @@ function sweepGranularity(f: Extract<Finding, { kind: 'sweep' }>): string {
     return `sweep granularity about ${roundSeconds(f.granularityMs)}`;
   const atMost = f.atMostMs === null ? '' : `, at most ${roundSeconds(f.atMostMs)}`;
   return (
-    `sweep granularity about ${roundSeconds(f.granularityMs)}${atMost}: ` +
-    `the boundary was seen to move ${roundSeconds(f.movedMs)} between batches up to ${roundSeconds(f.gapMs)} apart`
+    `sweep granularity about ${roundSeconds(f.granularityMs)}${atMost}: the boundary was seen to move ` +
+    `${roundSeconds(f.movedMs)} between batches up to ${roundSeconds(f.gapMs)} apart`
   );
 }
 

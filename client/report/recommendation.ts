@@ -77,7 +77,9 @@ export const DEAD_PEER_ONLY_KEEPALIVE: Readonly<KeepalivePlan> = { idleS: 60, in
 export const MIN_KEEPALIVE_S = 1;
 /** Linux's default TCP_KEEPINTVL: no reason to wait longer between retries than the OS default. */
 export const MAX_KEEPALIVE_INTERVAL_S = 75;
-/** Probes before giving up: one lost probe is survivable, a dead peer is noticed after idle + 3 × interval. */
+/**
+ * Probes before giving up: one lost probe is survivable, a dead peer is noticed after idle + 3 × interval.
+ */
 export const KEEPALIVE_COUNT = 3;
 /** RFC 8085 §3.1.1: keepalives no more often than every 15 s unless the path needs it. */
 export const RFC8085_MIN_KEEPALIVE_S = 15;
@@ -193,11 +195,12 @@ function deadPeerReasons(advice: DeadPeerAdvice): string[] {
       `${plan.intervalS} s, ${plan.count} probes): `
     : 'With these values ';
   return [
-    `${lead}an idle connection to a vanished peer fails after ${roundSeconds(1000 * detection.whileIdleS)} ` +
-      `(idle + ${plan.count} × interval), instead of ${roundSeconds(1000 * systemDefault.whileIdleS)} with the system ` +
-      `defaults (7200 + 75 × 9). Set TCP_USER_TIMEOUT to ${plan.userTimeoutMs} ms too: it bounds a ` +
-      `connection whose data goes unacknowledged to the same ${roundSeconds(1000 * detection.whileUnackedS)}, ` +
-      `instead of about ${roundSeconds(1000 * systemDefault.whileUnackedS)} of retransmissions (Linux).`,
+    `${lead}an idle connection to a vanished peer fails after ` +
+      `${roundSeconds(1000 * detection.whileIdleS)} (idle + ${plan.count} × interval), instead of ` +
+      `${roundSeconds(1000 * systemDefault.whileIdleS)} with the system defaults (7200 + 75 × 9). Set ` +
+      `TCP_USER_TIMEOUT to ${plan.userTimeoutMs} ms too: it bounds a connection whose data goes ` +
+      `unacknowledged to the same ${roundSeconds(1000 * detection.whileUnackedS)}, instead of about ` +
+      `${roundSeconds(1000 * systemDefault.whileUnackedS)} of retransmissions (Linux).`,
   ];
 }
 
@@ -249,14 +252,15 @@ export function recommend(
     const survivedS = (result.survivedMs ?? 0) / 1000;
     if (options.aborted === true) {
       reasons.push(
-        `The run was stopped after ${roundSeconds(1000 * survivedS)} of idle had survived and before anything was ` +
-          'evicted: nothing is known about a timeout yet, so no keepalive is recommended. Run it to the end.',
+        `The run was stopped after ${roundSeconds(1000 * survivedS)} of idle had survived and before ` +
+          'anything was evicted: nothing is known about a timeout ' +
+          'yet, so no keepalive is recommended. Run it to the end.',
       );
       return onlyDeadPeers('interrupted', survivedS);
     }
     reasons.push(
-      `No eviction was seen up to ${roundSeconds(1000 * survivedS)} idle (the longest tested): this path needs no ` +
-        'keepalive to stay open that long, and none is recommended for it.',
+      `No eviction was seen up to ${roundSeconds(1000 * survivedS)} idle (the longest tested): this ` +
+        'path needs no keepalive to stay open that long, and none is recommended for it.',
     );
     return onlyDeadPeers(basis, survivedS);
   }
@@ -269,9 +273,9 @@ export function recommend(
       survivedS = (result.survivedMs ?? 0) / 1000;
       const evictedS = (result.evictedMs ?? 0) / 1000;
       reasons.push(
-        `The ${direction} direction dies first: it survives ${roundSeconds(1000 * survivedS)} idle and is ` +
-          `${evictionWords(result.eviction)} at ${roundSeconds(1000 * evictedS)}. Every value below is planned from ` +
-          `${roundSeconds(1000 * survivedS)}, the longest idle known to be safe.`,
+        `The ${direction} direction dies first: it survives ${roundSeconds(1000 * survivedS)} idle and ` +
+          `is ${evictionWords(result.eviction)} at ${roundSeconds(1000 * evictedS)}. Every value below is ` +
+          `planned from ${roundSeconds(1000 * survivedS)}, the longest idle known to be safe.`,
       );
       break;
     }
@@ -280,8 +284,8 @@ export function recommend(
       const evictedS = (result.evictedMs ?? 0) / 1000;
       reasons.push(
         `Nothing survived, even the shortest idle tested: the ${direction} direction was ` +
-          `${evictionWords(result.eviction)} after ${roundSeconds(1000 * evictedS)}. The smallest possible values ` +
-          '(1 s) are used; they may still not be enough: check the path (a firewall killing idle ' +
+          `${evictionWords(result.eviction)} after ${roundSeconds(1000 * evictedS)}. The smallest possible ` +
+          'values (1 s) are used; they may still not be enough: check the path (a firewall killing idle ' +
           'connections almost at once, or something broken).',
       );
       if (result.evictedMs !== null && result.evictedMs < MIN_KEEPALIVE_S * 1000) {
@@ -313,7 +317,8 @@ export function recommend(
     reasons.push(
       `TCP keepalive: first probe after ${keepaliveIdleS} s idle, retry every ${keepaliveIntervalS} s. ` +
         `Idle plus one retry (${keepaliveIdleS + keepaliveIntervalS} s) stays within 80% of ` +
-        `${roundSeconds(1000 * survivedS)}, so even a lost probe is followed by one that refreshes the mapping in time.`,
+        `${roundSeconds(1000 * survivedS)}, ` +
+        `so even a lost probe is followed by one that refreshes the mapping in time.`,
     );
     reasons.push(...deadPeerReasons(deadPeer));
     reasons.push(

@@ -208,12 +208,15 @@ function plural(count: number, noun: string): string {
   return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-/** One line: "cost: 263 connections (peak 256), 150 probes, 84 KiB on probes + 12 KiB control, about 1,900 packets". */
+/**
+ * One line: "cost: 263 connections (peak 256), 150 probes, 84 KiB on probes + 12 KiB control, about 1,900
+ * packets".
+ */
 function costLine(cost: RunCost): string {
   return (
-    `cost: ${plural(cost.connectionsOpened, 'connection')} (peak ${cost.peakConnections}), ${plural(cost.probesSent, 'probe')}, ` +
-    `${bytes(cost.probeBytes)} on probes + ${bytes(cost.controlBytes)} control, ` +
-    `${estimate(cost.packetsEstimate)} packets (estimated)`
+    `cost: ${plural(cost.connectionsOpened, 'connection')} (peak ${cost.peakConnections}), ` +
+    `${plural(cost.probesSent, 'probe')}, ${bytes(cost.probeBytes)} on probes + ` +
+    `${bytes(cost.controlBytes)} control, ${estimate(cost.packetsEstimate)} packets (estimated)`
   );
 }
 
@@ -293,7 +296,8 @@ export function renderHuman(report: DiscoveryReport): string {
 
   out.push(
     `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}, ` +
-      `${duration(report.elapsedMs)}, ${report.connectionsUsed} connection${report.connectionsUsed === 1 ? '' : 's'}`,
+      `${duration(report.elapsedMs)}, ${report.connectionsUsed} ` +
+      `connection${report.connectionsUsed === 1 ? '' : 's'}`,
   );
   out.push(costLine(report.cost));
   if (report.aborted !== null) {

@@ -155,7 +155,8 @@ export function verificationLines(v: VerificationResult | null, recommendsHeartb
     switch (setting.verdict) {
       case 'proven':
         lines.push(
-          `Verified on this path: ${words} kept connections alive for ${Math.round(Math.min(...held) / 1000)} s ` +
+          `Verified on this path: ${words} kept connections alive for ` +
+            `${Math.round(Math.min(...held) / 1000)} s ` +
             `(${verdicts.map(([d]) => d).join(' and ')}), while one without it died.`,
         );
         break;

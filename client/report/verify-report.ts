@@ -167,16 +167,25 @@ function kernelWords(k: KernelKeepalive | null): string {
   if (k === null) return '';
   const part = (name: string, v: number | null, unit: string): string =>
     v === null ? `${name} unreadable` : `${name} ${v}${unit}`;
-  return ` [kernel: ${[part('idle', k.idleS, ' s'), part('interval', k.intervalS, ' s'), part('count', k.count, ''), part('user timeout', k.userTimeoutMs, ' ms')].join(', ')}]`;
+  const parts = [
+    part('idle', k.idleS, ' s'),
+    part('interval', k.intervalS, ' s'),
+    part('count', k.count, ''),
+    part('user timeout', k.userTimeoutMs, ' ms'),
+  ];
+  return ` [kernel: ${parts.join(', ')}]`;
 }
 
 function holdLines(r: SettingRunResult): string[] {
   const lines = [
-    `Held ${r.connections.length} connection${r.connections.length === 1 ? '' : 's'} with ${settingWords(r.setting)} for ${jsonSeconds(r.holdMs)} s, beside one control (no refresh) per direction.`,
+    `Held ${r.connections.length} connection${r.connections.length === 1 ? '' : 's'} with ` +
+      `${settingWords(r.setting)} for ${jsonSeconds(r.holdMs)} s, beside one control (no refresh) per ` +
+      `direction.`,
   ];
   for (const c of r.connections) {
     lines.push(
-      `  #${c.probe} ${c.direction}, phase ${jsonSeconds(c.phaseOffsetMs)} s: ${outcomeWords(jsonTest(c.test))}${kernelWords(c.kernel)}`,
+      `  #${c.probe} ${c.direction}, phase ${jsonSeconds(c.phaseOffsetMs)} s: ` +
+        `${outcomeWords(jsonTest(c.test))}${kernelWords(c.kernel)}`,
     );
   }
   for (const [d, t] of Object.entries(r.controls) as [
@@ -232,7 +241,8 @@ function failureAdvice(r: SettingRunResult): string {
     return 'connections were evicted in spite of it; try a shorter --heartbeat.';
   const closed = r.connections.some((c) => !c.test.outcome.alive && c.test.outcome.how === 'close');
   return closed
-    ? 'the path closed connections (FIN) in spite of TCP keepalive, as a terminating proxy does: TCP keepalive does not keep this path alive; use an application heartbeat (--heartbeat).'
+    ? 'the path closed connections (FIN) in spite of TCP keepalive, as a terminating proxy does: TCP ' +
+        'keepalive does not keep this path alive; use an application heartbeat (--heartbeat).'
     : 'connections with this keepalive were evicted; try a shorter --keepalive-idle.';
 }
 
@@ -249,7 +259,9 @@ function deadPeerLines(r: DeadPeerResult): string[] {
     ];
   if (r.measuredMs === null)
     return [`The path never stopped answering within the wait: no dead peer to detect (${predicted}).`];
-  const measured = `A dead peer was detected ${(r.measuredMs / 1000).toFixed(2)} s after the last packet received (${r.how ?? '?'}; ${predicted})`;
+  const measured =
+    `A dead peer was detected ${(r.measuredMs / 1000).toFixed(2)} s after the last packet ` +
+    `received (${r.how ?? '?'}; ${predicted})`;
   return [
     r.verdict === 'as-predicted'
       ? `${measured}: as predicted, within ${DETECTION_TOLERANCE_MS / 1000} s.${kernelWords(r.kernel)}`
@@ -260,6 +272,9 @@ function deadPeerLines(r: DeadPeerResult): string[] {
 export function renderVerifyHuman(report: VerifyReport): string {
   const { result } = report;
   if (result === null)
-    return `Verification ${report.aborted ?? 'ended'} before any verdict (${jsonSeconds(report.elapsedMs)} s).`;
+    return (
+      `Verification ${report.aborted ?? 'ended'} before any verdict ` +
+      `(${jsonSeconds(report.elapsedMs)} s).`
+    );
   return (result.mode === 'hold' ? holdLines(result.result) : deadPeerLines(result.result)).join('\n');
 }

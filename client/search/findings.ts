@@ -22,7 +22,9 @@ export interface FindingsInput {
   limits: SearchLimits;
 }
 
-/** 0..1: the share of the pass's records that nothing doubts (neither suspected lost nor in a sweep's zone). */
+/**
+ * 0..1: the share of the pass's records that nothing doubts (neither suspected lost nor in a sweep's zone).
+ */
 export function confidenceOf(judgement: Judgement, records: readonly TestRecord[]): number {
   const total = records.length;
   if (total === 0) return 0;

@@ -27,7 +27,10 @@ import { worstMomentMarginMs } from './worst-moment.js';
 
 export type Refresh = RefreshSetting | { kind: 'none' };
 
-/** After its first keepalive is due, a connection waits this long (or 2 RTT) for the answer before its idle changes. */
+/**
+ * After its first keepalive is due, a connection waits this long (or 2 RTT) for the answer before its idle
+ * changes.
+ */
 const KEEPALIVE_SWITCH_DELAY_MS = 1000;
 
 /** What a held connection needs from the run that owns it. */
@@ -79,7 +82,10 @@ export class HeldConnection {
     readonly refresh: Refresh,
     /** The rung this connection belongs to, s (null for a control). */
     readonly rungS: number | null,
-    /** Where in its cycle the connection refreshes, ms after it opened (see connectionOnReady; 0: at one period). */
+    /**
+     * Where in its cycle the connection refreshes, ms after it opened (see connectionOnReady; 0: at one
+     * period).
+     */
     private readonly phaseOffsetMs: number,
     dial: { host: string; port: number },
     session: string,
@@ -250,7 +256,9 @@ export class HeldConnection {
     return false;
   }
 
-  /** A heartbeat's first beat comes at its phase offset (or one period in), then one period after each answer. */
+  /**
+   * A heartbeat's first beat comes at its phase offset (or one period in), then one period after each answer.
+   */
   private startRefreshing(): void {
     if (this.refresh.kind !== 'heartbeat') return;
     const firstMs = this.phaseOffsetMs > 0 ? this.phaseOffsetMs : this.refresh.periodS * 1000;

@@ -100,7 +100,9 @@ export function phaseOffsetsMs(rungS: number, phases = PHASES_PER_RUNG): number[
   return Array.from({ length: phases }, (_, j) => (j * rungS * 1000) / phases);
 }
 
-/** The rung a recommendation is proven by: the shortest at or above it (a longer idle proves a shorter one). */
+/**
+ * The rung a recommendation is proven by: the shortest at or above it (a longer idle proves a shorter one).
+ */
 export function rungFor(rungsS: readonly number[], recommendedS: number): number | null {
   return rungsS.find((k) => k >= recommendedS) ?? null;
 }

@@ -251,7 +251,8 @@ export class VerificationRun {
 
   /**
    * Tests of `setting`: for each direction, the connection of a rung between the setting and the
-   * longest survival (its retry included) whose worst moment comes first (the direction that dies first picks first).
+   * longest survival (its retry included) whose worst moment comes first (the direction that dies first picks
+   * first).
    * With `deadlineMs`, only tests due by then.
    */
   private testSetting(

@@ -108,7 +108,7 @@ export async function runVerify(options: VerifyRunOptions, hooks: VerifyHooks = 
     if (hooks.signal?.aborted === true) signalOnAbort();
     hooks.signal?.addEventListener('abort', signalOnAbort, { once: true });
     if (options.mode === 'hold') {
-      control.once('lost', (why) =>
+      control.once('gone', (why) =>
         resolve({
           result: null,
           end: 'reflector-lost',

@@ -45,7 +45,8 @@ const ipv6 = await hasIpv6Loopback();
 /** The bracket (survived, evicted] must contain T, allowing SLACK_MS, and be as narrow as asked. */
 function expectBracketAround(result: DirectionResult, timeoutMs: number, label: string): void {
   const { survivedMs, evictedMs } = result;
-  const facts = `${label}: ${JSON.stringify({ survivedMs, evictedMs, eviction: result.eviction, notes: result.notes })}`;
+  const observed = { survivedMs, evictedMs, eviction: result.eviction, notes: result.notes };
+  const facts = `${label}: ${JSON.stringify(observed)}`;
   expect(survivedMs, `${facts}: something survived`).not.toBeNull();
   expect(evictedMs, `${facts}: something was evicted`).not.toBeNull();
   expect(survivedMs!, `${facts}: the longest survival is below T`).toBeLessThanOrEqual(timeoutMs + SLACK_MS);

@@ -9,7 +9,7 @@
  * Slow: real time, about 5 s. Loopback only, port 0; every wait bounded.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_OPENING } from '../../client/discovery/discovery-run.js';
+import { MAX_OPENING } from '../../client/discovery/probe-slots.js';
 import { isProbe, type RelayedConnection } from '../helpers/counting-relay.js';
 import { runInboundThroughRelay } from '../helpers/relayed-discovery.js';
 import { useTeardown } from '../helpers/teardown.js';

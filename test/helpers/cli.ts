@@ -46,13 +46,15 @@ export class CliProcess {
     return within(
       this.exited,
       ms,
-      `the CLI to exit (stdout so far: ${JSON.stringify(this.stdout.slice(-500))}, stderr: ${JSON.stringify(this.stderr.slice(-500))})`,
+      `the CLI to exit (stdout so far: ${JSON.stringify(this.stdout.slice(-500))}, stderr: ` +
+        `${JSON.stringify(this.stderr.slice(-500))})`,
     );
   }
 
   async stdoutMatches(pattern: RegExp, ms: number): Promise<RegExpExecArray> {
     await waitFor(
-      `stdout to match ${pattern} (got ${JSON.stringify(this.stdout)}, stderr ${JSON.stringify(this.stderr)})`,
+      `stdout to match ${pattern} (got ${JSON.stringify(this.stdout)}, stderr ` +
+        `${JSON.stringify(this.stderr)})`,
       () => pattern.test(this.stdout),
       ms,
     );

@@ -99,7 +99,8 @@ function summary(result: LabDiscoveryResult): string {
   const lines = DIRECTION_NAMES.map((d) => {
     const r = report.directions[d];
     return r
-      ? `${d}: survived ${r.survived_s ?? '-'} s, evicted ${r.evicted_s ?? '-'} s, ${r.eviction ?? 'no eviction'}`
+      ? `${d}: survived ${r.survived_s ?? '-'} s, evicted ${r.evicted_s ?? '-'} s, ` +
+          `${r.eviction ?? 'no eviction'}`
       : `${d}: not in report`;
   });
   const notes = DIRECTION_NAMES.flatMap((d) =>
@@ -111,7 +112,8 @@ function summary(result: LabDiscoveryResult): string {
     ...lines,
     ...notes,
     `verification: ${verdicts}`,
-    `keepalive idle ${report.recommendation?.keepalive_idle_s ?? '-'} s; exit ${result.exitCode ?? '?'}; ${(result.elapsedMs / 1000).toFixed(1)} s`,
+    `keepalive idle ${report.recommendation?.keepalive_idle_s ?? '-'} s; exit ${result.exitCode ?? '?'}; ` +
+      `${(result.elapsedMs / 1000).toFixed(1)} s`,
   ].join('\n');
 }
 
@@ -160,7 +162,8 @@ if (unavailable !== null && process.env.CI === 'true') {
           const toleranceS = toleranceFor(scenario);
 
           it(
-            `${scenario}, T = ${timeoutS} s: outbound ${spec.afterIdle.outbound}, inbound ${spec.afterIdle.inbound}`,
+            `${scenario}, T = ${timeoutS} s: outbound ${spec.afterIdle.outbound}, inbound ` +
+              `${spec.afterIdle.inbound}`,
             async () => {
               const result = await discover(scenario, timeoutS, maxS);
               const { report } = result;

@@ -202,7 +202,8 @@ export async function runDiscoveryInLab(
       report = parseReport(stdout);
     } catch (error) {
       throw new LabDiscoveryError(
-        `discover exited ${discover.exitCode ?? discover.signalCode ?? '?'} without a report; stderr: ${stderr.slice(-2000)}`,
+        `discover exited ${discover.exitCode ?? discover.signalCode ?? '?'} without a report; stderr: ` +
+          `${stderr.slice(-2000)}`,
         { cause: error },
       );
     }

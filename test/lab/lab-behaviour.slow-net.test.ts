@@ -17,7 +17,10 @@ const TIMEOUT_S = 3;
 const SHORT_IDLE_MS = 1_500;
 const LONG_IDLE_MS = (TIMEOUT_S + 2) * 1_000;
 const WINDOW_MS = 3_000;
-/** Measured: unloaded the boundary is within 20 ms of T; with five labs running, event stamps trail by up to ~30 ms. */
+/**
+ * Measured: unloaded the boundary is within 20 ms of T; with five labs running, event stamps trail by up to
+ * ~30 ms.
+ */
 const BOUNDARY_MARGIN_MS = 250;
 const PORT = 7000;
 const CASE_TIMEOUT_MS = 40_000;
@@ -38,7 +41,10 @@ const afterSetup = (e: Observation['clientEvents'][number]): boolean =>
 function describeOutcome(o: Observation): string {
   const brief = (events: Observation['clientEvents']): string =>
     events.map((e) => `${e.event}${e.code ? `:${e.code}` : ''}`).join(',');
-  return `${o.id} ${o.direction}: fate=${o.fate} idle=${o.idleMs?.toFixed(0) ?? '-'}ms client[${brief(o.clientEvents)}] server[${brief(o.serverEvents)}]`;
+  return (
+    `${o.id} ${o.direction}: fate=${o.fate} idle=${o.idleMs?.toFixed(0) ?? '-'}ms ` +
+    `client[${brief(o.clientEvents)}] server[${brief(o.serverEvents)}]`
+  );
 }
 
 if (unavailable !== null && process.env.CI === 'true') {
@@ -115,7 +121,8 @@ if (unavailable !== null && process.env.CI === 'true') {
           );
 
           it(
-            `${scenario}: idle ${LONG_IDLE_MS} ms (> T) -> outbound ${spec.afterIdle.outbound}, inbound ${spec.afterIdle.inbound}`,
+            `${scenario}: idle ${LONG_IDLE_MS} ms (> T) -> outbound ${spec.afterIdle.outbound}, inbound ` +
+              `${spec.afterIdle.inbound}`,
             async () => {
               const [out, inb] = await Promise.all([
                 observe(scenario, 'long-out', 'outbound', LONG_IDLE_MS),
@@ -164,7 +171,8 @@ if (unavailable !== null && process.env.CI === 'true') {
         }
 
         it(
-          `nat-strict: the boundary is sharp: idle T - ${BOUNDARY_MARGIN_MS} ms survives, T + ${BOUNDARY_MARGIN_MS} ms is dropped`,
+          `nat-strict: the boundary is sharp: idle T - ${BOUNDARY_MARGIN_MS} ms survives, T + ` +
+            `${BOUNDARY_MARGIN_MS} ms is dropped`,
           async () => {
             const t = TIMEOUT_S * 1_000;
             const results = await Promise.all([

@@ -354,7 +354,9 @@ export async function labAvailability(scenarios: readonly Scenario[] = SCENARIOS
     } catch {
       return {
         ok: false,
-        reason: `\`${name}\` is missing or broken (install iproute2, nftables, procps${scenarios.includes('proxy') ? ', haproxy' : ''})`,
+        reason:
+          `\`${name}\` is missing or broken (install iproute2, nftables, ` +
+          `procps${scenarios.includes('proxy') ? ', haproxy' : ''})`,
       };
     }
   }
@@ -363,7 +365,8 @@ export async function labAvailability(scenarios: readonly Scenario[] = SCENARIOS
     await runCommand(['ip', 'netns', 'add', probe]);
     await runCommand(
       ['ip', 'netns', 'exec', probe, 'nft', '-f', '-'],
-      'table ip idlescope_probe { chain f { type filter hook forward priority filter; ct state invalid drop; }; }\n',
+      'table ip idlescope_probe { chain f { type filter hook forward priority filter; ct state invalid ' +
+        'drop; }; }\n',
     );
     await runCommand([
       'ip',

@@ -90,7 +90,8 @@ try {
   lab = await createLab({ scenario, timeoutS });
   console.error(`lab: ${scenario} (T = ${timeoutS} s): ${SCENARIO_SPECS[scenario].summary}`);
   console.error(
-    `lab: namespaces ${lab.clientNs}, ${lab.middleboxNs}, ${lab.serverNs}; client dials ${lab.targetAddress(port)}`,
+    `lab: namespaces ${lab.clientNs}, ${lab.middleboxNs}, ${lab.serverNs}; client dials ` +
+      `${lab.targetAddress(port)}`,
   );
   const result = await runDiscoveryInLab(
     lab,
@@ -105,11 +106,13 @@ try {
   const verdicts = judgeReport(result.report, scenario, timeoutS, directions);
   for (const v of verdicts) {
     console.error(
-      `lab: ${v.ok ? 'OK  ' : 'DIFF'} ${v.direction.padEnd(8)} expected ${v.expected}; measured ${v.measured}${v.note ? ` (${v.note})` : ''}`,
+      `lab: ${v.ok ? 'OK  ' : 'DIFF'} ${v.direction.padEnd(8)} expected ${v.expected}; measured ` +
+        `${v.measured}${v.note ? ` (${v.note})` : ''}`,
     );
   }
   console.error(
-    `lab: discover took ${(result.elapsedMs / 1000).toFixed(1)} s (exit ${result.exitCode ?? '?'}); total ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `lab: discover took ${(result.elapsedMs / 1000).toFixed(1)} s (exit ${result.exitCode ?? '?'}); total ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   exitCode = verdicts.every((v) => v.ok) ? 0 : 1;
 } catch (error) {

@@ -93,7 +93,8 @@ export async function observeAfterIdle(options: ObserveOptions): Promise<Observa
     );
     const first = await Promise.any([outcome, writerEnded]).catch(() => undefined);
     if (direction === 'outbound' && first?.event === 'data') {
-      // The echo came back; the server's own report of the ping travels through another pipe and may trail it.
+      // The echo came back; the server's own report of the ping travels through another pipe and may trail
+      // it.
       await server
         .waitFor((e) => e.id === id && e.event === 'data' && e.text?.includes(text) === true, END_GRACE_MS)
         .catch(() => undefined);

@@ -70,7 +70,8 @@ export const SCENARIO_SPECS: Record<Scenario, ScenarioSpec> = {
     family: 4,
     afterIdle: { outbound: 'survives', inbound: 'reset' },
     summary:
-      'masquerade NAT, conntrack loose=1 (Linux default): outbound re-creates the mapping, inbound is answered with RST to the server',
+      'masquerade NAT, conntrack loose=1 (Linux default): outbound re-creates the mapping, inbound is ' +
+      'answered with RST to the server',
   },
   'firewall-reset': {
     family: 4,
@@ -86,7 +87,8 @@ export const SCENARIO_SPECS: Record<Scenario, ScenarioSpec> = {
     family: 4,
     afterIdle: { outbound: 'silent-drop', inbound: 'silent-drop' },
     summary:
-      'nat-strict that also drops 3% of the packets it forwards, either way, at random (TCP retransmits them)',
+      'nat-strict that also drops 3% of the packets it forwards, either way, at random (TCP retransmits ' +
+      'them)',
   },
   firewall6: {
     family: 6,

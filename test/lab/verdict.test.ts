@@ -9,7 +9,8 @@ const report = (directions: LabDiscoveryReport['directions']): LabDiscoveryRepor
 
 describe('parseReport', () => {
   it('finds the schema-1 report among other stdout lines', () => {
-    const stdout = `noise\n${JSON.stringify(report({ inbound: { survived_s: 19, evicted_s: 21, eviction: 'silent-drop' } }))}\n`;
+    const doc = report({ inbound: { survived_s: 19, evicted_s: 21, eviction: 'silent-drop' } });
+    const stdout = `noise\n${JSON.stringify(doc)}\n`;
     expect(parseReport(stdout).directions.inbound?.evicted_s, 'evicted_s of the parsed report').toBe(21);
   });
 

@@ -58,7 +58,10 @@ const availability = await labAvailability(['nat-strict', 'proxy']);
 const unavailable = availability.ok ? null : availability.reason;
 
 function summary(result: LabVerifyResult): string {
-  return `exit ${result.exitCode ?? '?'} after ${(result.elapsedMs / 1000).toFixed(1)} s; report ${JSON.stringify(result.report)}; stderr ${result.stderr}`;
+  return (
+    `exit ${result.exitCode ?? '?'} after ${(result.elapsedMs / 1000).toFixed(1)} s; report ` +
+    `${JSON.stringify(result.report)}; stderr ${result.stderr}`
+  );
 }
 
 if (unavailable !== null && process.env.CI === 'true') {

@@ -56,7 +56,8 @@ export async function runVerifyInLab(
       report = JSON.parse(stdout) as LabVerifyResult['report'];
     } catch (error) {
       throw new LabDiscoveryError(
-        `verify exited ${verify.exitCode ?? verify.signalCode ?? '?'} without one JSON document; stderr: ${stderr}`,
+        `verify exited ${verify.exitCode ?? verify.signalCode ?? '?'} without one JSON document; stderr: ` +
+          `${stderr}`,
         { cause: error },
       );
     }

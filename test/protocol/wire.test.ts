@@ -114,7 +114,7 @@ describe('classifyConnection', () => {
 });
 
 describe('message size limits by direction', () => {
-  it('accepts a resumed welcome listing a full session of probes, which a client message could never be', async () => {
+  it('accepts a resumed welcome listing a full session of probes, larger than a client message', async () => {
     const { MAX_PROBES_PER_SESSION, MAX_REFLECTOR_MESSAGE_BYTES } = await import('../../protocol/wire.js');
     const probes = Array.from({ length: MAX_PROBES_PER_SESSION }, (_, i) => 0xfff0_0000 + i);
     const welcome = encodeMessage({

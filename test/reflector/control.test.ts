@@ -59,7 +59,7 @@ describe('reflector control channel', () => {
     expect(control.closeCode, 'the channel was not closed').toBeNull();
   });
 
-  it('closes a control channel that stays silent past the silence limit, and heartbeats keep one alive', async () => {
+  it('closes a control channel silent past the silence limit, and heartbeats keep one alive', async () => {
     const { reflector, address } = await startReflector(defer, { silenceLimitMs: 300 });
     const silent = await openSession(defer, address);
     const chatty = await openSession(defer, address);
@@ -164,7 +164,7 @@ describe('reflector control channel', () => {
     expect(await second.closed(), 'refusal closes the channel').toBe(1008);
   });
 
-  it('forgets a session after the resume grace: resume gets unknown-session and its probes are closed', async () => {
+  it('forgets a session after the resume grace: resume gets unknown-session, its probes closed', async () => {
     const { reflector, address } = await startReflector(defer, { resumeGraceMs: 200 });
     const first = await openSession(defer, address);
     const probe = await openProbe(defer, address, first.control, first.session, 5);

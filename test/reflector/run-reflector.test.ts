@@ -108,7 +108,8 @@ describe('runReflector', () => {
     expect(listenError.code, 'stable code').toBe('IDLESCOPE_REFLECTOR_LISTEN');
     expect(listenError.systemCode, 'the system error').toBe('EADDRINUSE');
     expect(listenError.message, 'names the port, the host and the fix').toBe(
-      `port ${address.port} is already in use on 127.0.0.1: stop the other process or pick another --listen port`,
+      `port ${address.port} is already in use on 127.0.0.1: ` +
+        `stop the other process or pick another --listen port`,
     );
   });
 
@@ -116,7 +117,8 @@ describe('runReflector', () => {
     [
       'EACCES',
       80,
-      'no permission to listen on port 80 of 0.0.0.0: ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port from 1024 up',
+      'no permission to listen on port 80 of 0.0.0.0: ports below 1024 need root or ' +
+        'CAP_NET_BIND_SERVICE; pick a port from 1024 up',
     ],
     [
       'EADDRNOTAVAIL',
@@ -171,7 +173,9 @@ describe('runReflector', () => {
     await expect(failing, 'EADDRINUSE is not a reason to fall back').rejects.toMatchObject({
       code: 'IDLESCOPE_REFLECTOR_LISTEN',
       systemCode: 'EADDRINUSE',
-      message: `port ${DEFAULT_PORT} is already in use on [::]: stop the other process or pick another --listen port`,
+      message:
+        `port ${DEFAULT_PORT} is already in use on [::]: stop ` +
+        `the other process or pick another --listen port`,
     });
     expect(tries, 'only [::] was tried').toEqual(['::']);
   });

@@ -25,7 +25,8 @@ describe.concurrent('idlescope reflector', () => {
       expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(5);
       expect(result.stdout, 'no listening line').toBe('');
       expect(result.stderr, 'one line: the port, the address, the fix').toBe(
-        `idlescope: port ${port} is already in use on 127.0.0.1: stop the other process or pick another --listen port\n`,
+        `idlescope: port ${port} is already in use on 127.0.0.1: ` +
+          `stop the other process or pick another --listen port\n`,
       );
     },
   );

@@ -230,7 +230,8 @@ describe.concurrent('idlescope runs', () => {
       const lastLine = result.stderr.trim().split('\n').at(-1);
       expect(lastLine, 'a clear last line on stderr').toMatch(
         new RegExp(
-          `^idlescope: lost the reflector ${address.replaceAll('.', '\\.')}: control channel .* \\(partial results above\\)$`,
+          `^idlescope: lost the reflector ${address.replaceAll('.', '\\.')}: ` +
+            `control channel .* \\(partial results above\\)$`,
         ),
       );
     },

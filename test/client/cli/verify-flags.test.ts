@@ -26,19 +26,23 @@ function refusal(flags: Partial<VerifyFlags>, platform: NodeJS.Platform): unknow
 }
 
 describe('verify flags', () => {
-  it('a keepalive with a timeout: held 3 x it, interval idle/7 (at least 1 s), count 3, 2 connections a direction', () => {
-    const options = verifyOptionsFrom({ ...BASE, keepaliveIdle: '14', timeout: '20' }, 'linux');
-    expect(options).toEqual({
-      mode: 'hold',
-      reflector: { host: '127.0.0.1', port: 7000 },
-      setting: { kind: 'keepalive', idleS: 14, intervalS: 2, count: 3 },
-      holdMs: 60_000,
-      timeoutMs: 20_000,
-      connections: 4,
-      directions: ['inbound', 'outbound'],
-      graceMs: 1500,
-    });
-  });
+  it(
+    'a keepalive with a timeout: held 3 x it, interval idle/7 (at least 1 s), count 3, 2 connections a ' +
+      'direction',
+    () => {
+      const options = verifyOptionsFrom({ ...BASE, keepaliveIdle: '14', timeout: '20' }, 'linux');
+      expect(options).toEqual({
+        mode: 'hold',
+        reflector: { host: '127.0.0.1', port: 7000 },
+        setting: { kind: 'keepalive', idleS: 14, intervalS: 2, count: 3 },
+        holdMs: 60_000,
+        timeoutMs: 20_000,
+        connections: 4,
+        directions: ['inbound', 'outbound'],
+        graceMs: 1500,
+      });
+    },
+  );
 
   it('--dead-peer: the plan with its user timeout, waiting 600 s by default', () => {
     const options = verifyOptionsFrom(

@@ -94,7 +94,9 @@ describe('demo with the emulator on its own thread', () => {
       const tMs = T_S * 1000;
       for (const direction of ['inbound', 'outbound'] as const) {
         const result = report.directions[direction]!;
-        const facts = `${direction}: survived ${result.survivedMs?.toFixed(1)} ms, evicted ${result.evictedMs?.toFixed(1)} ms`;
+        const facts =
+          `${direction}: survived ${result.survivedMs?.toFixed(1)} ms, ` +
+          `evicted ${result.evictedMs?.toFixed(1)} ms`;
         expect(result.survivedMs, `${facts}: something survived`).not.toBeNull();
         expect(result.evictedMs, `${facts}: something was evicted`).not.toBeNull();
         expect(

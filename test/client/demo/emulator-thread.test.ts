@@ -199,32 +199,34 @@ describe('EmulatorThread', () => {
     expect(liveEmulatorThreads(), 'the thread has exited').toBe(before);
   });
 
-  it('close() while the thread starts rejects listen() and ends the thread; before listen() it starts nothing', async ({
-    onTestFinished,
-  }) => {
-    const defer = useTeardown(onTestFinished);
-    const before = liveEmulatorThreads();
-    const target = await startEcho(defer);
-    const starting = startThread(defer, target, 1000);
-    const listened = starting.listen().then(
-      () => null,
-      (error: unknown) => error,
-    );
-    expect(liveEmulatorThreads(), 'the thread is starting').toBe(before + 1);
-    await within(starting.close(), WAIT_MS, 'close() during start-up');
-    const error = await within(listened, WAIT_MS, 'listen() to settle');
-    expect(error, 'listen() is told: class').toBeInstanceOf(EmulatorThreadError);
-    expect((error as EmulatorThreadError).message, 'listen() is told: message').toBe(
-      'the emulator thread was closed',
-    );
-    expect(liveEmulatorThreads(), 'the thread has exited').toBe(before);
+  it(
+    'close() while the thread starts rejects listen() and ' +
+      'ends the thread; before listen() it starts nothing',
+    async ({ onTestFinished }) => {
+      const defer = useTeardown(onTestFinished);
+      const before = liveEmulatorThreads();
+      const target = await startEcho(defer);
+      const starting = startThread(defer, target, 1000);
+      const listened = starting.listen().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(liveEmulatorThreads(), 'the thread is starting').toBe(before + 1);
+      await within(starting.close(), WAIT_MS, 'close() during start-up');
+      const error = await within(listened, WAIT_MS, 'listen() to settle');
+      expect(error, 'listen() is told: class').toBeInstanceOf(EmulatorThreadError);
+      expect((error as EmulatorThreadError).message, 'listen() is told: message').toBe(
+        'the emulator thread was closed',
+      );
+      expect(liveEmulatorThreads(), 'the thread has exited').toBe(before);
 
-    const unused = startThread(defer, target, 1000);
-    await within(unused.close(), WAIT_MS, 'close() before listen()');
-    expect(unused.state, 'state').toBe('closed');
-    expect(liveEmulatorThreads(), 'no thread was started').toBe(before);
-    await expect(unused.listen(), 'listen() after close()').rejects.toThrow(
-      'EmulatorThread.listen() called in state closed',
-    );
-  });
+      const unused = startThread(defer, target, 1000);
+      await within(unused.close(), WAIT_MS, 'close() before listen()');
+      expect(unused.state, 'state').toBe('closed');
+      expect(liveEmulatorThreads(), 'no thread was started').toBe(before);
+      await expect(unused.listen(), 'listen() after close()').rejects.toThrow(
+        'EmulatorThread.listen() called in state closed',
+      );
+    },
+  );
 });

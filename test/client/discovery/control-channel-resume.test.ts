@@ -47,7 +47,7 @@ describe('ControlChannel resume', () => {
     expect(await within(pushed, 5000, 'push on the resumed session')).toBe(PUSH_BYTE);
   });
 
-  it('reports the session lost at once when nothing listens any more (the reflector process is gone)', async ({
+  it('reports the reflector gone at once when nothing listens any more (its process exited)', async ({
     onTestFinished,
   }) => {
     const defer = useTeardown(onTestFinished);
@@ -56,10 +56,10 @@ describe('ControlChannel resume', () => {
     const control = new ControlChannel(address, { resumeWindowMs: 30_000 });
     defer(() => control.close());
     await within(control.connect(), 5000, 'welcome');
-    const lost = once(control, 'lost');
+    const gone = once(control, 'gone');
     const started = performance.now();
     await reflector.close();
-    const [why] = (await within(lost, 5000, 'lost')) as [string];
+    const [why] = (await within(gone, 5000, 'gone')) as [string];
     expect(why).toMatch(/could not resume the session/);
     expect(why).toMatch(/ECONNREFUSED/);
     expect(performance.now() - started, 'a refused resume ends at once, not after the window').toBeLessThan(
@@ -77,9 +77,9 @@ describe('ControlChannel resume', () => {
     await within(control.connect(), 5000, 'welcome');
     let interruptions = 0;
     control.on('interrupted', () => interruptions++);
-    const lost = once(control, 'lost');
+    const gone = once(control, 'gone');
     controlSocket(control).destroy();
-    await within(lost, 5000, 'lost');
+    await within(gone, 5000, 'gone');
     expect(interruptions).toBe(0);
   });
 });

@@ -19,10 +19,12 @@ describe('findingText', () => {
   it('words counts, rounding a mistimed survival up to the ms', () => {
     expect(findingText({ kind: 'open-failures', count: 3 })).toBe('3 probe connection(s) failed to open');
     expect(findingText({ kind: 'probe-loss', count: 2 })).toBe(
-      '2 test(s) went unanswered at idles that other connections survived: probe loss, set aside and re-tested',
+      '2 test(s) went unanswered at idles that other connections ' +
+        'survived: probe loss, set aside and re-tested',
     );
     expect(findingText({ kind: 'mistimed', count: 1, pastMs: 99.2 })).toBe(
-      '1 test(s) survived up to 100 ms past the idle at which the middlebox reset or closed another connection: ' +
+      '1 test(s) survived up to 100 ms past the idle at which the middlebox reset or closed another ' +
+        'connection: ' +
         "this machine's timing, set aside; the bounds are good to about that",
     );
   });
@@ -37,9 +39,9 @@ describe('findingText', () => {
       fromMs: 298_960,
     };
     expect(findingText(seen)).toBe(
-      'evictions are not sharp: at each instant the boundary is sharp, but it moves (sweep granularity about 31.2 s, ' +
-        'at most 40 s: the boundary was seen to move 28 s between batches up to 3.2 s apart), as with a periodic sweep; ' +
-        'the bracket from 299 s covers the whole zone',
+      'evictions are not sharp: at each instant the boundary is sharp, but it moves (sweep granularity ' +
+        'about 31.2 s, at most 40 s: the boundary was seen to move 28 s between batches up to 3.2 s ' +
+        'apart), as with a periodic sweep; the bracket from 299 s covers the whole zone',
     );
     const zoneOnly: Finding = {
       kind: 'sweep',
@@ -50,16 +52,17 @@ describe('findingText', () => {
       fromMs: null,
     };
     expect(findingText(zoneOnly)).toBe(
-      'evictions are not sharp: at each instant the boundary is sharp, but it moves (sweep granularity about 8 s), ' +
-        'as with a periodic sweep; the bracket covers the whole zone',
+      'evictions are not sharp: at each instant the boundary is sharp, but it moves (sweep granularity ' +
+        'about 8 s), as with a periodic sweep; the bracket covers the whole zone',
     );
   });
 
   it('words the re-checks, one earlier pass or a chain', () => {
     expect(findingText({ kind: 'recheck-loss', earlier: EARLIER, now: NOW })).toBe(
-      're-checked with 16 connections because tests at 128 went unanswered too often (first tests more than later ' +
-        'ones, or a quarter of all): the same happens with few connections (300 s to 310 s with 30% of first tests ' +
-        'evicted early at 128 connections, vs 349 s to — with 6% of 32 tests at 16), so it is loss on the path, not a full table',
+      're-checked with 16 connections because tests at 128 went unanswered too often (first tests more ' +
+        'than later ones, or a quarter of all): the same happens with few connections (300 s to 310 s with ' +
+        '30% of first tests evicted early at 128 connections, vs 349 s to — with 6% of 32 tests at 16), so ' +
+        'it is loss on the path, not a full table',
     );
     expect(
       findingText({
@@ -68,11 +71,11 @@ describe('findingText', () => {
         now: { ...NOW, budget: 4 },
       }),
     ).toBe(
-      'evictions depend on the number of open connections: results at 128, 16 and 4 connections differ (300 s to 310 s ' +
-        'with 30% of first tests evicted early at 128 connections; 300 s to 310 s with 30% of first tests evicted early ' +
-        'at 16 connections; vs 349 s to — with 6% of 32 tests at 4); a full connection table evicts the oldest idle ' +
-        'mappings to make room, so keep the number of connections through this middlebox low, and the result at 4 ' +
-        'connections is reported',
+      'evictions depend on the number of open connections: results at 128, 16 and 4 connections differ ' +
+        '(300 s to 310 s with 30% of first tests evicted early at 128 connections; 300 s to 310 s with 30% ' +
+        'of first tests evicted early at 16 connections; vs 349 s to — with 6% of 32 tests at 4); a full ' +
+        'connection table evicts the oldest idle mappings to make room, so keep the number of connections ' +
+        'through this middlebox low, and the result at 4 connections is reported',
     );
   });
 });

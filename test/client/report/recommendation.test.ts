@@ -135,24 +135,28 @@ describe('recommend', () => {
     );
   });
 
-  it('with no eviction up to max recommends no keepalive for the path, only a per-socket one for dead peers', () => {
-    const rec = recommend({
-      inbound: result('inbound', 7_200_000, null),
-      outbound: result('outbound', 7_200_000, null),
-    });
-    expect(rec).toMatchObject({
-      basis: 'no-eviction-up-to-max',
-      keepaliveIdleS: null,
-      keepaliveIntervalS: null,
-      keepaliveCount: null,
-      heartbeatS: null,
-      basedOnS: 7200,
-    });
-    expect(rec.deadPeer.onlyForDeadPeers).toBe(true);
-    expect(rec.deadPeer.plan).toEqual({ idleS: 60, intervalS: 10, count: 6, userTimeoutMs: 120_000 });
-    expect(rec.reasons[0]).toMatch(/No eviction was seen up to 7200 s/);
-    expect(rec.reasons.join('\n'), 'no RFC 8085 note: nothing needs that often').not.toMatch(/RFC 8085/);
-  });
+  it(
+    'with no eviction up to max recommends no keepalive for ' +
+      'the path, only a per-socket one for dead peers',
+    () => {
+      const rec = recommend({
+        inbound: result('inbound', 7_200_000, null),
+        outbound: result('outbound', 7_200_000, null),
+      });
+      expect(rec).toMatchObject({
+        basis: 'no-eviction-up-to-max',
+        keepaliveIdleS: null,
+        keepaliveIntervalS: null,
+        keepaliveCount: null,
+        heartbeatS: null,
+        basedOnS: 7200,
+      });
+      expect(rec.deadPeer.onlyForDeadPeers).toBe(true);
+      expect(rec.deadPeer.plan).toEqual({ idleS: 60, intervalS: 10, count: 6, userTimeoutMs: 120_000 });
+      expect(rec.reasons[0]).toMatch(/No eviction was seen up to 7200 s/);
+      expect(rec.reasons.join('\n'), 'no RFC 8085 note: nothing needs that often').not.toMatch(/RFC 8085/);
+    },
+  );
 
   it('with no eviction up to a short max, the dead-peer keepalive stays within what survived', () => {
     const rec = recommend({ inbound: result('inbound', 3000, null) });

@@ -172,7 +172,7 @@ describe('renderJson', () => {
     expect(json.recommendation).toMatchObject({ keepalive_idle_s: 245, keepalive_interval_s: 34 });
   });
 
-  it('with no eviction anywhere reports no timeout and no keepalive for the path, only for dead peers', () => {
+  it('with no eviction at all reports no timeout and no keepalive for the path, only for dead peers', () => {
     const json = toJsonReport(
       report({
         outbound: result('outbound', 3_600_000, null),
@@ -295,7 +295,7 @@ describe('renderHuman', () => {
     expect(text).toContain('TCP keepalive: idle 245 s, interval 34 s, 3 probes');
   });
 
-  it('says when nothing was evicted up to the longest idle tested, and pastes no keepalive for the path', () => {
+  it('says when nothing was evicted up to the longest idle tested; pastes no keepalive for the path', () => {
     const text = renderHuman(
       report({
         inbound: result('inbound', 7_200_000, null),
@@ -333,7 +333,8 @@ describe('renderHuman', () => {
   it('gives the cost on one line, bytes in binary units and the packets as a rounded estimate', () => {
     const lines = renderHuman(LOOSE_NAT).split('\n');
     expect(lines[1], 'right under the heading').toBe(
-      'cost: 263 connections (peak 256), 150 probes, 84 KiB on probes + 12 KiB control, about 1,900 packets (estimated)',
+      'cost: 263 connections (peak 256), 150 probes, 84 KiB on ' +
+        'probes + 12 KiB control, about 1,900 packets (estimated)',
     );
   });
 

@@ -58,10 +58,13 @@ describe('verification report', () => {
     };
     expect(toJsonVerification(skipped)?.keepalive_skipped).toEqual({
       reason: 'net-keepalive-no-op',
-      why: 'this platform (Windows) cannot set the keepalive interval and count (net-keepalive is a no-op there)',
+      why:
+        'this platform (Windows) cannot set the keepalive interval and count (net-keepalive is a no-op ' +
+        'there)',
     });
     expect(verificationLines(skipped, false)).toEqual([
-      'TCP keepalive not verified on this path: this platform (Windows) cannot set the keepalive interval and count (net-keepalive is a no-op there).',
+      'TCP keepalive not verified on this path: this platform (Windows) cannot set the keepalive interval ' +
+        'and count (net-keepalive is a no-op there).',
     ]);
   });
 });

@@ -73,31 +73,39 @@ describe('judge', () => {
     expect(bracket).toMatchObject({ loMs: 79 * S, hiMs: 80 * S, eviction: 'silent-drop' });
   });
 
-  it('on a path that loses probes, ends the bracket at the second shortest eviction (the first may be a loss)', () => {
-    const tests = [...batch(100, '50+ 60x 70+ 79.7x'), ...batch(200, '80.1x 80.3x')];
-    const { bracket } = judge(tests);
-    expect(bracket.loMs).toBe(70 * S);
-    expect(bracket.hiMs).toBe(80.1 * S);
-  });
+  it(
+    'on a path that loses probes, ends the bracket at the ' +
+      'second shortest eviction (the first may be a loss)',
+    () => {
+      const tests = [...batch(100, '50+ 60x 70+ 79.7x'), ...batch(200, '80.1x 80.3x')];
+      const { bracket } = judge(tests);
+      expect(bracket.loMs).toBe(70 * S);
+      expect(bracket.hiMs).toBe(80.1 * S);
+    },
+  );
 
-  it("sets aside a survival a few ms past a close of another connection (the machine's timing), so the bracket ends at the close", () => {
-    const closed = (idleS: number): Observation => ({
-      conn: nextConn++,
-      idleMs: idleS * S,
-      atMs: 0,
-      survived: false,
-      how: 'close',
-      spontaneous: true,
-    });
-    const tests = [...batch(100, '7.9+ 8.003+'), closed(8), closed(8.001)];
-    const { bracket, mistimed } = judge(tests);
-    expect([...mistimed].map((o) => o.idleMs)).toEqual([8.003 * S]);
-    expect(bracket).toMatchObject({ loMs: 7.9 * S, hiMs: 8 * S, eviction: 'close' });
-    // Past the tolerance it is a real contradiction, and the bracket stays above the survival.
-    const farPast = judge([...batch(100, '7.9+ 8.3+'), closed(8)]);
-    expect(farPast.mistimed.size).toBe(0);
-    expect(farPast.bracket.hiMs).toBeNull();
-  });
+  it(
+    "sets aside a survival a few ms past a close of another connection (the machine's timing), so the " +
+      'bracket ends at the close',
+    () => {
+      const closed = (idleS: number): Observation => ({
+        conn: nextConn++,
+        idleMs: idleS * S,
+        atMs: 0,
+        survived: false,
+        how: 'close',
+        spontaneous: true,
+      });
+      const tests = [...batch(100, '7.9+ 8.003+'), closed(8), closed(8.001)];
+      const { bracket, mistimed } = judge(tests);
+      expect([...mistimed].map((o) => o.idleMs)).toEqual([8.003 * S]);
+      expect(bracket).toMatchObject({ loMs: 7.9 * S, hiMs: 8 * S, eviction: 'close' });
+      // Past the tolerance it is a real contradiction, and the bracket stays above the survival.
+      const farPast = judge([...batch(100, '7.9+ 8.3+'), closed(8)]);
+      expect(farPast.mistimed.size).toBe(0);
+      expect(farPast.bracket.hiMs).toBeNull();
+    },
+  );
 
   it('trusts the shortest eviction when no probe was lost', () => {
     const tests = [...batch(100, '50+ 70+ 79.7x'), ...batch(200, '80.1x 80.3x')];

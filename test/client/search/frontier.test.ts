@@ -65,19 +65,23 @@ describe('frontierTargets', () => {
     expect(frontierTargets(frontier, limits, bracket(200 * S, null), [])).toBeNull();
   });
 
-  it("on a re-check's frontier, starts at its start and climbs one rung of 0.9 resolution through the expected bracket", () => {
-    const recheck = frontierFor(16, 340 * S, 360 * S);
-    expect(frontierTargets(recheck, LIMITS, bracket(null, null), [])?.[0]?.atMs).toBe(340 * S);
-    expect(frontierTargets(recheck, LIMITS, bracket(345 * S, null), [])?.[0]?.atMs).toBeCloseTo(
-      345 * S + 0.9 * 3450,
-      6,
-    );
-    const above = frontierTargets(recheck, LIMITS, bracket(400 * S, null), [])?.[0]?.atMs;
-    expect(above, 'past the expected bracket, the ratio again').toBeCloseTo(
-      400 * S * frontierGrowthFor(16),
-      6,
-    );
-  });
+  it(
+    "on a re-check's frontier, starts at its start and climbs one rung of 0.9 resolution through the " +
+      'expected bracket',
+    () => {
+      const recheck = frontierFor(16, 340 * S, 360 * S);
+      expect(frontierTargets(recheck, LIMITS, bracket(null, null), [])?.[0]?.atMs).toBe(340 * S);
+      expect(frontierTargets(recheck, LIMITS, bracket(345 * S, null), [])?.[0]?.atMs).toBeCloseTo(
+        345 * S + 0.9 * 3450,
+        6,
+      );
+      const above = frontierTargets(recheck, LIMITS, bracket(400 * S, null), [])?.[0]?.atMs;
+      expect(above, 'past the expected bracket, the ratio again').toBeCloseTo(
+        400 * S * frontierGrowthFor(16),
+        6,
+      );
+    },
+  );
 
   it('splits a bracket into equal parts no wider than the resolution, at most 12 at once', () => {
     const targets = frontierTargets(frontier, LIMITS, bracket(100 * S, 104 * S), []) ?? [];

@@ -62,50 +62,54 @@ describe('IdleSearch on a simulated clock', () => {
   // 103 ms off): a test just below T reads as past the idle where the middlebox closed other
   // connections, and no clock can ever test beyond T. Taken at face value, that search gave up only
   // at its deadline (4 x --max + 2 min: 360 s here, for T = 3 s).
-  it('ends, and ends the bracket at the close, when survivals are dated 100 ms late on a closing middlebox', () => {
-    const lateMs = 100;
-    class LateDatedSurvivals extends IdleSearch {
-      override outcome(conn: number, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
-        super.outcome(
-          conn,
-          nowMs,
-          outcome,
-          outcome.survived && testedAtMs !== undefined ? testedAtMs + lateMs : testedAtMs,
-        );
-      }
-    }
-    for (const timeoutS of [3, 8, 20]) {
-      const searches = (['inbound', 'outbound'] as const).map(
-        (direction) =>
-          new LateDatedSurvivals(
-            searchConfigFor({ direction, minMs: 1 * S, maxMs: 60 * S, maxConnections: 128 }),
-          ),
-      );
-      const stats = simulate(searches, new SharpTimeout(timeoutS * S, 'close'), {
-        ...DEFAULT_SIMULATION,
-        limitMs: 3600 * S,
-      });
-      expect(stats.hitLimit, `T = ${timeoutS} s: the simulation ends by itself`).toBe(false);
-      for (const search of searches) {
-        const r = search.result();
-        expect(r.evictedMs, `T = ${timeoutS} s ${r.direction}: evicted bound`).not.toBeNull();
-        expect(
-          Math.abs((r.evictedMs as number) - timeoutS * S),
-          `T = ${timeoutS} s ${r.direction}: evicted at the close`,
-        ).toBeLessThanOrEqual(50);
-        expect(r.survivedMs as number, `T = ${timeoutS} s ${r.direction}: survived`).toBeLessThanOrEqual(
-          timeoutS * S + lateMs,
-        );
-        if (resultNotes(r).some((n) => n.includes('timing')))
-          expect(resultNotes(r).join(' ')).toMatch(
-            /survived up to \d+ ms past the idle at which the middlebox reset or closed/,
+  it(
+    'ends, and ends the bracket at the close, ' +
+      'when survivals are dated 100 ms late on a closing middlebox',
+    () => {
+      const lateMs = 100;
+      class LateDatedSurvivals extends IdleSearch {
+        override outcome(conn: number, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
+          super.outcome(
+            conn,
+            nowMs,
+            outcome,
+            outcome.survived && testedAtMs !== undefined ? testedAtMs + lateMs : testedAtMs,
           );
+        }
       }
-      expect(stats.elapsedMs, `T = ${timeoutS} s: virtual time`).toBeLessThanOrEqual(
-        1.1 * timeoutS * S + 10 * S,
-      );
-    }
-  });
+      for (const timeoutS of [3, 8, 20]) {
+        const searches = (['inbound', 'outbound'] as const).map(
+          (direction) =>
+            new LateDatedSurvivals(
+              searchConfigFor({ direction, minMs: 1 * S, maxMs: 60 * S, maxConnections: 128 }),
+            ),
+        );
+        const stats = simulate(searches, new SharpTimeout(timeoutS * S, 'close'), {
+          ...DEFAULT_SIMULATION,
+          limitMs: 3600 * S,
+        });
+        expect(stats.hitLimit, `T = ${timeoutS} s: the simulation ends by itself`).toBe(false);
+        for (const search of searches) {
+          const r = search.result();
+          expect(r.evictedMs, `T = ${timeoutS} s ${r.direction}: evicted bound`).not.toBeNull();
+          expect(
+            Math.abs((r.evictedMs as number) - timeoutS * S),
+            `T = ${timeoutS} s ${r.direction}: evicted at the close`,
+          ).toBeLessThanOrEqual(50);
+          expect(r.survivedMs as number, `T = ${timeoutS} s ${r.direction}: survived`).toBeLessThanOrEqual(
+            timeoutS * S + lateMs,
+          );
+          if (resultNotes(r).some((n) => n.includes('timing')))
+            expect(resultNotes(r).join(' ')).toMatch(
+              /survived up to \d+ ms past the idle at which the middlebox reset or closed/,
+            );
+        }
+        expect(stats.elapsedMs, `T = ${timeoutS} s: virtual time`).toBeLessThanOrEqual(
+          1.1 * timeoutS * S + 10 * S,
+        );
+      }
+    },
+  );
 
   it('on a loose NAT finds the inbound timeout and reports outbound surviving up to --max', () => {
     const searches = engines({ maxMs: 120 * S });

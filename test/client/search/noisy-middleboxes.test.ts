@@ -59,26 +59,30 @@ describe('noisy middleboxes on the simulated clock', () => {
   describe.each(SEEDS)('probe loss, seed %i', (seed) => {
     for (const rate of [0.01, 0.05]) {
       for (const directions of [['inbound', 'outbound'], ['inbound']] as const) {
-        it(`${rate * 100}% loss on T = 350 s, ${directions.join(' and ')}: the bracket contains T and the notes name the loss`, () => {
-          const { results } = run(new LossyPath(new SharpTimeout(350 * S, 'drop'), rate, seed), directions);
-          for (const r of results) {
-            expectContains(r, 350 * S, 350 * S);
-            const setAside = r.observations.some(
-              (o) => !o.survived && o.how === 'silent-drop' && o.idleMs < 340 * S,
-            );
-            // Every unanswered test well below T was loss, and the report must name it as such.
-            if (setAside)
-              expect(resultNotes(r).join(' '), `${r.direction} notes`).toMatch(
-                /went unanswered|loss on the path/,
+        it(
+          `${rate * 100}% loss on T = 350 s, ${directions.join(' and ')}: ` +
+            `the bracket contains T and the notes name the loss`,
+          () => {
+            const { results } = run(new LossyPath(new SharpTimeout(350 * S, 'drop'), rate, seed), directions);
+            for (const r of results) {
+              expectContains(r, 350 * S, 350 * S);
+              const setAside = r.observations.some(
+                (o) => !o.survived && o.how === 'silent-drop' && o.idleMs < 340 * S,
               );
-            expect(resultNotes(r).join(' '), `${r.direction}: loss is not a sweep`).not.toContain(
-              'sweep granularity',
-            );
-            expect(resultNotes(r).join(' '), `${r.direction}: loss is not a full table`).not.toContain(
-              'evictions depend on the number',
-            );
-          }
-        });
+              // Every unanswered test well below T was loss, and the report must name it as such.
+              if (setAside)
+                expect(resultNotes(r).join(' '), `${r.direction} notes`).toMatch(
+                  /went unanswered|loss on the path/,
+                );
+              expect(resultNotes(r).join(' '), `${r.direction}: loss is not a sweep`).not.toContain(
+                'sweep granularity',
+              );
+              expect(resultNotes(r).join(' '), `${r.direction}: loss is not a full table`).not.toContain(
+                'evictions depend on the number',
+              );
+            }
+          },
+        );
       }
     }
   });
@@ -112,51 +116,67 @@ describe('noisy middleboxes on the simulated clock', () => {
     }
   });
 
-  it('a full connection table (capacity 64, 256 connections): the notes say evictions depend on the number of connections', () => {
-    const { results, elapsedMs } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 64));
-    for (const r of results) {
-      expectContains(r, 350 * S, 350 * S);
-      expect(resultNotes(r).join(' '), `${r.direction} notes`).toContain(
-        'evictions depend on the number of open connections',
-      );
-      expect(resultNotes(r).join(' ')).toMatch(/results at 128 and 16 connections differ/);
-    }
-    // First tests evicted at 1 s while others live for a minute: the re-check starts then, without
-    // waiting about 2 T for the first pass to finish (virtual time, as the search saw it).
-    expect(elapsedMs, 'virtual time').toBeLessThan(2 * 350 * S);
-  });
+  it(
+    'a full connection table (capacity 64, 256 connections): the ' +
+      'notes say evictions depend on the number of connections',
+    () => {
+      const { results, elapsedMs } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 64));
+      for (const r of results) {
+        expectContains(r, 350 * S, 350 * S);
+        expect(resultNotes(r).join(' '), `${r.direction} notes`).toContain(
+          'evictions depend on the number of open connections',
+        );
+        expect(resultNotes(r).join(' ')).toMatch(/results at 128 and 16 connections differ/);
+      }
+      // First tests evicted at 1 s while others live for a minute: the re-check starts then, without
+      // waiting about 2 T for the first pass to finish (virtual time, as the search saw it).
+      expect(elapsedMs, 'virtual time').toBeLessThan(2 * 350 * S);
+    },
+  );
 
-  it('a table too small for the re-check (capacity 16, both directions re-checking at 16 each): a second re-check with 4 finds T', () => {
-    const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 16));
-    for (const r of results) {
-      expectContains(r, 350 * S, 350 * S);
-      expect(resultNotes(r).join(' '), `${r.direction} notes`).toMatch(
-        /results at 128, 16 and 4 connections differ/,
-      );
-    }
-  });
+  it(
+    'a table too small for the re-check (capacity 16, both directions re-checking at 16 each): a ' +
+      'second re-check with 4 finds T',
+    () => {
+      const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 16));
+      for (const r of results) {
+        expectContains(r, 350 * S, 350 * S);
+        expect(resultNotes(r).join(' '), `${r.direction} notes`).toMatch(
+          /results at 128, 16 and 4 connections differ/,
+        );
+      }
+    },
+  );
 
-  it('a table of 32 with both directions searched: their two re-checks at 16 still fill it, so each is re-checked again at 4', () => {
-    const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 32));
-    for (const r of results) expectContains(r, 350 * S, 350 * S);
-    expect(
-      results.some((r) => /results at 128, 16 and 4 connections differ/.test(resultNotes(r).join(' '))),
-      'a second re-check named the table',
-    ).toBe(true);
-  });
+  it(
+    'a table of 32 with both directions searched: their two ' +
+      're-checks at 16 still fill it, so each is re-checked again at 4',
+    () => {
+      const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 32));
+      for (const r of results) expectContains(r, 350 * S, 350 * S);
+      expect(
+        results.some((r) => /results at 128, 16 and 4 connections differ/.test(resultNotes(r).join(' '))),
+        'a second re-check named the table',
+      ).toBe(true);
+    },
+  );
 
-  it('a table barely too small (capacity 200): the bracket contains T and a full table is never called loss', () => {
-    const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 200));
-    for (const r of results) {
-      expectContains(r, 350 * S, 350 * S);
-      expect(resultNotes(r).join(' '), `${r.direction} notes`).not.toContain('so it is loss on the path');
-    }
-    const recheckedNote = /re-checked with 16 connections|results at 128 and 16 connections differ/;
-    expect(
-      results.some((r) => recheckedNote.test(resultNotes(r).join(' '))),
-      'the table was noticed and re-checked',
-    ).toBe(true);
-  });
+  it(
+    'a table barely too small (capacity 200): the bracket ' +
+      'contains T and a full table is never called loss',
+    () => {
+      const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 200));
+      for (const r of results) {
+        expectContains(r, 350 * S, 350 * S);
+        expect(resultNotes(r).join(' '), `${r.direction} notes`).not.toContain('so it is loss on the path');
+      }
+      const recheckedNote = /re-checked with 16 connections|results at 128 and 16 connections differ/;
+      expect(
+        results.some((r) => recheckedNote.test(resultNotes(r).join(' '))),
+        'the table was noticed and re-checked',
+      ).toBe(true);
+    },
+  );
 
   it('a timeout that differs by direction is reported per direction', () => {
     const {

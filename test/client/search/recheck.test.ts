@@ -75,7 +75,7 @@ describe('fullTableEvident', () => {
 });
 
 describe('planRecheck', () => {
-  it('plans a pass of 16 that climbs finely from just below the longest survival, in three opening waves', () => {
+  it('plans a pass of 16 climbing finely from just below the longest survival in three opening waves', () => {
     const evidence = pass(26, 8, 104, 0);
     const plan = planRecheck(evidence, LIMITS, 1000 * S);
     expect(plan.summary).toEqual({
@@ -133,19 +133,23 @@ describe('recheckFindings', () => {
     ]);
   });
 
-  it('calls it loss on the path when the re-check loses as much, and undecided when it loses less but not clearly', () => {
-    const same = { ...BRACKET, loMs: 305 * S, hiMs: 306 * S };
-    const lossy = tests(1, 900, '200x 201x 202x 203+ 305+ 306x');
-    const lost = { budget: 16, bracket: same, records: lossy, lossSuspects: new Set(lossy.slice(0, 3)) };
-    expect(recheckFindings([{ ...earlier, triggerPValue: 0.02 }], lost).map((f) => f.kind)).toEqual([
-      'recheck-loss',
-    ]);
-    const more = tests(1, 900, '200x 201+ 202+ 203+ 204+ 205+ 206+ 207+ 305+ 306x');
-    const fewer = { ...lost, records: more, lossSuspects: new Set(more.slice(0, 1)) };
-    expect(recheckFindings([{ ...earlier, triggerPValue: 0.02 }], fewer).map((f) => f.kind)).toEqual([
-      'recheck-same',
-    ]);
-  });
+  it(
+    'calls it loss on the path when the re-check loses as ' +
+      'much, and undecided when it loses less but not clearly',
+    () => {
+      const same = { ...BRACKET, loMs: 305 * S, hiMs: 306 * S };
+      const lossy = tests(1, 900, '200x 201x 202x 203+ 305+ 306x');
+      const lost = { budget: 16, bracket: same, records: lossy, lossSuspects: new Set(lossy.slice(0, 3)) };
+      expect(recheckFindings([{ ...earlier, triggerPValue: 0.02 }], lost).map((f) => f.kind)).toEqual([
+        'recheck-loss',
+      ]);
+      const more = tests(1, 900, '200x 201+ 202+ 203+ 204+ 205+ 206+ 207+ 305+ 306x');
+      const fewer = { ...lost, records: more, lossSuspects: new Set(more.slice(0, 1)) };
+      expect(recheckFindings([{ ...earlier, triggerPValue: 0.02 }], fewer).map((f) => f.kind)).toEqual([
+        'recheck-same',
+      ]);
+    },
+  );
 
   it('makes one finding of a chain of re-checks that all found a full table', () => {
     const now = cleanRecheck(4);

@@ -17,11 +17,15 @@ function test(idleMs: number, survived: boolean): Observation {
 }
 
 describe('boundaryAtInstant', () => {
-  it('puts the boundary above the longest survival and at the shortest death past it; a death below is a lost probe', () => {
-    expect(
-      boundaryAtInstant([test(10, true), test(8, false), test(12, true), test(14, false), test(13, false)]),
-    ).toEqual({ floorMs: 12, ceilingMs: 13 });
-  });
+  it(
+    'puts the boundary above the longest survival and at the ' +
+      'shortest death past it; a death below is a lost probe',
+    () => {
+      expect(
+        boundaryAtInstant([test(10, true), test(8, false), test(12, true), test(14, false), test(13, false)]),
+      ).toEqual({ floorMs: 12, ceilingMs: 13 });
+    },
+  );
 
   it('leaves unseen sides null', () => {
     expect(boundaryAtInstant([test(10, false), test(12, false)])).toEqual({ floorMs: null, ceilingMs: 10 });
@@ -34,7 +38,7 @@ describe('sawtoothBounds', () => {
     // T = 100 s, G = 20 s, the collector runs at 0, 20, 40 ... s of this clock.
     const batches: InstantBoundary[] = [
       { atMs: 15 * S, floorMs: 114 * S, ceilingMs: 116 * S }, // boundary 115 s
-      { atMs: 22 * S, floorMs: 101 * S, ceilingMs: 103 * S }, // boundary 102 s: it fell, a sweep ran in (15, 22]
+      { atMs: 22 * S, floorMs: 101 * S, ceilingMs: 103 * S }, // boundary 102 s: a sweep ran in (15, 22]
       { atMs: 30 * S, floorMs: 109 * S, ceilingMs: 111 * S }, // boundary 110 s
     ];
     const { timeoutAboveMs, zoneTopAtMostMs } = sawtoothBounds(batches);

@@ -16,7 +16,7 @@ describe('fewerFailuresPValue (one-sided Fisher exact test)', () => {
     expect(fewerFailuresPValue(5, 100, 0, 0)).toBe(1);
   });
 
-  it('separates a full table (8 of 26 first tests vs 0 of 104 later) from chance (5 of 121 vs 0 of 72)', () => {
+  it('tells a full table (8 of 26 first tests vs 0 of 104 later) from chance (5 of 121 vs 0 of 72)', () => {
     expect(fewerFailuresPValue(8, 26, 0, 104)).toBeLessThan(0.001);
     expect(fewerFailuresPValue(5, 121, 0, 72)).toBeGreaterThan(0.05);
   });

@@ -34,7 +34,7 @@ function sweepBatches(boundariesS: number[], firstBatch: number, atS: number): T
 }
 
 describe('planSweep', () => {
-  it('tests the whole suspected zone, a step apart, in its first batch, and keeps the state as it was', () => {
+  it('tests the whole suspected zone a step apart in its first batch, and keeps the state as it was', () => {
     const records = suspected();
     const plan = planSweep(NO_SWEEP, input(records, 400 * S));
     expect(plan.state, 'nothing decided yet').toBe(NO_SWEEP);
@@ -60,38 +60,47 @@ describe('planSweep', () => {
     });
   });
 
-  it('dismisses the sweep when batches survive up to the top, each death alone: loss, decided again at once', () => {
-    const records = suspected();
-    for (let b = 3; b < 12; b++) records.push(...tests(b, 300 + b * 2, '96+ 97+ 98+ 99x 99.5+ 100+ 100.2+'));
-    const sweep = launched(
-      NO_SWEEP,
-      Array.from({ length: 9 }, (_, i): [number, number] => [i + 3, 300 + (i + 3) * 2]),
-    );
-    const batchesBefore = sweep.batches.size;
-    const zone = sweepZoneBounds(input(records, 400 * S).judgement, records);
-    const plan = planSweep(sweep, input(records, 400 * S));
-    expect(plan.state.noSweepAtOrBelowMs, 'contradictions up to the zone top are loss').toBe(zone.hiMs);
-    expect(plan.state.batches.size, 'its batches are dropped').toBe(0);
-    expect(plan.state.believed).toBe(false);
-    expect(plan.targets).toEqual([]);
-    expect(plan.wakeAtMs, 'decide again at once').toBe(400 * S + 1);
-    expect(sweep.batches.size, 'the state it was given is left alone').toBe(batchesBefore);
-  });
+  it(
+    'dismisses the sweep when batches survive up to the ' +
+      'top, each death alone: loss, decided again at once',
+    () => {
+      const records = suspected();
+      for (let b = 3; b < 12; b++)
+        records.push(...tests(b, 300 + b * 2, '96+ 97+ 98+ 99x 99.5+ 100+ 100.2+'));
+      const sweep = launched(
+        NO_SWEEP,
+        Array.from({ length: 9 }, (_, i): [number, number] => [i + 3, 300 + (i + 3) * 2]),
+      );
+      const batchesBefore = sweep.batches.size;
+      const zone = sweepZoneBounds(input(records, 400 * S).judgement, records);
+      const plan = planSweep(sweep, input(records, 400 * S));
+      expect(plan.state.noSweepAtOrBelowMs, 'contradictions up to the zone top are loss').toBe(zone.hiMs);
+      expect(plan.state.batches.size, 'its batches are dropped').toBe(0);
+      expect(plan.state.believed).toBe(false);
+      expect(plan.targets).toEqual([]);
+      expect(plan.wakeAtMs, 'decide again at once').toBe(400 * S + 1);
+      expect(sweep.batches.size, 'the state it was given is left alone').toBe(batchesBefore);
+    },
+  );
 
-  it('believes a boundary that moves from batch to batch with deaths above the zone, and maps it for two periods', () => {
-    const records = [...suspected(), ...sweepBatches([97, 99, 101, 103, 97.5, 99.5, 101.5], 20, 400)];
-    const sweep = launched(
-      NO_SWEEP,
-      Array.from({ length: 7 }, (_, i): [number, number] => [20 + i, 400 + 2 * i]),
-    );
-    const early = planSweep(sweep, input(records, 413 * S));
-    expect(early.state.believed, 'the odds favour a sweep, and batches died above the zone').toBe(true);
-    expect(sweep.believed, 'the state it was given is left alone').toBe(false);
-    expect(early.targets, 'batches have not watched two periods of the 7 s zone yet').not.toBeNull();
-    const later = planSweep(early.state, input(records, 420 * S));
-    expect(later.state.believed, 'the decision stands').toBe(true);
-    expect(later.targets, 'two periods watched since a drop was caught: the zone is mapped').toBeNull();
-  });
+  it(
+    'believes a boundary that moves from batch to batch with ' +
+      'deaths above the zone, and maps it for two periods',
+    () => {
+      const records = [...suspected(), ...sweepBatches([97, 99, 101, 103, 97.5, 99.5, 101.5], 20, 400)];
+      const sweep = launched(
+        NO_SWEEP,
+        Array.from({ length: 7 }, (_, i): [number, number] => [20 + i, 400 + 2 * i]),
+      );
+      const early = planSweep(sweep, input(records, 413 * S));
+      expect(early.state.believed, 'the odds favour a sweep, and batches died above the zone').toBe(true);
+      expect(sweep.believed, 'the state it was given is left alone').toBe(false);
+      expect(early.targets, 'batches have not watched two periods of the 7 s zone yet').not.toBeNull();
+      const later = planSweep(early.state, input(records, 420 * S));
+      expect(later.state.believed, 'the decision stands').toBe(true);
+      expect(later.targets, 'two periods watched since a drop was caught: the zone is mapped').toBeNull();
+    },
+  );
 
   it('ends a believed sweep once its batches ran out', () => {
     const records = [...suspected(), ...sweepBatches([97, 99, 101, 103, 97.5, 99.5, 101.5], 20, 400)];
@@ -102,7 +111,7 @@ describe('planSweep', () => {
 });
 
 describe('sawtoothTargets', () => {
-  it('follows the boundary the last batch saw, moved on by the time since, and spreads a few tests below', () => {
+  it('follows the boundary the last batch saw, moved on by the time since, with a few tests below', () => {
     const zone = { loMs: 96 * S, hiMs: 104 * S };
     const step = 1 * S;
     // The last batch, 3 s ago, saw the boundary in (99 s, 100 s]: now it is in (102 s, 103 s].

@@ -98,33 +98,43 @@ describe('verification on loopback', () => {
     expect(result.keepaliveSkipped).toBeNull();
   }, 30_000);
 
-  it('where keepalive cannot be set (win32), skips it with the reason and still verifies the heartbeat', async () => {
-    const defer = useTeardown(onTestFinished);
-    const { reflectorAddress } = await startReflector(defer);
-    const run = await verificationOn(defer, reflectorAddress, 'win32');
-    const result = await within(run.conclude(PLAN), 15_000, 'the verification to conclude');
-    expect(result.keepalive, 'no keepalive verdict is pretended').toBeNull();
-    expect(result.keepaliveSkipped).toBe('net-keepalive-no-op');
-    expect(result.heartbeat?.tests.inbound?.outcome, 'the heartbeat was still tested').toEqual({
-      alive: true,
-    });
-  }, 30_000);
+  it(
+    'where keepalive cannot be set (win32), skips it with the reason and still verifies the ' + 'heartbeat',
+    async () => {
+      const defer = useTeardown(onTestFinished);
+      const { reflectorAddress } = await startReflector(defer);
+      const run = await verificationOn(defer, reflectorAddress, 'win32');
+      const result = await within(run.conclude(PLAN), 15_000, 'the verification to conclude');
+      expect(result.keepalive, 'no keepalive verdict is pretended').toBeNull();
+      expect(result.keepaliveSkipped).toBe('net-keepalive-no-op');
+      expect(result.heartbeat?.tests.inbound?.outcome, 'the heartbeat was still tested').toEqual({
+        alive: true,
+      });
+    },
+    30_000,
+  );
 
-  it('through the emulator (drop at 3 s): the heartbeat is proven, keepalive fails, the controls died', async () => {
-    const defer = useTeardown(onTestFinished);
-    const { front } = await startStack(defer, { mode: 'drop', timeoutMs: T_MS });
-    const run = await verificationOn(defer, front);
-    const result = await within(run.conclude(PLAN), 15_000, 'the verification to conclude');
-    for (const direction of ['inbound', 'outbound'] as const) {
-      expect(result.controls[direction]?.outcome.alive, `${direction} control died`).toBe(false);
-      const heartbeat = result.heartbeat?.tests[direction];
-      expect(heartbeat?.outcome, `${direction} heartbeat test`).toEqual({ alive: true });
-      expect(heartbeat?.heldMs, `${direction} heartbeat held past T`).toBeGreaterThanOrEqual(T_MS);
-      // Tested just before its next beat: its idle then is about its period, never just after one.
-      expect(heartbeat?.idleAtTestMs, `${direction} heartbeat tested late in its cycle`).toBeGreaterThan(700);
-      expect(result.keepalive?.directions[direction]?.verdict, `${direction} keepalive`).toBe('failed');
-    }
-    expect(result.heartbeat?.verdict).toBe('proven');
-    expect(result.keepalive?.verdict).toBe('failed');
-  }, 30_000);
+  it(
+    'through the emulator (drop at 3 s): the heartbeat is proven, keepalive fails, the controls ' + 'died',
+    async () => {
+      const defer = useTeardown(onTestFinished);
+      const { front } = await startStack(defer, { mode: 'drop', timeoutMs: T_MS });
+      const run = await verificationOn(defer, front);
+      const result = await within(run.conclude(PLAN), 15_000, 'the verification to conclude');
+      for (const direction of ['inbound', 'outbound'] as const) {
+        expect(result.controls[direction]?.outcome.alive, `${direction} control died`).toBe(false);
+        const heartbeat = result.heartbeat?.tests[direction];
+        expect(heartbeat?.outcome, `${direction} heartbeat test`).toEqual({ alive: true });
+        expect(heartbeat?.heldMs, `${direction} heartbeat held past T`).toBeGreaterThanOrEqual(T_MS);
+        // Tested just before its next beat: its idle then is about its period, never just after one.
+        expect(heartbeat?.idleAtTestMs, `${direction} heartbeat tested late in its cycle`).toBeGreaterThan(
+          700,
+        );
+        expect(result.keepalive?.directions[direction]?.verdict, `${direction} keepalive`).toBe('failed');
+      }
+      expect(result.heartbeat?.verdict).toBe('proven');
+      expect(result.keepalive?.verdict).toBe('failed');
+    },
+    30_000,
+  );
 });
