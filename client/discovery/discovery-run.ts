@@ -23,6 +23,9 @@ import {
   type VerificationRunOptions,
 } from '../verification/verification-run.js';
 
+/** The verification's rungs are retired at most this often (see observeSurvival). */
+const SURVIVAL_OBSERVE_INTERVAL_MS = 1000;
+
 export interface DiscoveryOptions {
   /** The reflector, as the user named it (shown in the report). */
   reflector: HostPort;
@@ -95,6 +98,7 @@ class DiscoveryRun {
   private readonly cost = new RunCostMeter();
   private readonly probes: ProbeSlots;
   private verification: VerificationRun | null = null;
+  private survivalObservedAtMs = Number.NEGATIVE_INFINITY;
   private verificationResult: VerificationResult | null = null;
   private concluding = false;
 
@@ -196,7 +200,7 @@ class DiscoveryRun {
     if (previous !== undefined) clearTimeout(previous);
     this.wakeTimers.delete(direction);
     if (wakeAtMs !== null) this.wakeAt(direction, wakeAtMs);
-    this.verification?.observeSurvival(this.leastSurvivedMs());
+    this.observeSurvival();
     if ([...this.engines.values()].every((e) => e.finished)) this.conclude();
   }
 
@@ -217,6 +221,18 @@ class DiscoveryRun {
       applyKeepalive: verification.applyKeepalive,
     });
     this.verification.start();
+  }
+
+  /**
+   * Tells the verification what survived, at most once a second: a step comes with every socket
+   * event, and reading the engines' progress judges all their tests.
+   */
+  private observeSurvival(): void {
+    const nowMs = this.now();
+    if (this.verification === null || nowMs - this.survivalObservedAtMs < SURVIVAL_OBSERVE_INTERVAL_MS)
+      return;
+    this.survivalObservedAtMs = nowMs;
+    this.verification.observeSurvival(this.leastSurvivedMs());
   }
 
   /** The longest survival in the direction that survives least (null while one has none). */
