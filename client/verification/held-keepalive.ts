@@ -4,6 +4,8 @@
  * the connection it tested, not what was asked for. Where the platform cannot set keepalive at all,
  * the keepalive verification is skipped with that reason instead of being pretended.
  */
+import type { ProbeId, SessionId } from '../../protocol/wire.js';
+import type { HostPort } from '../../protocol/address.js';
 import type { Socket } from 'node:net';
 import {
   applyKeepalive,
@@ -42,4 +44,19 @@ export function heldKeepaliveApplier(userTimeoutMs?: number): HeldKeepaliveAppli
  */
 export function keepaliveSkipReason(platform: NodeJS.Platform): UnsupportedReason | null {
   return keepaliveSupport(platform).intervalAndCount;
+}
+
+/**
+ * What every owner of held connections needs of the path and the control channel (the discovery's
+ * verification and `verify` alike).
+ */
+export interface HeldPath {
+  dial: HostPort;
+  session: SessionId;
+  graceMs: number;
+  now(): number;
+  rttMs(): number;
+  push(probe: ProbeId): void;
+  allocateProbeId(): ProbeId;
+  applyKeepalive: HeldKeepaliveApplier;
 }

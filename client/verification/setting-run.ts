@@ -10,11 +10,10 @@
  * Timers it owns, cleared by stop(): one booking per connection (when its test is scheduled); each
  * held connection owns its own. Accuracy: that of held-connection.ts and worst-moment.ts.
  */
-import type { ProbeEventKind, ProbeId, SessionId } from '../../protocol/wire.js';
-import type { HostPort } from '../../protocol/address.js';
+import type { ProbeEventKind, ProbeId } from '../../protocol/wire.js';
 import type { Direction } from '../search/types.js';
 import { HeldConnection, type HeldTest, type Refresh } from './held-connection.js';
-import type { HeldKeepaliveApplier, KernelKeepalive } from './held-keepalive.js';
+import type { HeldPath, KernelKeepalive } from './held-keepalive.js';
 import { bookingAtMs, type FixedSettingPlan } from './fixed-setting.js';
 import { nextWorstMomentMs } from './worst-moment.js';
 import {
@@ -28,18 +27,10 @@ import {
 /** How often a test booked before its connection is attached looks again, ms. */
 const ATTACH_RETRY_MS = 100;
 
-export interface SettingRunOptions {
-  dial: HostPort;
-  session: SessionId;
+export interface SettingRunOptions extends HeldPath {
   plan: FixedSettingPlan;
   /** The timer the setting is meant to beat, ms: a test proves something only past it (default: the hold). */
   timeoutMs: number;
-  graceMs: number;
-  now(): number;
-  rttMs(): number;
-  push(probe: ProbeId): void;
-  allocateProbeId(): ProbeId;
-  applyKeepalive: HeldKeepaliveApplier;
 }
 
 /** One held connection's fate. */

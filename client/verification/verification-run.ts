@@ -13,12 +13,11 @@
  * every rung between the recommendation and the longest survival, the soonest worst moment is
  * about a tenth of T away.
  */
-import type { ProbeEventKind, ProbeId, SessionId } from '../../protocol/wire.js';
-import type { HostPort } from '../../protocol/address.js';
+import type { ProbeEventKind, ProbeId } from '../../protocol/wire.js';
 import type { Direction } from '../search/types.js';
 import type { UnsupportedReason } from '../keepalive/apply-keepalive.js';
 import { HeldConnection, type HeldTest, type Refresh } from './held-connection.js';
-import { keepaliveSkipReason, type HeldKeepaliveApplier, type KernelKeepalive } from './held-keepalive.js';
+import { keepaliveSkipReason, type HeldPath, type KernelKeepalive } from './held-keepalive.js';
 import { ladderRungsS, phaseOffsetsMs, rungOpensAtMs, rungWanted } from './ladder.js';
 import { worstMomentMarginMs, worstMomentSchedule } from './worst-moment.js';
 import {
@@ -39,19 +38,11 @@ interface ScheduledTest {
 export const KEEPALIVE_PHASES = 4;
 export const HEARTBEAT_PHASES = 2;
 
-export interface VerificationRunOptions {
-  dial: HostPort;
-  session: SessionId;
+export interface VerificationRunOptions extends HeldPath {
   minS: number;
   maxS: number;
   /** The directions searched: one control connection each. */
   directions: readonly Direction[];
-  graceMs: number;
-  now(): number;
-  rttMs(): number;
-  push(probe: ProbeId): void;
-  allocateProbeId(): ProbeId;
-  applyKeepalive: HeldKeepaliveApplier;
   /** The platform whose keepalive support decides whether keepalive is verified (default: this one). */
   platform?: NodeJS.Platform;
 }
