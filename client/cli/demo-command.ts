@@ -52,6 +52,12 @@ export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryRepor
           `emulated middlebox (${mode}, idle timeout ${timeoutS} s, on its own thread) on ` +
           `${front.host}:${front.port}\n`,
       );
+      if (options.verification !== undefined) {
+        io.stderr.write(
+          'idlescope demo: the emulator relays bytes in userspace and never sees a kernel keepalive, ' +
+            'so only the heartbeat is verified through it (the lab verifies TCP keepalive on a real NAT)\n',
+        );
+      }
     }
     return await discoverAndReport({ ...options, reflector: front, dial: front }, args, {
       ...io,
