@@ -18,7 +18,14 @@ import type { Direction } from '../search/types.js';
 import type { UnsupportedReason } from '../keepalive/apply-keepalive.js';
 import { HeldConnection, type HeldTest, type Refresh } from './held-connection.js';
 import { keepaliveSkipReason, type HeldPath, type KernelKeepalive } from './held-keepalive.js';
-import { ladderRungsS, phaseOffsetsMs, rungOpensAtMs, rungWanted } from './ladder.js';
+import {
+  HEARTBEAT_PHASES,
+  KEEPALIVE_PHASES,
+  ladderRungsS,
+  phaseOffsetsMs,
+  rungOpensAtMs,
+  rungWanted,
+} from './ladder.js';
 import { worstMomentMarginMs, worstMomentSchedule } from './worst-moment.js';
 import {
   directionVerdict,
@@ -33,10 +40,6 @@ interface ScheduledTest {
   connection: HeldConnection;
   atMs: number;
 }
-
-/** Keepalive connections per rung; heartbeat connections per rung (used only where keepalive cannot help). */
-export const KEEPALIVE_PHASES = 4;
-export const HEARTBEAT_PHASES = 2;
 
 export interface VerificationRunOptions extends HeldPath {
   minS: number;
