@@ -4,21 +4,7 @@
  */
 import { expect } from 'vitest';
 import type { JsonReport } from '../../../client/report/report.js';
-
-/** The schema-1 top-level fields, `error` aside. */
-export const TOP_KEYS = [
-  'schema',
-  'reflector',
-  'transport',
-  'elapsed_s',
-  'connections_used',
-  'aborted',
-  'timeout',
-  'directions',
-  'recommendation',
-  'cost',
-  'verification',
-];
+import { TOP_KEYS } from '../../helpers/report-keys.js';
 
 /** Parses stdout as the one document of a failed run; fails the test unless it is one. */
 export function parseErrorDocument(stdout: string): JsonReport & { error: NonNullable<JsonReport['error']> } {

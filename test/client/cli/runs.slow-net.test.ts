@@ -11,31 +11,16 @@ import type { JsonReport } from '../../../client/report/report.js';
 import { startStack } from '../../helpers/loopback-stack.js';
 import { spawnCli } from '../../helpers/cli.js';
 import { useTeardown } from '../../helpers/teardown.js';
-import { TOP_KEYS } from './error-document.js';
+import {
+  COST_KEYS,
+  DIRECTION_KEYS,
+  RECOMMENDATION_KEYS,
+  TIMEOUT_KEYS,
+  TOP_KEYS,
+} from '../../helpers/report-keys.js';
 
 /** See test/e2e/discovery-modes.slow-net.test.ts: event-loop latency between the two idle clocks. */
 const SLACK_S = 0.15;
-
-const TIMEOUT_KEYS = ['survived_s', 'evicted_s', 'eviction', 'direction', 'hint'];
-const DIRECTION_KEYS = ['survived_s', 'evicted_s', 'eviction', 'confidence', 'notes', 'probes_sent'];
-const RECOMMENDATION_KEYS = [
-  'keepalive_idle_s',
-  'keepalive_interval_s',
-  'keepalive_count',
-  'heartbeat_s',
-  'basis',
-  'tcp_keepalive_helps',
-  'dead_peer',
-  'reasons',
-];
-const COST_KEYS = [
-  'connections_opened',
-  'peak_connections',
-  'probes_sent',
-  'probe_bytes',
-  'control_bytes',
-  'packets_estimate',
-];
 
 /**
  * stdout must be exactly one JSON document (schema 1), pretty-printed, and a newline; `error` is
