@@ -31,6 +31,10 @@ used as clocks, honest results: the bracket is built from what each one observed
   default). The peer runs every rung, so the wall time is N × step whatever T is; the bracket is one
   step wide. **linear-ladder (stop at 1st eviction)** is the obvious improvement, shown for fairness:
   it stops at the first evicted rung (same bracket, wall time about ceil(T / step) × step).
+- **k-ary rounds** (leon0625/nat_timeout_detect), in the search-range table only: 20 fresh
+  connections a round, waiting 20 idles spread over the range; the round ends at its first eviction,
+  the range narrows to (longest survival, that eviction], and rounds repeat until the bracket is within
+  the same resolution as idlescope's. Each round's waits start together, so each round costs about T.
 
 **Columns.** wall: virtual time until every engine finished. × T: wall / T. bracket: (longest idle
 seen to survive, shortest idle seen evicted]; "—" when there is none (the ladder's first rung can be

@@ -12,6 +12,7 @@ import {
   renderRobustness,
   renderSummary,
   renderTradeoff,
+  renderRange,
 } from './render-sections.js';
 
 export function renderText(report: BenchReport): string {
@@ -24,6 +25,9 @@ export function renderText(report: BenchReport): string {
     renderSummary(report, 'text'),
     '',
     renderMain(report, 'text'),
+    '',
+    '== Search range: idlescope vs the k-ary-rounds peer, beside the floor (T + grace + 2 RTT) ==',
+    renderRange(report, 'text'),
     '',
     `== Any T: idlescope at its defaults on ${report.grid.points} timeouts ` +
       `from ${report.grid.fromS} s to ${report.grid.toS} s ==`,
@@ -75,6 +79,10 @@ export function renderMarkdown(report: BenchReport, command: string, method: str
     'Every run:',
     '',
     renderMain(report, 'markdown'),
+    '',
+    '## Search range: idlescope vs the k-ary-rounds peer, beside the floor',
+    '',
+    renderRange(report, 'markdown'),
     '',
     '## Any T, not just nine',
     '',

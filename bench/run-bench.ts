@@ -22,6 +22,7 @@ import {
   type TradeoffCell,
 } from './scenarios.js';
 import { noisyTable, type NoisyRow } from './noisy-table.js';
+import { QUICK_RANGE_CASES, RANGE_CASES, rangeTable, type RangeRow } from './range-table.js';
 import { QUICK_ROBUSTNESS_RUNS, ROBUSTNESS_RUNS, robustnessTable, type RobustnessRow } from './robustness.js';
 import {
   GRID_FROM_S,
@@ -55,6 +56,8 @@ export interface BenchReport {
     ladderStepS: number;
   };
   main: MainTable;
+  /** idlescope and the k-ary-rounds peer over several search ranges, beside the floor (T + grace). */
+  range: RangeRow[];
   /**
    * idlescope at its defaults on a dense grid of T, every eviction mode: "any T", not just the main table's
    * nine.
@@ -114,6 +117,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       ladderStepS: LADDER_STEP_MS / 1000,
     },
     main: mainTable(timeouts),
+    range: rangeTable(options.quick ? QUICK_RANGE_CASES : RANGE_CASES),
     grid: { fromS: GRID_FROM_S, toS: GRID_TO_S, points, rows: timeoutGridTable(points) },
     tradeoff: {
       ...tradeoff,

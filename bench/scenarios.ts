@@ -114,8 +114,9 @@ export function idlescope(
   maxMs: number,
   connections: number,
   resolutionMs = defaultResolutionMs,
+  minMs = MIN_S * S,
 ): ReturnType<typeof createSearch> {
-  return createSearch({ direction, minMs: MIN_S * S, maxMs, resolutionMs, maxConnections: connections });
+  return createSearch({ direction, minMs, maxMs, resolutionMs, maxConnections: connections });
 }
 
 /**

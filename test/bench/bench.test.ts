@@ -1,3 +1,4 @@
+import { QUICK_RANGE_CASES, rangeTable } from '../../bench/range-table.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -105,5 +106,21 @@ describe('bench tables', () => {
     expect(meetsAcceptance(5_000, 5_000, null)).toBe(false);
     expect(maxMsFor(7440), 'T at --max searches a little above it').toBe(9300_000);
     expect(maxMsFor(3600)).toBe(7440_000);
+  });
+});
+
+describe('the search-range table', () => {
+  it('runs idlescope and the k-ary peer side by side on each range, never under the floor', () => {
+    const rows = rangeTable(QUICK_RANGE_CASES);
+    expect(rows.map((r) => r.strategy).sort()).toEqual(
+      QUICK_RANGE_CASES.flatMap(() => ['idlescope', 'k-ary rounds']).sort(),
+    );
+    for (const r of rows) {
+      const label = `${r.strategy} T=${r.timeoutS} ${r.minS}..${r.maxS}`;
+      expect(r.bracket.containsTruth, `${label}: T inside`).toBe(true);
+      // Nothing can see a silent drop before T + grace + 2 RTT: a row under it would be a bench bug.
+      expect(r.elapsedS, `${label}: at or above the floor ${r.floorS} s`).toBeGreaterThanOrEqual(r.floorS);
+      expect(r.overFloorS).toBeCloseTo(r.elapsedS - r.floorS, 2);
+    }
   });
 });

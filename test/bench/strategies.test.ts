@@ -6,6 +6,7 @@ import { DEFAULT_SIMULATION, simulate } from '../../bench/simulation/virtual-dri
 import type { DirectionResult } from '../../client/search/types.js';
 import { SerialBinarySearch } from '../../bench/strategies/serial-binary.js';
 import { LADDER_STEP_MS, LinearLadderSearch } from '../../bench/strategies/linear-ladder.js';
+import { KARY_WAITS, KaryRoundsSearch } from '../../bench/strategies/kary-rounds.js';
 
 const S = 1000;
 const MAX_MS = 7440 * S;
@@ -172,5 +173,41 @@ describe('linear-ladder baseline on a simulated clock', () => {
       r.observations.some((o) => o.spontaneous),
       'FINs seen while idle',
     ).toBe(true);
+  });
+});
+
+describe('k-ary-rounds baseline (the nat_timeout_detect peer) on a simulated clock', () => {
+  const kary = (minS: number, maxS: number): KaryRoundsSearch =>
+    new KaryRoundsSearch({
+      direction: 'inbound',
+      minMs: minS * S,
+      maxMs: maxS * S,
+      resolutionMs: defaultResolutionMs,
+    });
+
+  it.each([
+    [13, 1, 40],
+    [37, 10, 300],
+    [350, 1, 7440],
+  ])('brackets T = %d s over %d..%d s within the resolution, 20 connections a round', (T, minS, maxS) => {
+    const engine = kary(minS, maxS);
+    const stats = simulate([engine], new SharpTimeout(T * S, 'drop'), DEFAULT_SIMULATION);
+    const r = engine.result();
+    expectContains(r, T * S, `k-ary T=${T}`);
+    expect(
+      (r.evictedMs as number) - (r.survivedMs as number),
+      'width within the resolution',
+    ).toBeLessThanOrEqual(defaultResolutionMs(T * S));
+    expect(stats.peakConcurrent, 'one round of waits at a time').toBeLessThanOrEqual(KARY_WAITS);
+    // Every round's waits start together and its first eviction comes near T: at least T per round.
+    expect(stats.elapsedMs, 'two rounds at least, each about T long').toBeGreaterThan(2 * T * S);
+  });
+
+  it('reports no eviction when everything survives up to --max, after one round', () => {
+    const engine = kary(1, 60);
+    const stats = simulate([engine], new SharpTimeout(600 * S, 'drop'), DEFAULT_SIMULATION);
+    expect(engine.result().evictedMs).toBeNull();
+    expect(engine.result().survivedMs).toBeGreaterThanOrEqual(60 * S - 1);
+    expect(stats.elapsedMs, 'one round: the longest wait').toBeLessThan(70 * S);
   });
 });
