@@ -9,6 +9,7 @@
  * one RTT later; an inbound push crosses one RTT after the command. A silent drop is declared
  * `graceMs` plus two RTTs after the probe, as the real client does.
  */
+import { settledBy } from '../../client/search/settle.js';
 import type { ConnId, EvictionKind, SearchEngine } from '../../client/search/types.js';
 import type { MiddleboxModel, PacketFate } from './middlebox-models.js';
 import { PROBE_HELLO_BYTES } from '../../protocol/wire.js';
@@ -26,6 +27,11 @@ export interface SimulationOptions {
   graceMs: number;
   /** Safety bound on virtual time: the simulation stops there whatever the engines do. */
   limitMs: number;
+  /**
+   * End the searches the answer no longer depends on, as the real run does without --full
+   * (client/search/settle.ts). Off by default: the bench's tables follow every direction.
+   */
+  settle?: boolean;
 }
 
 export const DEFAULT_SIMULATION: SimulationOptions = { rttMs: 40, graceMs: 2000, limitMs: 48 * 3600_000 };
@@ -260,6 +266,19 @@ export function simulate(
     forget(i, id);
   };
 
+  let settled = false;
+  const settleRunning = (): void => {
+    if (settled || !engines.some((e) => e.finished)) return;
+    const by = settledBy(engines.map((e) => e.progress(now)));
+    if (by === null) return;
+    settled = true;
+    engines.forEach((e, i) => {
+      if (e.finished || e.settle === undefined) return;
+      e.settle(by);
+      queue.push(now, () => step(i));
+    });
+  };
+
   engines.forEach((_, i) => queue.push(0, () => step(i)));
   let guard = 0;
   while (queue.size > 0) {
@@ -270,6 +289,7 @@ export function simulate(
     }
     now = event.atMs;
     event.run();
+    if (options.settle === true) settleRunning();
     if (engines.every((e) => e.finished)) break;
     if (++guard > 50_000_000) throw new Error('simulation runaway: more than 50M events');
   }

@@ -41,6 +41,7 @@ export interface SearchFlags {
   json: boolean;
   quiet: boolean;
   verify: boolean;
+  full: boolean;
 }
 
 /** The flags shared by every command that runs a search (discover, demo). */
@@ -98,6 +99,11 @@ export function withSearchFlags<T>(
       type: 'boolean',
       default: true,
       describe: 'prove the recommendation on this path with connections of its own (--no-verify: skip)',
+    })
+    .option('full', {
+      type: 'boolean',
+      default: false,
+      describe: 'follow every direction to --max, even once the direction that dies first settles the answer',
     }) as unknown as Argv<T & SearchFlags>;
 }
 
@@ -119,7 +125,7 @@ export function searchOptionsFrom(flags: SearchFlags): Omit<DiscoveryOptions, 'r
   const verification = flags.verify
     ? { verification: { plan: planVerification, applyKeepalive: heldKeepaliveApplier() } }
     : {};
-  return { minS, maxS, resolutionS, connections, directions, graceS, ...verification };
+  return { minS, maxS, resolutionS, connections, directions, graceS, full: flags.full, ...verification };
 }
 
 /** --reflector HOST:PORT (the default port when none is given). */

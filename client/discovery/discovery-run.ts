@@ -8,6 +8,7 @@
  */
 import type { IdleSearch } from '../search/idle-search.js';
 import { createSearch } from '../search/search-config.js';
+import { settledBy } from '../search/settle.js';
 import type { Direction, SearchAction, SearchProgress } from '../search/types.js';
 import { ControlChannel } from './control-channel.js';
 import type { ProbeEventKind, ProbeId } from '../../protocol/wire.js';
@@ -23,7 +24,17 @@ import {
   type VerificationRunOptions,
 } from '../verification/verification-run.js';
 
-/** The verification's rungs are retired at most this often (see observeSurvival). */
+/** The longest survival in the direction that survives least (null while one has none). */
+function leastSurvivedMs(progress: readonly SearchProgress[]): number | null {
+  let least: number | null = null;
+  for (const { survivedMs } of progress) {
+    if (survivedMs === null) return null;
+    least = least === null ? survivedMs : Math.min(least, survivedMs);
+  }
+  return least;
+}
+
+/** The verification's rungs are retired, and the run checked for settling, at most this often. */
 const SURVIVAL_OBSERVE_INTERVAL_MS = 1000;
 
 export interface DiscoveryOptions {
@@ -40,6 +51,11 @@ export interface DiscoveryOptions {
   directions: readonly Direction[];
   /** How long to wait for a test's answer before calling it a silent drop; null for the default. */
   graceS: number | null;
+  /**
+   * Follow every direction to --max (or its bracket), even once the answer is settled by the
+   * direction that dies first (see client/search/settle.ts). Default: end when settled.
+   */
+  full?: boolean;
   /**
    * Verification of the recommendation on this path, beside the probes: how to plan it from the
    * search's results, and how to apply keepalive to a socket. Absent: no verification.
@@ -200,7 +216,7 @@ class DiscoveryRun {
     if (previous !== undefined) clearTimeout(previous);
     this.wakeTimers.delete(direction);
     if (wakeAtMs !== null) this.wakeAt(direction, wakeAtMs);
-    this.observeSurvival();
+    this.observeProgress();
     if ([...this.engines.values()].every((e) => e.finished)) this.conclude();
   }
 
@@ -224,26 +240,27 @@ class DiscoveryRun {
   }
 
   /**
-   * Tells the verification what survived, at most once a second: a step comes with every socket
-   * event, and reading the engines' progress judges all their tests.
+   * Tells the verification what survived, and ends the directions the answer no longer depends on
+   * (settle.ts), at most once a second: a step comes with every socket event, and reading the
+   * engines' progress judges all their tests.
    */
-  private observeSurvival(): void {
+  private observeProgress(): void {
     const nowMs = this.now();
-    if (this.verification === null || nowMs - this.survivalObservedAtMs < SURVIVAL_OBSERVE_INTERVAL_MS)
-      return;
+    if (nowMs - this.survivalObservedAtMs < SURVIVAL_OBSERVE_INTERVAL_MS) return;
+    const engines = [...this.engines.values()];
+    const settleable = this.options.full !== true && engines.some((e) => e.finished);
+    if (this.verification === null && !settleable) return;
     this.survivalObservedAtMs = nowMs;
-    this.verification.observeSurvival(this.leastSurvivedMs());
-  }
-
-  /** The longest survival in the direction that survives least (null while one has none). */
-  private leastSurvivedMs(): number | null {
-    let least: number | null = null;
-    for (const engine of this.engines.values()) {
-      const { survivedMs } = engine.progress(this.now());
-      if (survivedMs === null) return null;
-      least = least === null ? survivedMs : Math.min(least, survivedMs);
+    const progress = engines.map((e) => e.progress(nowMs));
+    this.verification?.observeSurvival(leastSurvivedMs(progress));
+    // Settled: the direction that dies first is bracketed and the others survived past it.
+    const by = settleable ? settledBy(progress) : null;
+    if (by === null) return;
+    for (const [direction, engine] of this.engines) {
+      if (engine.finished) continue;
+      engine.settle(by);
+      this.queueStep(direction);
     }
-    return least;
   }
 
   /**

@@ -112,6 +112,12 @@ export function findingText(f: Finding): string {
       );
     case 'open-failures':
       return `${f.count} probe connection(s) failed to open`;
+    case 'settled':
+      return (
+        `searched to ${f.searchedToMs === null ? 'nothing' : roundSeconds(f.searchedToMs)}, not complete: ` +
+        `the ${f.by} direction dies first and sets the recommendation, and this one survived past its ` +
+        `bracket (--full follows every direction to --max)`
+      );
     default: {
       const never: never = f;
       throw new Error(`unknown finding ${String(never)}`);

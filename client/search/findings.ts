@@ -8,11 +8,13 @@ import { isStrong, type Judgement } from './evidence.js';
 import type { TestRecord } from './pass-record.js';
 import { recheckFindings, type PassSummary } from './recheck.js';
 import { reportedBracket, sweepPeriod } from './sweep-zone.js';
-import type { Finding, SearchLimits, StopReason } from './types.js';
+import type { Direction, Finding, SearchLimits, StopReason } from './types.js';
 
 /** What the findings are read from: the last pass and what came before it. */
 export interface FindingsInput {
   stopReason: StopReason | null;
+  /** Ended once settled by another direction (see settle.ts), and how far it had searched. */
+  settled: { by: Direction; searchedToMs: number | null } | null;
   earlierPasses: readonly PassSummary[];
   budget: number;
   judgement: Judgement;
@@ -36,6 +38,7 @@ export function findingsOf(input: FindingsInput): Finding[] {
   const { judgement, records, limits } = input;
   const findings: Finding[] = [];
   if (input.stopReason !== null) findings.push({ kind: 'stopped-early', reason: input.stopReason });
+  if (input.settled !== null) findings.push({ kind: 'settled', ...input.settled });
   findings.push(
     ...recheckFindings(input.earlierPasses, {
       budget: input.budget,

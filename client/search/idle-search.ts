@@ -37,6 +37,7 @@ import { planSweep, withSweepBatch } from './sweep-planner.js';
 import { NO_SWEEP, reportedBracket, type SweepState } from './sweep-zone.js';
 import type {
   ConnId,
+  Direction,
   DirectionResult,
   EvictionKind,
   ProbeOutcome,
@@ -120,6 +121,9 @@ export class IdleSearch implements SearchEngine {
   private stopReason: StopReason | null = null;
   private startedAtMs: number | null = null;
   private done = false;
+  /** Settled by another direction (settle()): finish at the next decision. */
+  private settledBy: Direction | null = null;
+  private settledAtMs: number | null = null;
 
   constructor(config: SearchConfig) {
     if (!(config.minMs > 0 && config.maxMs >= config.minMs)) throw new RangeError('need 0 < minMs <= maxMs');
@@ -146,6 +150,11 @@ export class IdleSearch implements SearchEngine {
     // A safety net, not a plan: observations this contradictory will not settle by waiting longer.
     if (nowMs - this.startedAtMs > DEADLINE_FACTOR * this.config.maxMs + DEADLINE_SLACK_MS) {
       this.stopReason = { kind: 'unsettled', afterMs: nowMs - this.startedAtMs };
+      this.finish(actions);
+      return { actions, wakeAtMs: null };
+    }
+    if (this.settledBy !== null) {
+      this.settledAtMs = this.judge().bracket.loMs;
       this.finish(actions);
       return { actions, wakeAtMs: null };
     }
@@ -209,6 +218,11 @@ export class IdleSearch implements SearchEngine {
     this.pool.forget(conn);
   }
 
+  settle(by: Direction): void {
+    if (this.done || by === this.direction) return;
+    this.settledBy = by;
+  }
+
   abort(reason: string): void {
     if (this.done) return;
     this.stopReason = { kind: 'aborted', message: reason };
@@ -228,6 +242,7 @@ export class IdleSearch implements SearchEngine {
       confidence: confidenceOf(judgement, records),
       findings: findingsOf({
         stopReason: this.stopReason,
+        settled: this.settledBy === null ? null : { by: this.settledBy, searchedToMs: this.settledAtMs },
         earlierPasses: this.earlierPasses,
         budget,
         judgement,

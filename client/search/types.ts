@@ -128,7 +128,12 @@ export type Finding =
   | { kind: 'probe-loss'; count: number }
   /** Survivals dated up to `pastMs` past the idle of another connection's reset or close. */
   | { kind: 'mistimed'; count: number; pastMs: number }
-  | { kind: 'open-failures'; count: number };
+  | { kind: 'open-failures'; count: number }
+  /**
+   * The search was ended once the recommendation no longer depended on it: the `by` direction dies
+   * first and was bracketed, and this one had survived past that (searched to `searchedToMs`).
+   */
+  | { kind: 'settled'; by: Direction; searchedToMs: number | null };
 
 /** A live view for progress display. */
 export interface SearchProgress {
@@ -163,6 +168,11 @@ export interface SearchEngine {
   forget(conn: ConnId): void;
   /** Stop now (the reflector vanished); the result holds what was learned so far. */
   abort(reason: string): void;
+  /**
+   * The answer is settled without this search (see settle.ts): finish at the next decision,
+   * closing its connections, with a `settled` finding. Baselines that never settle leave it out.
+   */
+  settle?(by: Direction): void;
   result(): DirectionResult;
   progress(nowMs: number): SearchProgress;
 }

@@ -31,6 +31,7 @@ const FLAGS: SearchFlags = {
   json: true,
   quiet: true,
   verify: false,
+  full: false,
 };
 
 describe('discoverAndReport', () => {

@@ -64,6 +64,7 @@ const DEMO_ARGS = {
   json: true,
   quiet: true,
   verify: true,
+  full: false,
 };
 
 /** Samples the number of live emulator threads every 20 ms until stopped; returns the largest seen. */
