@@ -5,13 +5,7 @@
  */
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import {
-  CONTROL_PATH,
-  PING_BYTE,
-  PROTOCOL_VERSION,
-  PUSH_BYTE,
-  encodeProbeHello,
-} from '../../protocol/wire.js';
+import { PING_BYTE, PROTOCOL_VERSION, PUSH_BYTE, encodeProbeHello } from '../../protocol/wire.js';
 import {
   openControl,
   openProbe,
@@ -21,7 +15,7 @@ import {
   useTeardown,
   waitFor,
 } from './helpers.js';
-import { rawGet, sample } from './raw-http.js';
+import { openUnansweringControl, rawGet, sample } from './raw-http.js';
 
 describe('reflector HTTP endpoints', () => {
   const defer = useTeardown();
@@ -192,17 +186,7 @@ describe('reflector HTTP endpoints', () => {
     const { address, reflector } = await startReflector(defer, { closeHandshakeMs: 1500 });
     expect((await rawGet(address, '/healthz')).status, 'healthy before').toBe(200);
     // A control channel that never answers the close handshake keeps the drain going its full length.
-    const stubborn = await openRaw(
-      defer,
-      address,
-      Buffer.from(
-        `GET ${CONTROL_PATH} HTTP/1.1\r\nHost: reflector\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-      ),
-    );
-    await waitFor('the 101 answer', () =>
-      Buffer.from(stubborn.received).toString('latin1').startsWith('HTTP/1.1 101'),
-    );
+    const stubborn = await openUnansweringControl(defer, address);
     const closing = reflector.close();
     let closed = false;
     void closing.then(() => {

@@ -4,7 +4,8 @@
  */
 import { connect } from 'node:net';
 import type { HostPort } from '../../protocol/address.js';
-import { WAIT_MS } from './helpers.js';
+import { CONTROL_PATH } from '../../protocol/wire.js';
+import { openRaw, waitFor, WAIT_MS, type TestProbe } from './helpers.js';
 
 export interface RawHttpResponse {
   status: number;
@@ -62,4 +63,26 @@ export function sample(metrics: string, series: string): number {
     if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
   }
   return Number.NaN;
+}
+
+/**
+ * A control channel upgraded by hand that never answers the reflector's close frame, so a drain
+ * lasts its full close-handshake window (a real ws client answers at once).
+ */
+export async function openUnansweringControl(
+  defer: (step: () => unknown) => void,
+  address: HostPort,
+): Promise<TestProbe> {
+  const raw = await openRaw(
+    defer,
+    address,
+    Buffer.from(
+      `GET ${CONTROL_PATH} HTTP/1.1\r\nHost: reflector\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    ),
+  );
+  await waitFor('the 101 answer', () =>
+    Buffer.from(raw.received).toString('latin1').startsWith('HTTP/1.1 101'),
+  );
+  return raw;
 }
