@@ -24,6 +24,8 @@ export type ControlState = 'awaiting-hello' | 'open' | 'closing' | 'closed';
 export interface ControlHandlers {
   message(control: ControlConnection, message: ClientMessage): void;
   closed(control: ControlConnection): void;
+  /** This channel was refused something (an `error` message is on its way): for counters and logs. */
+  failed(control: ControlConnection, code: ProtocolErrorCode): void;
 }
 
 const WS_OPEN = 1; // WebSocket.OPEN, without a value import of ws in this module
@@ -71,6 +73,7 @@ export class ControlConnection implements SessionChannel {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.send({ type: 'error', code, message });
     this.close(closeCode, code);
+    this.handlers.failed(this, code);
   }
 
   /** Starts the close handshake; the 'close' event completes the teardown. */

@@ -5,7 +5,7 @@
  *
  *   accept --setTimeout(0), keepalive off, nodelay--> sniff first bytes
  *     "GET "  -> internal HTTP server (never listening) -> upgrade on CONTROL_PATH -> ControlConnection
- *              (any other GET gets a one-line banner and is closed)
+ *              (any other GET: /, /healthz, /metrics or 404, then closed: http-endpoints.ts)
  *     "IDLS"  -> read exactly PROBE_HELLO_BYTES -> hello deadline cleared -> attach to its session
  *     else    -> destroyed
  *
@@ -19,13 +19,20 @@
  *   hello closes that one connection; every other session keeps being served.
  * - Bounded state: only live sessions are kept. Limits on sessions, probes per session and queued
  *   messages per detached session come from protocol/wire.ts and can be lowered in the options.
- * - close() stops listening, ends every session and resolves once every accepted socket is closed.
+ * - close() ends every session and resolves once every accepted socket is closed. While it drains
+ *   (at most closeHandshakeMs) the port still answers plain HTTP, so /healthz says 503 to whoever asks;
+ *   it stops listening when the drain ends.
+ * - Counting: every refusal is a 'refused' event and a counter (metrics.ts); counting reads socket
+ *   byte counts and never writes, so it keeps the measurement-integrity rule.
  *
  * The sessions, and the control messages that act on them (hello, resume, push, heartbeat, bye), are
  * session-registry.ts's; this file owns the port, every accepted socket and its hello deadline.
  *
  * Accuracy: the reflector timestamps nothing that the client relies on; its events only say WHAT
  * happened on its side (attached, pushed, echoed, reset, closed), the client does the timing.
+ *
+ * Over 400 lines because the accept path, the hello deadline and the drain share one socket set and
+ * one state; split, each half would reach into the other's.
  *
  * A resumed welcome lists every open probe id: up to MAX_PROBES_PER_SESSION of them, which is why
  * the client accepts reflector messages up to MAX_REFLECTOR_MESSAGE_BYTES, not the client limit.
@@ -63,6 +70,10 @@ import { CLOSE } from './close-codes.js';
 import { ControlConnection } from './control-connection.js';
 import { SessionRegistry, type SessionEndInfo, type SessionStartInfo } from './session-registry.js';
 import { ReflectorListenError, ReflectorStateError } from '../protocol/errors.js';
+import { answerHttp, pathOf } from './http-endpoints.js';
+import { remoteOf } from './remote-address.js';
+import { ReflectorMetrics } from './metrics.js';
+import type { RefusalInfo, RefusalReason, RefusalSubject } from './refusal.js';
 
 /** Messages a detached session queues for its client at most. */
 export const MAX_QUEUED_MESSAGES = 4096;
@@ -85,6 +96,14 @@ export interface ReflectorOptions {
   maxQueuedMessages?: number | undefined;
   /** How long close() waits for close handshakes before destroying what is left. */
   closeHandshakeMs?: number | undefined;
+  /** Adds prom-client's process metrics (RSS, file descriptors, event-loop lag) to /metrics. */
+  processMetrics?: boolean | undefined;
+}
+
+/** Bytes read from and written to every accepted socket since the reflector started. */
+export interface ReflectorTraffic {
+  bytesIn: number;
+  bytesOut: number;
 }
 
 export interface ReflectorStats {
@@ -101,17 +120,20 @@ export interface ReflectorStats {
 }
 
 export type { SessionEndInfo, SessionStartInfo } from './session-registry.js';
+export type { RefusalInfo, RefusalReason } from './refusal.js';
 
 export interface ReflectorEvents {
   'session-start': [info: SessionStartInfo];
   'session-end': [info: SessionEndInfo];
+  /** Something was turned away (the peer was told, or its socket destroyed). */
+  refused: [info: RefusalInfo];
   /** Something worth a log line that did not stop the reflector (for example EMFILE on accept). */
   warning: [message: string];
 }
 
 export type ReflectorState = 'idle' | 'binding' | 'listening' | 'closing' | 'closed';
 
-type Limits = Required<{ [K in keyof ReflectorOptions]: number }>;
+type Limits = Required<{ [K in keyof Omit<ReflectorOptions, 'processMetrics'>]: number }>;
 
 export class Reflector extends EventEmitter<ReflectorEvents> {
   private state: ReflectorState = 'idle';
@@ -125,6 +147,10 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   private readonly pending = new Map<Socket, NodeJS.Timeout>();
   private readonly controls = new Set<ControlConnection>();
   private readonly sessions: SessionRegistry;
+  /** What /metrics serves. */
+  readonly metrics: ReflectorMetrics;
+  /** The final byte counts of sockets already closed (live ones are summed at each read). */
+  private readonly closedTraffic: ReflectorTraffic = { bytesIn: 0, bytesOut: 0 };
   /** One listener shared by every socket, so tracking costs no closure per connection. */
   private readonly socketOnClose: (this: Socket) => void;
   private closing: Promise<void> | null = null;
@@ -148,14 +174,26 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
         resumeGraceMs: this.limits.resumeGraceMs,
         backlogLimit: this.limits.maxQueuedMessages,
       },
-      started: (info) => this.emit('session-start', info),
-      ended: (info) => this.emit('session-end', info),
+      started: (info) => {
+        this.metrics.sessionStarted(info.resumed);
+        this.emit('session-start', info);
+      },
+      ended: (info) => {
+        this.metrics.sessionEnded(info.reason);
+        this.emit('session-end', info);
+      },
+      refused: (reason, on, remote) => this.refuse(reason, on, remote),
+      probeEvent: (event) => this.metrics.probeEvent(event),
     });
+    this.metrics = new ReflectorMetrics(this, { processMetrics: options.processMetrics });
     const sockets = this.sockets;
     const pending = this.pending;
+    const closedTraffic = this.closedTraffic;
     const drainedCheck = (): void => this.checkDrained();
     this.socketOnClose = function (this: Socket): void {
       sockets.delete(this);
+      closedTraffic.bytesIn += this.bytesRead;
+      closedTraffic.bytesOut += this.bytesWritten;
       const timer = pending.get(this);
       if (timer !== undefined) {
         clearTimeout(timer);
@@ -225,32 +263,48 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     };
   }
 
+  /** Bytes read and written so far, over every socket accepted (property reads: nothing is sent). */
+  traffic(): ReflectorTraffic {
+    let { bytesIn, bytesOut } = this.closedTraffic;
+    for (const socket of this.sockets) {
+      bytesIn += socket.bytesRead;
+      bytesOut += socket.bytesWritten;
+    }
+    return { bytesIn, bytesOut };
+  }
+
   /** The reflector-side socket of an open probe, for diagnostics and tests. Never write to it. */
   probeSocket(session: SessionId, probe: ProbeId): Socket | undefined {
     return this.sessions.probeSocket(session, probe);
   }
 
   /**
-   * Stops listening, ends every session (probes destroyed, control channels closed with 1001) and
-   * resolves when every accepted socket is closed. Safe to call more than once.
+   * Ends every session (probes destroyed, control channels closed with 1001), stops listening once
+   * drained (or after closeHandshakeMs) and resolves when every accepted socket is closed. Safe to
+   * call more than once.
    */
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
     const wasBound = this.state === 'listening' || this.state === 'binding';
     this.state = 'closing';
-    this.closing = new Promise<void>((resolve) => {
+    // server.close() without a callback is harmless when already closed, so both paths may call it.
+    const stopListening = (): void => {
       if (wasBound) this.server.close();
+    };
+    this.closing = new Promise<void>((resolve) => {
       this.sessions.endAll('reflector closing');
       for (const control of this.controls) control.close(CLOSE.goingAway, 'reflector closing');
       for (const socket of [...this.pending.keys()]) socket.destroy();
       this.wss.close();
       // Close handshakes get a moment; whatever is still open after it is cut.
       const cutoff = setTimeout(() => {
+        stopListening();
         for (const control of this.controls) control.terminate();
         for (const socket of this.sockets) socket.destroy();
       }, this.limits.closeHandshakeMs);
       this.onDrained = () => {
         clearTimeout(cutoff);
+        stopListening();
         this.state = 'closed';
         resolve();
       };
@@ -277,7 +331,8 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     socket.setKeepAlive(false);
     socket.setNoDelay(true);
     socket.on('error', swallow);
-    if (this.state !== 'listening') {
+    // While closing, a new connection may only be plain HTTP (/healthz answers 503): socketSniffed.
+    if (this.state !== 'listening' && this.state !== 'closing') {
       socket.destroy();
       return;
     }
@@ -285,7 +340,10 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     socket.on('close', this.socketOnClose);
     this.pending.set(
       socket,
-      setTimeout(() => socket.destroy(), this.limits.helloTimeoutMs),
+      setTimeout(() => {
+        this.refuse('hello-timeout', 'connection', remoteOf(socket));
+        socket.destroy();
+      }, this.limits.helloTimeoutMs),
     );
     sniffConnection(socket, (outcome) => this.socketSniffed(socket, outcome));
   }
@@ -300,9 +358,14 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   private socketSniffed(socket: Socket, outcome: SniffOutcome): void {
     switch (outcome.kind) {
       case 'garbage':
+        this.refuse('garbage', 'connection', remoteOf(socket));
         socket.destroy();
         return;
       case 'probe':
+        if (this.state !== 'listening') {
+          socket.destroy();
+          return;
+        }
         // The hello is complete: from this instant nothing of ours may fire on this socket.
         this.clearHelloDeadline(socket);
         this.sessions.attachProbe(socket, outcome.hello, outcome.rest);
@@ -320,13 +383,17 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     }
   }
 
-  private httpOnRequest(_request: IncomingMessage, response: ServerResponse): void {
-    response.writeHead(200, {
-      'Content-Type': 'text/plain; charset=utf-8',
-      Connection: 'close',
-      'Content-Length': Buffer.byteLength(BANNER),
+  private httpOnRequest(request: IncomingMessage, response: ServerResponse): void {
+    answerHttp(request, response, {
+      banner: BANNER,
+      healthy: () => this.state === 'listening',
+      metrics: () => this.metrics.render(),
     });
-    response.end(BANNER);
+  }
+
+  private refuse(reason: RefusalReason, on: RefusalSubject, remote: string): void {
+    this.metrics.refused(reason);
+    this.emit('refused', { reason, on, remote });
   }
 
   private httpOnUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -344,10 +411,10 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       ws.terminate();
       return;
     }
-    const remote = formatHostPort({ host: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 });
-    const control = new ControlConnection(ws, remote, this.limits.silenceLimitMs, {
+    const control = new ControlConnection(ws, remoteOf(socket), this.limits.silenceLimitMs, {
       message: (from, message) => this.sessions.onMessage(from, message),
       closed: (from) => this.controlOnClosed(from),
+      failed: (from, code) => this.refuse(code, 'control', from.remote),
     });
     this.controls.add(control);
   }
@@ -356,12 +423,6 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     this.controls.delete(control);
     control.session?.detachControl(control);
   }
-}
-
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query);
 }
 
 function swallow(): void {}

@@ -1,19 +1,23 @@
 /**
- * `idlescope reflector` as a function: start a Reflector, announce the bound address, log session
- * starts and ends, and shut down cleanly when the signal fires. Streams and the signal are passed
- * in, so tests run it in-process; nothing here exits the process.
+ * `idlescope reflector` as a function: start a Reflector, announce the bound address on stdout (one
+ * line scripts and the lab parse: "idlescope reflector listening on HOST:PORT"), write JSON log lines
+ * on stderr (reflector-log.ts) unless quiet, and shut down cleanly when the signal fires. Streams and
+ * the signal are passed in, so tests run it in-process; nothing here exits the process.
  */
 import type { Writable } from 'node:stream';
 import { DEFAULT_PORT } from '../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
+import { ReflectorLog, type ReflectorLogOptions } from './reflector-log.js';
 import { ReflectorListenError } from '../protocol/errors.js';
 
 export interface RunReflectorOptions extends ReflectorOptions {
   /** Where to listen. Without it: [::]:DEFAULT_PORT, or 0.0.0.0 where IPv6 is unavailable. */
   listen?: HostPort | undefined;
-  /** No session log lines on stderr. */
+  /** No log lines on stderr at all. */
   quiet?: boolean | undefined;
+  /** The per-IP log budget and summary interval (defaults in reflector-log.ts). */
+  log?: ReflectorLogOptions | undefined;
 }
 
 export interface ReflectorIo {
@@ -28,32 +32,23 @@ const NO_IPV6 = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
 
 /** Runs until `io.signal` fires; resolves once every connection is closed. */
 export async function runReflector(options: RunReflectorOptions, io: ReflectorIo): Promise<void> {
-  const reflector = new Reflector(options);
-  const log = (line: string): void => {
-    if (options.quiet !== true) io.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  };
-  reflector.on('session-start', (info) => {
-    log(
-      `session ${info.session.slice(0, 8)} ` +
-        `${info.resumed ? `resumed with ${info.probes} probes` : 'started'} from ${info.remote}`,
-    );
-  });
-  reflector.on('session-end', (info) => {
-    const dropped = info.droppedMessages > 0 ? `, ${info.droppedMessages} queued messages dropped` : '';
-    log(`session ${info.session.slice(0, 8)} ended (${info.reason}), ${info.probes} probes closed${dropped}`);
-  });
-  reflector.on('warning', (message) => log(`warning: ${message}`));
-
+  const reflector = new Reflector({ processMetrics: true, ...options });
+  const log = options.quiet === true ? null : new ReflectorLog(reflector, io.stderr, options.log);
+  let listening = false;
   try {
     if (io.signal.aborted) return;
     const bound = await listenWithFallback(reflector, options.listen);
+    listening = true;
     io.stdout.write(`idlescope reflector listening on ${formatHostPort(bound)}\n`);
+    log?.listening(bound);
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       else io.signal.addEventListener('abort', () => resolve(), { once: true });
     });
   } finally {
     await reflector.close();
+    if (listening) log?.shutdown();
+    else log?.stop();
   }
 }
 

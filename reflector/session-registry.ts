@@ -11,13 +11,16 @@ import {
   PROTOCOL_VERSION,
   SESSION_ID_BYTES,
   type ClientMessage,
+  type ProbeEventKind,
   type ProbeHello,
   type ProbeId,
   type SessionId,
 } from '../protocol/wire.js';
 import { CLOSE } from './close-codes.js';
+import { remoteOf } from './remote-address.js';
 import type { ControlConnection } from './control-connection.js';
-import { Session, type SessionEndReason, type SessionLimits } from './session.js';
+import type { RefusalReason } from './refusal.js';
+import { Session, type AttachResult, type SessionEndReason, type SessionLimits } from './session.js';
 
 export interface SessionStartInfo {
   session: SessionId;
@@ -40,6 +43,10 @@ export interface SessionRegistryOptions {
   sessionLimits: SessionLimits;
   started: (info: SessionStartInfo) => void;
   ended: (info: SessionEndInfo) => void;
+  /** A probe connection was refused (its socket is destroyed), or a push named no open probe. */
+  refused: (reason: RefusalReason, on: 'control' | 'probe', remote: string) => void;
+  /** Every probe event of every session, for counters. */
+  probeEvent: (event: ProbeEventKind) => void;
 }
 
 export class SessionRegistry {
@@ -67,11 +74,18 @@ export class SessionRegistry {
   /** A probe's hello is complete: it joins its session, or the socket is destroyed. */
   attachProbe(socket: Socket, hello: ProbeHello, rest: Buffer): void {
     const session = this.sessions.get(hello.session);
+    // The peer's address is read before destroy(): a destroyed socket no longer knows it.
     if (session === undefined) {
+      const remote = remoteOf(socket);
       socket.destroy();
+      this.options.refused('unknown-session', 'probe', remote);
       return;
     }
-    if (session.attachProbe(socket, hello.probe, rest) !== 'attached') socket.destroy();
+    const result = session.attachProbe(socket, hello.probe, rest);
+    if (result === 'attached') return;
+    const remote = remoteOf(socket);
+    socket.destroy();
+    this.options.refused(refusalOfAttach(result), 'probe', remote);
   }
 
   /** Ends every session (each leaves the registry as it ends). */
@@ -95,7 +109,7 @@ export class SessionRegistry {
     }
     switch (message.type) {
       case 'push':
-        session.push(message.probe);
+        if (!session.push(message.probe)) this.options.refused('unknown-probe', 'control', control.remote);
         return;
       case 'heartbeat':
         control.send({ type: 'heartbeat-ack', seq: message.seq });
@@ -160,6 +174,7 @@ export class SessionRegistry {
       randomHex(),
       this.options.sessionLimits,
       (ended, reason, probes) => this.sessionOnEnd(ended, reason, probes),
+      this.options.probeEvent,
     );
     this.sessions.set(session.id, session);
     control.bind(session);
@@ -175,6 +190,21 @@ export class SessionRegistry {
       probes,
       droppedMessages: session.droppedMessages,
     });
+  }
+}
+
+function refusalOfAttach(result: Exclude<AttachResult, 'attached'>): RefusalReason {
+  switch (result) {
+    case 'duplicate':
+      return 'duplicate-probe';
+    case 'too-many-probes':
+      return 'too-many-probes';
+    case 'session-ended':
+      return 'unknown-session';
+    default: {
+      const never: never = result;
+      throw new Error(`unhandled attach result ${JSON.stringify(never)}`);
+    }
   }
 }
 

@@ -69,6 +69,8 @@ export class Session implements ProbeOwner {
     readonly token: string,
     private readonly limits: SessionLimits,
     private readonly onEnd: (session: Session, reason: SessionEndReason, probes: number) => void,
+    /** Sees every probe event as it happens (the reflector's counters); it must not act on the probe. */
+    private readonly onProbeEvent: (event: ProbeEventKind) => void = () => {},
   ) {
     this.backlog = new BoundedQueue(limits.backlogLimit);
   }
@@ -136,14 +138,16 @@ export class Session implements ProbeOwner {
     return 'attached';
   }
 
-  push(id: ProbeId): void {
+  /** Pushes on probe `id`; false (and an `unknown-probe` error sent) when there is no such open probe. */
+  push(id: ProbeId): boolean {
     const probe = this.probes.get(id);
-    if (probe === undefined || !pushProbe(probe)) {
-      this.send({ type: 'error', code: 'unknown-probe', message: `no open probe ${id} in this session` });
-    }
+    if (probe !== undefined && pushProbe(probe)) return true;
+    this.send({ type: 'error', code: 'unknown-probe', message: `no open probe ${id} in this session` });
+    return false;
   }
 
   probeEvent(probe: AttachedProbe, event: ProbeEventKind): void {
+    this.onProbeEvent(event);
     this.send({ type: 'probe', probe: probe.id, event });
   }
 

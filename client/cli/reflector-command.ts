@@ -43,7 +43,7 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
             `HOST:PORT to listen on, port 0 for any free one (default [::]:${DEFAULT_PORT}, or ` +
             `0.0.0.0:${DEFAULT_PORT} without IPv6)`,
         })
-        .option('quiet', { type: 'boolean', default: false, describe: 'no session log lines on stderr' }),
+        .option('quiet', { type: 'boolean', default: false, describe: 'no JSON log lines on stderr' }),
     handler: async (args) => {
       const listen = args.listen === undefined ? undefined : parseListen(args.listen);
       await runReflector({ listen, quiet: args.quiet }, io);

@@ -45,21 +45,43 @@ async function start(defer: ReturnType<typeof useTeardown>, options: RunReflecto
 describe('runReflector', () => {
   const defer = useTeardown();
 
-  it('prints one listening line with the bound port, logs sessions, and stops on abort', async () => {
+  it('prints one listening line with the bound port, logs JSON lines, and stops on abort', async () => {
     const { address, stop, done, stdout, stderr } = await start(defer, {
       listen: { host: '127.0.0.1', port: 0 },
     });
     expect(address.host, 'host').toBe('127.0.0.1');
     expect(address.port, 'the real port, not 0').toBeGreaterThan(0);
 
-    const { control } = await openSession(defer, address);
-    await waitFor('a session start line on stderr', () =>
-      /session [0-9a-f]{8} started from 127\.0\.0\.1:\d+\n/.test(stderr.text()),
-    );
+    const { control, session } = await openSession(defer, address);
+    const lines = (): Record<string, unknown>[] =>
+      stderr
+        .text()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const withEvent = (event: string): Record<string, unknown> | undefined =>
+      lines().find((line) => line['event'] === event);
+    await waitFor('a session-start line on stderr', () => withEvent('session-start') !== undefined);
+    expect(withEvent('listen'), 'the listen line').toMatchObject({
+      level: 'info',
+      address: `127.0.0.1:${address.port}`,
+    });
+    expect(withEvent('session-start'), 'the start line').toMatchObject({
+      level: 'info',
+      session: session.slice(0, 8),
+      resumed: false,
+      probes: 0,
+    });
+    expect(String(withEvent('session-start')?.['remote']), 'the peer').toMatch(/^127\.0\.0\.1:\d+$/);
     control.send({ type: 'bye' });
-    await waitFor('a session end line on stderr', () =>
-      /session [0-9a-f]{8} ended \(bye\), 0 probes closed\n/.test(stderr.text()),
-    );
+    await waitFor('a session-end line on stderr', () => withEvent('session-end') !== undefined);
+    expect(withEvent('session-end'), 'the end line').toMatchObject({
+      session: session.slice(0, 8),
+      reason: 'bye',
+      probes: 0,
+      droppedMessages: 0,
+    });
+    expect(Number.isNaN(Date.parse(String(withEvent('session-end')?.['time']))), 'an ISO time').toBe(false);
 
     stop.abort();
     await expect(
@@ -70,6 +92,8 @@ describe('runReflector', () => {
       'resolves after abort',
     ).resolves.toBeUndefined();
     expect(stdout.text().split('\n').length, 'stdout holds only the listening line').toBe(2);
+    expect(lines().at(-1), 'the last log line').toMatchObject({ event: 'shutdown', level: 'info' });
+    expect(lines().length, 'listen, start, end, shutdown').toBe(4);
     const refused = await new Promise<string>((resolve) => {
       const socket = connect(address.port, address.host);
       socket.on('connect', () => {

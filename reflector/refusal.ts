@@ -1,0 +1,39 @@
+/**
+ * Why the reflector turned something away: a name for each refusal it makes today, for the
+ * `refused` event, the `idlescope_refusals_total{reason}` counter and the log. The protocol's own
+ * error codes (protocol/wire.ts) are the refusals a control channel is told about; the other three
+ * are probe and connection refusals, which have no channel to be told on (the socket is destroyed).
+ */
+import type { ProtocolErrorCode } from '../protocol/wire.js';
+
+export type RefusalReason =
+  | ProtocolErrorCode
+  /** A second probe connection with an id its session already holds. */
+  | 'duplicate-probe'
+  /** First bytes that are neither a probe hello nor an HTTP GET. */
+  | 'garbage'
+  /** No complete probe hello or control upgrade within the hello deadline. */
+  | 'hello-timeout';
+
+/** Every reason, so a counter can start each one at 0 (a rate over a series that appears late is wrong). */
+export const REFUSAL_REASONS: readonly RefusalReason[] = [
+  'bad-message',
+  'bad-version',
+  'unknown-session',
+  'unknown-probe',
+  'too-many-probes',
+  'too-many-sessions',
+  'duplicate-probe',
+  'garbage',
+  'hello-timeout',
+];
+
+/** What was refused: a control channel's request, a probe connection, or a connection not yet either. */
+export type RefusalSubject = 'control' | 'probe' | 'connection';
+
+export interface RefusalInfo {
+  reason: RefusalReason;
+  on: RefusalSubject;
+  /** The peer as HOST:PORT. `unknown-session` on a control channel is always a failed resume. */
+  remote: string;
+}
