@@ -20,10 +20,14 @@ function internal(socket: Socket, name: string): unknown {
   return (socket as unknown as Record<symbol, unknown>)[key];
 }
 
-/** The kernel's view (Linux `ss`): timers on established sockets bound to `port`, or null without ss. */
-function kernelTimers(port: number): string[] | null {
+/**
+ * The kernel's view (Linux `ss`): timers on established sockets bound to `host`:`port`, or null
+ * without ss. The address too, not the port alone: another process may use the same port number on
+ * another loopback address (the capacity bench dials from 127.0.0.2 and up).
+ */
+function kernelTimers(host: string, port: number): string[] | null {
   try {
-    const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${port} )`], {
+    const out = execFileSync('ss', ['-tnoH', 'state', 'established', 'src', `${host}:${port}`], {
       encoding: 'utf8',
       timeout: 2000,
     });
@@ -85,7 +89,7 @@ describe('reflector measurement integrity', () => {
     expect(socket!.listenerCount('timeout'), 'nobody listens for timeouts').toBe(0);
     expect(reflector.stats().pending, 'the hello deadline is gone').toBe(0);
     // Where the kernel can be asked, it must agree: no keepalive timer on any reflector-side socket.
-    const timers = kernelTimers(address.port);
+    const timers = kernelTimers(address.host, address.port);
     if (timers !== null) {
       expect(timers.length, 'ss sees the control and the probe socket').toBe(2);
       expect(
