@@ -8,15 +8,16 @@
  *   node --expose-gc --import tsx bench/reflector/abuser-child.ts PORT RATE_BYTES_PER_S CAP_BYTES CAP_MS
  *
  * Bounded: the flood stops at CAP_BYTES sent, CAP_MS elapsed or a 'stop' message, whichever is
- * first, and this process never buffers more than WRITE_BUFFER_CAP_BYTES per probe (a tick skips a
- * probe whose socket has not drained). It exits when the parent goes.
+ * first (its probes are then reset, so the reflector's unread backlog is dropped), and this
+ * process never buffers more than WRITE_BUFFER_CAP_BYTES per probe (a tick skips a probe whose
+ * socket has not drained). It exits when the parent goes.
  */
 import type { Socket } from 'node:net';
 import { ControlChannel } from '../../client/discovery/control-channel.js';
 import { PING_BYTE } from '../../protocol/wire.js';
 import { within } from '../loopback-measure.js';
 import { exitWhenOrphaned, tellParent as tellAny } from './bench-child.js';
-import { openRawProbe } from './raw-probe.js';
+import { openRawProbe, resetRawProbe } from './raw-probe.js';
 
 export const ABUSER_PROBES = 4;
 const ABUSER_SOURCE = '127.0.0.254';
@@ -90,6 +91,8 @@ async function main(): Promise<void> {
     if (flooding === null) return;
     clearInterval(flooding);
     flooding = null;
+    // RST: the reflector's kernel drops what it queued and not yet read, so its backlog ends here.
+    for (const socket of sockets) resetRawProbe(socket);
     const floodMs = Math.round(performance.now() - started);
     tellParent({
       type: 'flood-done',

@@ -13,6 +13,13 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * How long a child may take to answer a request: long, because beside the flood the reflector's
+ * loop can be busy for tens of seconds (issue 11: 4 MiB of PINGs blocked it for about 30 s); the
+ * flood's caps bound how long.
+ */
+export const REPLY_LIMIT_MS = 120_000;
+
 /** How long kill() waits for the child's exit before giving up on it. */
 const KILL_WAIT_MS = 5000;
 

@@ -20,8 +20,13 @@ function bracket(b: Bracket | null): string {
 }
 
 function honest(h: HonestResult): string {
-  const end = h.end === 'complete' ? '' : `, ${h.end}${h.error === null ? '' : `: ${h.error}`}`;
+  const end = h.end === 'complete' ? '' : `, ${h.end}`;
   return `${secs(h.wallMs)}; in ${bracket(h.brackets.inbound)} out ${bracket(h.brackets.outbound)}${end}`;
+}
+
+/** Why an honest run did not complete, as a line under the table; null when it did. */
+function honestNote(label: string, h: HonestResult): string | null {
+  return h.error === null ? null : `The honest discovery ${label} ended ${h.end}: ${h.error}`;
 }
 
 function lag(b: BurstResult): string {
@@ -102,6 +107,10 @@ export function renderCapacityTable(report: CapacityReport): string {
     ...rows.map(line),
     '',
     floodNote(report),
+    ...[
+      honestNote('alone', report.honest.alone),
+      honestNote('beside the flood', report.honest.besideFlood),
+    ].filter((line): line is string => line !== null),
     '',
   ].join('\n');
 }

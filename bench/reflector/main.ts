@@ -40,10 +40,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
-  const report = await runCapacity({
-    connections: connections ?? (quick ? QUICK_CONNECTIONS : DEFAULT_CONNECTIONS),
-    quick,
-  });
+  const report = await runCapacity(
+    {
+      connections: connections ?? (quick ? QUICK_CONNECTIONS : DEFAULT_CONNECTIONS),
+      quick,
+    },
+    (line) => console.error(`bench:reflector: ${line}`),
+  );
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderCapacityTable(report));
   // Sockets in their close handshake must not hold the process: everything measured is printed.
   process.exit(0);

@@ -8,7 +8,7 @@
  * says how long sending really took, so a late parent is visible rather than hidden in the lag.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BenchChild } from './bench-child.js';
+import { REPLY_LIMIT_MS, type BenchChild } from './bench-child.js';
 import type { IdleFleet } from './idle-fleet.js';
 import type { LagSummary, ReflectorChildIn, ReflectorChildOut } from './reflector-child.js';
 
@@ -17,7 +17,6 @@ export const BURST_WINDOW_MS = 1000;
 const TICK_MS = 10;
 /** The last 'pushed' must come back within this, else the burst counts what did. */
 const ACK_LIMIT_MS = 30_000;
-const REPLY_LIMIT_MS = 30_000;
 
 export interface BurstResult {
   pushes: number;
