@@ -8,7 +8,9 @@
  *        └───────────── abuser child: 1 session, 4 probes flooding PING (127.0.0.254)
  *
  * Phases, in order: memory before -> open N -> memory after (both after GC, in the reflector's
- * process) -> burst -> honest alone -> flood starts -> burst -> honest beside -> flood stops.
+ * process) -> burst -> honest alone -> lag histogram starts -> flood starts -> honest beside ->
+ * burst -> histogram stops -> flood stops. So the lag "beside the flood" covers the whole flood
+ * up to the burst's end, the honest run included.
  * Every phase is bounded (setup by its deadline, replies by REPLY_LIMIT_MS, the honest run by its
  * limit, the flood by bytes and time); run() kills both children on every path, and bench-child.ts
  * kills them on process exit as well.
@@ -18,7 +20,7 @@ import { BenchChild, REPLY_LIMIT_MS } from './bench-child.js';
 import type { AbuserChildIn, AbuserChildOut, FloodReport } from './abuser-child.js';
 import { honestDiscovery, type HonestResult } from './honest-client.js';
 import { IdleFleet } from './idle-fleet.js';
-import { pushBurst, type BurstResult } from './push-burst.js';
+import { pushBurst, startLag, type BurstResult } from './push-burst.js';
 import { sourceAddresses } from './raw-probe.js';
 import type { FileLimit, ReflectorChildIn, ReflectorChildOut } from './reflector-child.js';
 import { checkTargets, type TargetCheck } from './capacity-targets.js';
@@ -41,8 +43,8 @@ const MIB = 1024 * 1024;
  * here), so the cap is in bytes as well as time, and the attacker resets its probes when told to
  * stop, which drops what the kernel still holds for it.
  */
-const FULL_FLOOD: FloodPlan = { rateBytesPerS: 256 * 1024, capBytes: 4 * MIB, capMs: 30_000 };
-const QUICK_FLOOD: FloodPlan = { rateBytesPerS: 64 * 1024, capBytes: 1 * MIB, capMs: 25_000 };
+const FULL_FLOOD: FloodPlan = { rateBytesPerS: 256 * 1024, capBytes: 12 * MIB, capMs: 60_000 };
+const QUICK_FLOOD: FloodPlan = { rateBytesPerS: 64 * 1024, capBytes: 2 * MIB, capMs: 40_000 };
 const FULL_HONEST_LIMIT_MS = 60_000;
 const QUICK_HONEST_LIMIT_MS = 30_000;
 /** Opening N probes may take this long: a base plus a few ms each (15,000 took about 10 s here). */
@@ -77,7 +79,15 @@ export interface CapacityReport {
   fileLimit: FileLimit;
   idle: IdleMeasurement;
   burst: BurstResult;
-  flood: { plan: FloodPlan; probes: number; report: FloodReport | null; reflectorRssAfterBytes: number };
+  flood: {
+    plan: FloodPlan;
+    probes: number;
+    report: FloodReport | null;
+    /** False when a cap ended the flood before both phases beside it did: they were not all beside it. */
+    activeThroughout: boolean;
+    reflectorRssAfterBytes: number;
+  };
+  /** Its lag covers the flood from its start to the burst's end (the honest run beside included). */
   burstBesideFlood: BurstResult;
   honest: { alone: HonestResult; besideFlood: HonestResult };
   targets: TargetCheck[];
@@ -151,12 +161,15 @@ export async function runCapacity(
     ]);
     abuser = flooder;
     const ready = await phase(log, 'abusive client start', () => flooder.expect('ready', REPLY_LIMIT_MS));
+    // Before the flood: once it runs, the reflector's process may not hear this for tens of seconds.
+    await phase(log, 'lag histogram start', () => startLag(reflector));
     flooder.send({ type: 'flood' });
-    const burstBesideFlood = await phase(log, 'push burst beside the flood', () =>
-      pushBurst(opened, reflector, burst.pushes),
-    );
+    // The honest run first: it starts with the flood, so the flood surely covers it.
     const besideFlood = await phase(log, 'honest discovery beside the flood', () =>
       honestDiscovery(port, honestLimitMs),
+    );
+    const burstBesideFlood = await phase(log, 'push burst beside the flood', () =>
+      pushBurst(opened, reflector, burst.pushes, true),
     );
     flooder.send({ type: 'stop' });
     const floodReport = await flooder.expect('flood-done', REPLY_LIMIT_MS).then(
@@ -178,6 +191,7 @@ export async function runCapacity(
         plan: flood,
         probes: ready.probes,
         report: floodReport,
+        activeThroughout: floodReport?.stoppedBy === 'parent',
         reflectorRssAfterBytes: afterFlood.memory.rss,
       },
       burstBesideFlood,

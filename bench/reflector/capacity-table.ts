@@ -34,7 +34,10 @@ function lag(b: BurstResult): string {
 }
 
 function burstDetail(b: BurstResult): string {
-  return `${b.pushes} sent in ${b.sentWithinMs} ms, ${b.acknowledged} acked in ${b.acknowledgedWithinMs} ms`;
+  return (
+    `${b.pushes} sent in ${b.sentWithinMs} ms, ${b.acknowledged} acked in ${b.acknowledgedWithinMs} ms; ` +
+    `${b.lag.samples} lag samples; reflector answered in ${b.replyMs} ms`
+  );
 }
 
 function floodNote({ flood }: CapacityReport): string {
@@ -44,7 +47,8 @@ function floodNote({ flood }: CapacityReport): string {
     `The flood: ${mib(f.bytesSent)} of PING bytes in ${secs(f.floodMs)} on ${flood.probes} probes ` +
     `(asked ${flood.plan.rateBytesPerS / KIB} KiB/s, capped at ${mib(flood.plan.capBytes)} and ` +
     `${secs(flood.plan.capMs)}; stopped by ${f.stoppedBy}); the abuser read ${f.echoesRead} echoes and ` +
-    `${f.events} events; ${f.probesLost} of its probes lost.`
+    `${f.events} events; ${f.probesLost} of its probes lost.` +
+    (flood.activeThroughout ? '' : ' A cap ended it early: the rows beside it were not all beside it.')
   );
 }
 
@@ -76,7 +80,7 @@ export function renderCapacityTable(report: CapacityReport): string {
     ],
     ['  pushes', burstDetail(report.burst), '', ''],
     [
-      'same beside the flood',
+      'beside the flood (lag from its start)',
       lag(report.burstBesideFlood),
       target('burst-lag-beside-flood').target,
       verdict(target('burst-lag-beside-flood')),

@@ -1,8 +1,8 @@
 /**
  * The push burst: 1,000 pushes asked for within one second over the fleet's control channels
  * (10 every 10 ms, each on a different idle probe while there are enough), with the reflector's
- * event-loop delay recorded in its own process from just before the first push until the last
- * 'pushed' came back (or ACK_LIMIT_MS passed).
+ * event-loop delay recorded in its own process from just before the first push (or earlier, see
+ * pushBurst) until the last 'pushed' came back (or ACK_LIMIT_MS passed).
  *
  * Accuracy: the schedule is kept against performance.now() on the parent's loop; `sentWithinMs`
  * says how long sending really took, so a late parent is visible rather than hidden in the lag.
@@ -28,15 +28,34 @@ export interface BurstResult {
   acknowledgedWithinMs: number;
   /** The reflector's event-loop delay over the burst. */
   lag: LagSummary;
+  /**
+   * How long the reflector's process took to answer the request that ended the burst (an IPC round
+   * trip, under a millisecond when idle): its responsiveness, where the histogram weighs a long
+   * stall as one sample among thousands.
+   */
+  replyMs: number;
 }
 
-export async function pushBurst(
-  fleet: IdleFleet,
-  reflector: BenchChild<ReflectorChildIn, ReflectorChildOut>,
-  firstProbe = 0,
-): Promise<BurstResult> {
+type ReflectorChild = BenchChild<ReflectorChildIn, ReflectorChildOut>;
+
+/** Starts the reflector's lag histogram (a fresh one); resolves once it runs. */
+export async function startLag(reflector: ReflectorChild): Promise<void> {
   reflector.send({ type: 'lag-start' });
   await reflector.expect('lag-started', REPLY_LIMIT_MS);
+}
+
+/**
+ * Runs the burst. The lag histogram is started here unless `lagStarted` says the caller started
+ * it earlier (beside the flood it is started before the flood, because once the flood runs the
+ * reflector's process may take tens of seconds to hear the request); it is stopped here.
+ */
+export async function pushBurst(
+  fleet: IdleFleet,
+  reflector: ReflectorChild,
+  firstProbe = 0,
+  lagStarted = false,
+): Promise<BurstResult> {
+  if (!lagStarted) await startLag(reflector);
   const base = fleet.pushed;
   const ticks = BURST_WINDOW_MS / TICK_MS;
   const perTick = Math.ceil(BURST_PUSHES / ticks);
@@ -50,13 +69,16 @@ export async function pushBurst(
   const sentWithinMs = performance.now() - started;
   await fleet.pushedReaches(base + BURST_PUSHES, ACK_LIMIT_MS);
   const acknowledgedWithinMs = performance.now() - started;
+  const asked = performance.now();
   reflector.send({ type: 'lag-stop' });
   const { lag } = await reflector.expect('lag', REPLY_LIMIT_MS);
+  const replyMs = Math.round(performance.now() - asked);
   return {
     pushes: sent,
     sentWithinMs: Math.round(sentWithinMs),
     acknowledged: fleet.pushed - base,
     acknowledgedWithinMs: Math.round(acknowledgedWithinMs),
     lag,
+    replyMs,
   };
 }
