@@ -48,7 +48,9 @@ function floodNote({ flood }: CapacityReport): string {
     `(asked ${flood.plan.rateBytesPerS / KIB} KiB/s, capped at ${mib(flood.plan.capBytes)} and ` +
     `${secs(flood.plan.capMs)}; stopped by ${f.stoppedBy}); the abuser read ${f.echoesRead} echoes and ` +
     `${f.events} events; ${f.probesLost} of its probes lost.` +
-    (flood.activeThroughout ? '' : ' A cap ended it early: the rows beside it were not all beside it.')
+    (flood.activeThroughout
+      ? ''
+      : ' A cap ended it before the bench asked: the last phase beside it may have run partly without it.')
   );
 }
 
