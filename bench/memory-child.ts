@@ -13,17 +13,13 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openAll, sampleMemory as sample, within, type MemorySample } from './loopback-measure.js';
 import { Reflector } from '../reflector/reflector.js';
 import { ControlChannel } from '../client/discovery/control-channel.js';
 import { ProbeConnection } from '../client/discovery/probe-connection.js';
 
 export type MemoryMode = 'raw' | 'idlescope';
-
-export interface MemorySample {
-  rss: number;
-  heapUsed: number;
-  external: number;
-}
+export type { MemorySample } from './loopback-measure.js';
 
 export interface MemoryChildReport {
   mode: MemoryMode;
@@ -36,58 +32,11 @@ export interface MemoryChildReport {
   error: string | null;
 }
 
-/** Connections being opened at once: well under the listen backlog (511), so no SYN is dropped. */
-const IN_FLIGHT = 128;
 /** The whole setup must finish in this; the parent also kills the child a little later. */
 const SETUP_LIMIT_MS = 60_000;
 const HOST = '127.0.0.1';
 
 function noop(): void {}
-
-async function sample(): Promise<MemorySample> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('run with --expose-gc');
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await sleep(40);
-  }
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
-}
-
-/** Runs `open(i)` for i in [0, n) with at most IN_FLIGHT pending; resolves with how many succeeded. */
-async function openAll(
-  n: number,
-  deadlineMs: number,
-  open: (i: number) => Promise<boolean>,
-): Promise<number> {
-  let next = 0;
-  let ok = 0;
-  const worker = async (): Promise<void> => {
-    while (next < n && performance.now() < deadlineMs) {
-      const i = next++;
-      if (await open(i)) ok++;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, n) }, worker));
-  return ok;
-}
-
-/** Resolves true when `event` fires on the emitter, false on `failEvent` or after `ms`. */
-function within(ms: number, register: (done: (ok: boolean) => void) => () => void): Promise<boolean> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (ok: boolean): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      unregister();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => finish(false), ms);
-    const unregister = register(finish);
-  });
-}
 
 async function runRaw(
   n: number,
