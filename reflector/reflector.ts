@@ -20,6 +20,10 @@
  * - Bounded state: only live sessions are kept. Limits on sessions, probes per session and queued
  *   messages per detached session come from protocol/wire.ts and can be lowered in the options.
  * - close() stops listening, ends every session and resolves once every accepted socket is closed.
+ * - No amplification before auth: until a control channel's hello has proved the token, the
+ *   reflector never writes more bytes on a socket than it has read from it (pre-auth-budget.ts). An
+ *   answer that would not fit is not sent: the socket is closed. A probe is written to only after
+ *   its hello's MAC checked out (session-registry.ts).
  *
  * The sessions, and the control messages that act on them (hello, resume, push, heartbeat, bye), are
  * session-registry.ts's; this file owns the port, every accepted socket and its hello deadline.
@@ -52,15 +56,24 @@ import {
   MAX_PROBES_PER_SESSION,
   MAX_SESSIONS,
   PROBE_HELLO_TIMEOUT_MS,
-  PROTOCOL_VERSION,
   SESSION_RESUME_GRACE_MS,
   type ProbeId,
   type SessionId,
 } from '../protocol/wire.js';
+import { AUTH_SKEW_MS } from '../protocol/auth.js';
 import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { sniffConnection, type SniffOutcome } from './connection-sniffer.js';
 import { CLOSE } from './close-codes.js';
 import { ControlConnection } from './control-connection.js';
+import {
+  BANNER,
+  BANNER_HEADERS,
+  BANNER_RESPONSE_BYTES,
+  NOT_FOUND,
+  UPGRADE_RESPONSE_BYTES,
+  fitsPreAuthBudget,
+  isPlainUpgrade,
+} from './pre-auth-budget.js';
 import { SessionRegistry, type SessionEndInfo, type SessionStartInfo } from './session-registry.js';
 import { ReflectorListenError, ReflectorStateError } from '../protocol/errors.js';
 
@@ -69,8 +82,6 @@ export const MAX_QUEUED_MESSAGES = 4096;
 
 /** How long close() lets control channels finish their close handshake before cutting them. */
 export const CLOSE_HANDSHAKE_MS = 1000;
-
-const BANNER = `idlescope reflector, protocol v${PROTOCOL_VERSION}\n`;
 
 export interface ReflectorOptions {
   /** A new connection must be a complete probe hello or an upgraded control channel by then. */
@@ -85,6 +96,12 @@ export interface ReflectorOptions {
   maxQueuedMessages?: number | undefined;
   /** How long close() waits for close handshakes before destroying what is left. */
   closeHandshakeMs?: number | undefined;
+  /** The shared secret every hello must prove (protocol/auth.ts); '' or absent: the empty token. */
+  token?: string | undefined;
+  /** How far a hello's timestamp may be from this reflector's clock. */
+  authSkewMs?: number | undefined;
+  /** The wall clock hellos are judged by, ms since the epoch (default Date.now; tests move it). */
+  wallClockMs?: (() => number) | undefined;
 }
 
 export interface ReflectorStats {
@@ -111,7 +128,7 @@ export interface ReflectorEvents {
 
 export type ReflectorState = 'idle' | 'binding' | 'listening' | 'closing' | 'closed';
 
-type Limits = Required<{ [K in keyof ReflectorOptions]: number }>;
+type Limits = Required<{ [K in keyof Omit<ReflectorOptions, 'token' | 'wallClockMs'>]: number }>;
 
 export class Reflector extends EventEmitter<ReflectorEvents> {
   private state: ReflectorState = 'idle';
@@ -140,6 +157,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       maxProbesPerSession: options.maxProbesPerSession ?? MAX_PROBES_PER_SESSION,
       maxQueuedMessages: options.maxQueuedMessages ?? MAX_QUEUED_MESSAGES,
       closeHandshakeMs: options.closeHandshakeMs ?? CLOSE_HANDSHAKE_MS,
+      authSkewMs: options.authSkewMs ?? AUTH_SKEW_MS,
     };
     this.sessions = new SessionRegistry({
       maxSessions: this.limits.maxSessions,
@@ -148,6 +166,9 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
         resumeGraceMs: this.limits.resumeGraceMs,
         backlogLimit: this.limits.maxQueuedMessages,
       },
+      token: options.token ?? '',
+      skewMs: this.limits.authSkewMs,
+      wallClockMs: options.wallClockMs,
       started: (info) => this.emit('session-start', info),
       ended: (info) => this.emit('session-end', info),
     });
@@ -171,7 +192,10 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     this.server.on('error', (error) => {
       if (this.state === 'listening') this.emit('warning', `listening socket error: ${error.message}`);
     });
-    this.http = createHttpServer((request, response) => this.httpOnRequest(request, response));
+    // No Host header required: Node's own 400 for a missing one would answer 18 bytes with about 100.
+    this.http = createHttpServer({ requireHostHeader: false }, (request, response) =>
+      this.httpOnRequest(request, response),
+    );
     this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.httpOnUpgrade(request, socket, head),
     );
@@ -320,22 +344,35 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     }
   }
 
-  private httpOnRequest(_request: IncomingMessage, response: ServerResponse): void {
-    response.writeHead(200, {
-      'Content-Type': 'text/plain; charset=utf-8',
-      Connection: 'close',
-      'Content-Length': Buffer.byteLength(BANNER),
-    });
+  private httpOnRequest(request: IncomingMessage, response: ServerResponse): void {
+    // Unauthenticated: the answer may not outweigh the request (BANNER_RESPONSE_BYTES, no Date).
+    if (!fitsPreAuthBudget(request.socket, BANNER_RESPONSE_BYTES)) {
+      request.socket.destroy();
+      return;
+    }
+    response.sendDate = false;
+    response.writeHead(200, BANNER_HEADERS);
     response.end(BANNER);
   }
 
   private httpOnUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const raw = request.socket;
     if (this.state !== 'listening' || pathOf(request.url) !== CONTROL_PATH) {
+      if (!fitsPreAuthBudget(raw, NOT_FOUND.length)) {
+        socket.destroy();
+        return;
+      }
       socket.once('finish', () => socket.destroy());
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.end(NOT_FOUND);
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.controlOpened(ws, request.socket));
+    // ws answers a malformed upgrade with a 400 page that may outweigh it: such a one is just closed,
+    // and a plain one is answered with exactly UPGRADE_RESPONSE_BYTES, if the request paid for them.
+    if (!isPlainUpgrade(request) || !fitsPreAuthBudget(raw, UPGRADE_RESPONSE_BYTES)) {
+      socket.destroy();
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.controlOpened(ws, raw));
   }
 
   private controlOpened(ws: WebSocket, socket: Socket): void {
@@ -345,7 +382,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       return;
     }
     const remote = formatHostPort({ host: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 });
-    const control = new ControlConnection(ws, remote, this.limits.silenceLimitMs, {
+    const control = new ControlConnection(ws, socket, remote, this.limits.silenceLimitMs, {
       message: (from, message) => this.sessions.onMessage(from, message),
       closed: (from) => this.controlOnClosed(from),
     });
