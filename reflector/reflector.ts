@@ -6,7 +6,7 @@
  *   accept --setTimeout(0), keepalive off, nodelay--> sniff first bytes
  *     "GET "  -> internal HTTP server (never listening) -> upgrade on CONTROL_PATH -> ControlConnection
  *              (any other GET gets a one-line banner and is closed)
- *     "IDLS"  -> read exactly PROBE_HELLO_BYTES -> hello deadline cleared -> attach to its session
+ *     "IDLS"  -> read exactly PROBE_HELLO_BYTES -> hello deadline cleared -> MAC checked -> attached
  *     else    -> destroyed
  *
  * Guarantees
