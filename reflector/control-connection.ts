@@ -10,7 +10,8 @@
  *
  * Before its hello is accepted (awaiting-hello) the channel is unauthenticated, and an error it
  * sends is cut to the bytes the peer has sent (pre-auth-budget.ts); its close frame then carries no
- * reason, and with no budget at all the connection is just cut.
+ * reason, or there is none and a TCP FIN ends it; either way the socket is destroyed FIN_GRACE_MS
+ * later at most (on the silence timer's slot: still one timer).
  */
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
@@ -38,6 +39,9 @@ export interface ControlHandlers {
 }
 
 const WS_OPEN = 1; // WebSocket.OPEN, without a value import of ws in this module
+
+/** An unauthenticated refusal's socket is destroyed this long after, if the peer has not closed it. */
+export const FIN_GRACE_MS = 1000;
 
 export class ControlConnection implements SessionChannel {
   state: ControlState = 'awaiting-hello';
@@ -118,22 +122,41 @@ export class ControlConnection implements SessionChannel {
     if (whole !== undefined && open) {
       this.ws.send(whole);
       this.ws.close(closeCode);
+      this.armCut();
       return;
     }
     const shortText = encode(short);
     if (open && fits(shortText, budget + BARE_CLOSE_FRAME_BYTES)) {
       // The error alone, then FIN: a client reads the error before it sees the end.
       this.ws.send(shortText);
-      this.socket.end();
+      this.endThenCut();
       return;
     }
     const cut = boundedErrorText(budget, encode, short);
     if (cut !== null && open) {
       this.ws.send(cut);
       this.ws.close(closeCode);
+      this.armCut();
       return;
     }
+    this.endThenCut();
+  }
+
+  /** FIN now, then armCut(). */
+  private endThenCut(): void {
     this.socket.end();
+    this.armCut();
+  }
+
+  /**
+   * The socket is destroyed FIN_GRACE_MS from now if the peer has not closed it by then: an
+   * unauthenticated peer gets no 30 s close handshake (ws's own bound) to hold a socket with.
+   */
+  private armCut(): void {
+    this.silenceTimer = setTimeout(() => {
+      this.silenceTimer = null;
+      this.ws.terminate();
+    }, FIN_GRACE_MS);
   }
 
   /** Starts the close handshake; the 'close' event completes the teardown. */

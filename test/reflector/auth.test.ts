@@ -4,6 +4,7 @@
  * sent before auth that outweighs what the peer sent. Real sockets on 127.0.0.1 port 0.
  */
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AUTH_SKEW_MS, createNonce } from '../../protocol/auth.js';
@@ -222,6 +223,34 @@ describe('reflector protocol versions', () => {
       socket.bytesWritten,
     );
     expect(reflector.stats().sessions, 'no session').toBe(0);
+  });
+
+  it('destroys a refused socket whose peer never closes, within a second or two', async () => {
+    const { reflector, address } = await startReflector(defer);
+    // A peer that keeps its half open after the reflector's FIN (allowHalfOpen), and sends a
+    // protocol-1 hello in a hand-made masked frame (mask 0: the payload as is).
+    const socket = connect({ host: address.host, port: address.port, allowHalfOpen: true });
+    defer(() => socket.destroy());
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `GET ${CONTROL_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await waitFor('the 101', () => Buffer.concat(received).includes('\r\n\r\n'));
+    const payload = Buffer.from(encodeMessage({ type: 'hello', version: 1 } as never));
+    socket.write(Buffer.concat([Buffer.of(0x81, 0x80 | payload.length, 0, 0, 0, 0), payload]));
+    await waitFor('the reflector to take the hello', () => reflector.stats().controls === 1);
+    const startedMs = performance.now();
+    // Its side is gone only when it destroys the socket: the peer never closes, nor answers a close.
+    await waitFor('the reflector to destroy its socket', () => reflector.stats().connections === 0, 3000);
+    expect(performance.now() - startedMs, 'within FIN_GRACE_MS and a margin').toBeLessThan(2500);
+    expect(Buffer.concat(received).length, 'no more bytes back than sent').toBeLessThanOrEqual(
+      socket.bytesWritten,
+    );
+    expect(Buffer.concat(received).toString('latin1'), 'the refusal came first').toContain('bad-version');
   });
 
   it('gives a newer client the whole sentence: which side to upgrade', async () => {
