@@ -110,7 +110,7 @@ async function runIdlescope(
     await close();
     throw error;
   }
-  const session = control.session;
+  const session = control.credentials;
   if (session === null) throw new Error('control channel has no session');
   const waiting = new Map<number, (ok: boolean) => void>();
   control.on('probe', (probe, event) => {

@@ -5,8 +5,8 @@
  *
  *   control channel   "GET /idlescope ..."  an HTTP upgrade to a WebSocket; JSON text messages.
  *   probe connection  PROBE_MAGIC ...       a raw TCP connection that opens with a fixed-size hello
- *                                           (magic, version, session id, probe id) and then carries
- *                                           NOTHING until its test moment.
+ *                                           (magic, version, session id, probe id, MAC) and then
+ *                                           carries NOTHING until its test moment.
  *
  * A probe test is one byte each way, so the stream needs no framing:
  *
@@ -17,10 +17,16 @@
  * reports on the control channel, so the client can classify an eviction it could not see itself
  * (a NAT that answers the reflector's push with RST never lets the client see anything).
  *
+ * Authentication (protocol 2, the HMACs in protocol/auth.ts): the hello proves the token with a MAC
+ * over a timestamp and a nonce; the welcome gives the reflector's nonce, from which both sides derive
+ * the session's secret (it never travels). Each probe hello carries a MAC keyed by that secret, and a
+ * resuming hello proves the same secret. So a sniffed session id or probe hello is worth nothing.
+ *
  * Decoding is total: every decoder returns a tagged result and never throws on hostile input.
  */
+import { HELLO_MAC_HEX_LENGTH, NONCE_BYTES, PROBE_MAC_BYTES } from './auth.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The WebSocket path of the control channel. */
 export const CONTROL_PATH = '/idlescope';
@@ -58,13 +64,17 @@ export const PUSH_BYTE = 0x50; // 'P': reflector -> client, inbound test
 export const PING_BYTE = 0x45; // 'E': client -> reflector, outbound test
 export const ECHO_BYTE = 0x65; // 'e': reflector -> client, answer to PING_BYTE
 
-/** Probe hello: magic(4) | version(1) | session id(16) | probe id (uint32 BE). */
+/** Probe hello: magic(4) | version(1) | session id(16) | probe id (uint32 BE) | MAC(16). */
 export const PROBE_MAGIC = Buffer.from('IDLS', 'ascii');
 export const SESSION_ID_BYTES = 16;
-export const PROBE_HELLO_BYTES = PROBE_MAGIC.length + 1 + SESSION_ID_BYTES + 4;
+export const PROBE_HELLO_BYTES = PROBE_MAGIC.length + 1 + SESSION_ID_BYTES + 4 + PROBE_MAC_BYTES;
+/** Where the version byte sits in a probe hello: readable before the rest has arrived. */
+export const PROBE_VERSION_OFFSET = PROBE_MAGIC.length;
 
 /** Session ids travel as lowercase hex in JSON and as raw bytes in a probe hello. */
 const SESSION_ID_PATTERN = /^[0-9a-f]{32}$/;
+const NONCE_PATTERN = new RegExp(`^[0-9a-f]{${2 * NONCE_BYTES}}$`);
+const MAC_PATTERN = new RegExp(`^[0-9a-f]{${HELLO_MAC_HEX_LENGTH}}$`);
 
 export type ProbeId = number;
 export type SessionId = string;
@@ -77,8 +87,22 @@ export type ProbeEventKind =
   | 'reset' //     RST / ECONNRESET / EPIPE on the reflector's side
   | 'closed'; //   FIN from the client's direction
 
+/**
+ * What a hello proves: `ts` (the client's wall clock, ms since the epoch) and a fresh `nonce`, with
+ * `mac` over both, keyed by the token for a new session or by the session's secret for a resume.
+ */
+export interface HelloAuth {
+  ts: number;
+  nonce: string;
+  mac: string;
+}
+
 export type ClientMessage =
-  | { type: 'hello'; version: number; resume?: { session: SessionId; token: string } }
+  /**
+   * `auth` is required in protocol 2; a hello of another version decodes without it, so that the
+   * reflector can answer any version's hello with which side to upgrade.
+   */
+  | { type: 'hello'; version: number; auth?: HelloAuth; resume?: { session: SessionId } }
   | { type: 'push'; probe: ProbeId }
   | { type: 'heartbeat'; seq: number }
   | { type: 'bye' };
@@ -88,7 +112,8 @@ export type ReflectorMessage =
       type: 'welcome';
       version: number;
       session: SessionId;
-      token: string;
+      /** The reflector's nonce, from which (with the client's) both sides derive the secret. */
+      nonce: string;
       resumed: boolean;
       probes: ProbeId[];
     }
@@ -99,10 +124,20 @@ export type ReflectorMessage =
 export type ProtocolErrorCode =
   | 'bad-message'
   | 'bad-version'
+  | 'unauthorized'
   | 'unknown-session'
   | 'unknown-probe'
   | 'too-many-probes'
   | 'too-many-sessions';
+
+/**
+ * What both sides say when their protocol versions differ: which side to upgrade. The older side
+ * is the one to upgrade (a newer client than reflector: upgrade the reflector).
+ */
+export function versionMismatch(reflectorVersion: number, clientVersion: number): string {
+  const older = clientVersion < reflectorVersion ? 'client' : 'reflector';
+  return `reflector speaks protocol ${reflectorVersion}, this client ${clientVersion}: upgrade the ${older}`;
+}
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -129,7 +164,29 @@ function parseObject(raw: string | Buffer, maxBytes: number): Decoded<Record<str
 const isUint32 = (v: unknown): v is number =>
   Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
 const isSessionId = (v: unknown): v is SessionId => typeof v === 'string' && SESSION_ID_PATTERN.test(v);
-const isToken = (v: unknown): v is string => typeof v === 'string' && SESSION_ID_PATTERN.test(v);
+const isNonce = (v: unknown): v is string => typeof v === 'string' && NONCE_PATTERN.test(v);
+const isMac = (v: unknown): v is string => typeof v === 'string' && MAC_PATTERN.test(v);
+const isTimestamp = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+function decodeHello(m: Record<string, unknown>): Decoded<ClientMessage> {
+  const version = m['version'];
+  if (!isUint32(version)) return fail('hello.version must be an integer');
+  // Another version's hello is not read further: the reflector only answers it with bad-version.
+  if (version !== PROTOCOL_VERSION) return { ok: true, value: { type: 'hello', version } };
+  const given = m['auth'];
+  if (typeof given !== 'object' || given === null)
+    return fail('hello.auth needs ts (ms), nonce and mac (hex)');
+  const { ts, nonce, mac } = given as Record<string, unknown>;
+  if (!isTimestamp(ts) || !isNonce(nonce) || !isMac(mac))
+    return fail('hello.auth needs ts (ms), nonce and mac (hex)');
+  const auth = { ts, nonce, mac };
+  const resume = m['resume'];
+  if (resume === undefined) return { ok: true, value: { type: 'hello', version, auth } };
+  if (typeof resume !== 'object' || resume === null) return fail('hello.resume must be an object');
+  const { session } = resume as Record<string, unknown>;
+  if (!isSessionId(session)) return fail('hello.resume needs a session id');
+  return { ok: true, value: { type: 'hello', version, auth, resume: { session } } };
+}
 
 /** Decodes a message the client sent; used by the reflector. */
 export function decodeClientMessage(raw: string | Buffer): Decoded<ClientMessage> {
@@ -137,15 +194,8 @@ export function decodeClientMessage(raw: string | Buffer): Decoded<ClientMessage
   if (!object.ok) return object;
   const m = object.value;
   switch (m['type']) {
-    case 'hello': {
-      if (!isUint32(m['version'])) return fail('hello.version must be an integer');
-      const resume = m['resume'];
-      if (resume === undefined) return { ok: true, value: { type: 'hello', version: m['version'] } };
-      if (typeof resume !== 'object' || resume === null) return fail('hello.resume must be an object');
-      const { session, token } = resume as Record<string, unknown>;
-      if (!isSessionId(session) || !isToken(token)) return fail('hello.resume needs a session id and token');
-      return { ok: true, value: { type: 'hello', version: m['version'], resume: { session, token } } };
-    }
+    case 'hello':
+      return decodeHello(m);
     case 'push':
       return isUint32(m['probe'])
         ? { ok: true, value: { type: 'push', probe: m['probe'] } }
@@ -165,6 +215,7 @@ const PROBE_EVENTS: readonly ProbeEventKind[] = ['attached', 'pushed', 'echoed',
 const ERROR_CODES: readonly ProtocolErrorCode[] = [
   'bad-message',
   'bad-version',
+  'unauthorized',
   'unknown-session',
   'unknown-probe',
   'too-many-probes',
@@ -178,12 +229,12 @@ export function decodeReflectorMessage(raw: string | Buffer): Decoded<ReflectorM
   const m = object.value;
   switch (m['type']) {
     case 'welcome': {
-      const { version, session, token, resumed, probes } = m;
-      if (!isUint32(version) || !isSessionId(session) || !isToken(token) || typeof resumed !== 'boolean') {
-        return fail('welcome needs version, session, token and resumed');
+      const { version, session, nonce, resumed, probes } = m;
+      if (!isUint32(version) || !isSessionId(session) || !isNonce(nonce) || typeof resumed !== 'boolean') {
+        return fail('welcome needs version, session, nonce and resumed');
       }
       if (!Array.isArray(probes) || !probes.every(isUint32)) return fail('welcome.probes must be probe ids');
-      return { ok: true, value: { type: 'welcome', version, session, token, resumed, probes } };
+      return { ok: true, value: { type: 'welcome', version, session, nonce, resumed, probes } };
     }
     case 'probe': {
       const { probe, event } = m;
@@ -213,14 +264,20 @@ export interface ProbeHello {
   version: number;
   session: SessionId;
   probe: ProbeId;
+  /** PROBE_MAC_BYTES of HMAC(session secret, session | probe): protocol/auth.ts probeMac(). */
+  mac: Buffer;
 }
+
+const PROBE_ID_OFFSET = PROBE_MAGIC.length + 1 + SESSION_ID_BYTES;
+const PROBE_MAC_OFFSET = PROBE_ID_OFFSET + 4;
 
 export function encodeProbeHello(hello: ProbeHello): Buffer {
   const out = Buffer.alloc(PROBE_HELLO_BYTES);
   PROBE_MAGIC.copy(out, 0);
   out.writeUInt8(hello.version, PROBE_MAGIC.length);
   Buffer.from(hello.session, 'hex').copy(out, PROBE_MAGIC.length + 1);
-  out.writeUInt32BE(hello.probe, PROBE_MAGIC.length + 1 + SESSION_ID_BYTES);
+  out.writeUInt32BE(hello.probe, PROBE_ID_OFFSET);
+  hello.mac.copy(out, PROBE_MAC_OFFSET, 0, PROBE_MAC_BYTES);
   return out;
 }
 
@@ -252,6 +309,7 @@ export function decodeProbeHello(bytes: Buffer): Decoded<ProbeHello> {
   const session = bytes
     .subarray(PROBE_MAGIC.length + 1, PROBE_MAGIC.length + 1 + SESSION_ID_BYTES)
     .toString('hex');
-  const probe = bytes.readUInt32BE(PROBE_MAGIC.length + 1 + SESSION_ID_BYTES);
-  return { ok: true, value: { version, session, probe } };
+  const probe = bytes.readUInt32BE(PROBE_ID_OFFSET);
+  const mac = Buffer.from(bytes.subarray(PROBE_MAC_OFFSET, PROBE_MAC_OFFSET + PROBE_MAC_BYTES));
+  return { ok: true, value: { version, session, probe, mac } };
 }

@@ -9,4 +9,5 @@ export const CLOSE = {
   protocolError: 1002,
   unsupportedData: 1003,
   policyViolation: 1008,
+  tryAgainLater: 1013,
 } as const;

@@ -10,6 +10,8 @@
 import type { Socket } from 'node:net';
 import {
   PROBE_HELLO_BYTES,
+  PROBE_VERSION_OFFSET,
+  PROTOCOL_VERSION,
   classifyConnection,
   decodeProbeHello,
   type ProbeHello,
@@ -18,7 +20,10 @@ import {
 export type SniffOutcome =
   /** An HTTP request: `head` is every byte read so far, to be unshifted for the HTTP parser. */
   | { kind: 'control'; head: Buffer }
-  /** A complete, valid probe hello; `rest` is whatever the peer sent after it (normally nothing). */
+  /**
+   * A complete, well-formed probe hello (its MAC not yet checked: that needs the session);
+   * `rest` is whatever the peer sent after it (normally nothing).
+   */
   | { kind: 'probe'; hello: ProbeHello; rest: Buffer }
   /** Neither, or a malformed hello. */
   | { kind: 'garbage'; reason: string };
@@ -44,6 +49,11 @@ export function sniffConnection(socket: Socket, done: (outcome: SniffOutcome) =>
         finish({ kind: 'control', head: buffered });
         return;
       case 'probe': {
+        // Another version's hello may be shorter than ours: refuse it now, not at the hello deadline.
+        if (buffered.length > PROBE_VERSION_OFFSET && buffered[PROBE_VERSION_OFFSET] !== PROTOCOL_VERSION) {
+          finish({ kind: 'garbage', reason: `probe hello of protocol ${buffered[PROBE_VERSION_OFFSET]}` });
+          return;
+        }
         if (buffered.length < PROBE_HELLO_BYTES) return;
         const decoded = decodeProbeHello(buffered.subarray(0, PROBE_HELLO_BYTES));
         finish(

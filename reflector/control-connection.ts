@@ -7,7 +7,13 @@
  *
  * The silence timer is the only timer, it lives on the control channel (never on a probe), and it
  * is re-armed lazily: a message only stamps `lastHeardMs`, the timer checks the stamp when it fires.
+ *
+ * Before its hello is accepted (awaiting-hello) the channel is unauthenticated, and an error it
+ * sends is cut to the bytes the peer has sent (pre-auth-budget.ts); its close frame then carries no
+ * reason, or there is none and a TCP FIN ends it; either way the socket is destroyed FIN_GRACE_MS
+ * later at most (on the silence timer's slot: still one timer).
  */
+import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import {
   decodeClientMessage,
@@ -17,6 +23,12 @@ import {
   type ReflectorMessage,
 } from '../protocol/wire.js';
 import { CLOSE } from './close-codes.js';
+import {
+  BARE_CLOSE_FRAME_BYTES,
+  boundedErrorText,
+  preAuthBudget,
+  type ByteCounters,
+} from './pre-auth-budget.js';
 import type { Session, SessionChannel } from './session.js';
 
 export type ControlState = 'awaiting-hello' | 'open' | 'closing' | 'closed';
@@ -30,6 +42,9 @@ export interface ControlHandlers {
 
 const WS_OPEN = 1; // WebSocket.OPEN, without a value import of ws in this module
 
+/** An unauthenticated refusal's socket is destroyed this long after, if the peer has not closed it. */
+export const FIN_GRACE_MS = 1000;
+
 export class ControlConnection implements SessionChannel {
   state: ControlState = 'awaiting-hello';
   session: Session | null = null;
@@ -38,6 +53,8 @@ export class ControlConnection implements SessionChannel {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The accepted TCP socket under `ws`: its counters bound what is sent before auth. */
+    private readonly socket: ByteCounters & Pick<Socket, 'end'>,
     /** The peer as HOST:PORT, for logs. */
     readonly remote: string,
     private readonly silenceLimitMs: number,
@@ -68,20 +85,92 @@ export class ControlConnection implements SessionChannel {
     this.ws.send(encodeMessage(message));
   }
 
-  /** Sends an `error` message, then closes this channel. */
-  fail(code: ProtocolErrorCode, message: string, closeCode: number): void {
+  /**
+   * Sends an `error` message, then closes this channel. Before auth, `short` (if given) stands in
+   * for `message` when the peer has not sent enough bytes to pay for the whole one.
+   */
+  fail(code: ProtocolErrorCode, message: string, closeCode: number, short?: string): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.state === 'awaiting-hello') {
+      this.failUnauthenticated(code, message, closeCode, short ?? message);
+      return;
+    }
     this.send({ type: 'error', code, message });
     this.close(closeCode, code);
     this.handlers.failed(this, code);
   }
 
+  /**
+   * fail() before auth: never more bytes than the peer sent. The first that fits: the whole message
+   * with a bare close frame; the short one with it; the short one followed by a plain TCP FIN
+   * instead of a close frame (the words matter more than the close code); the short one cut to fit,
+   * with a close frame; or, with no budget left, only the FIN.
+   */
+  private failUnauthenticated(
+    code: ProtocolErrorCode,
+    message: string,
+    closeCode: number,
+    short: string,
+  ): void {
+    this.state = 'closing';
+    this.stopSilence();
+    const budget = preAuthBudget(this.socket);
+    const encode = (text: string): string => encodeMessage({ type: 'error', code, message: text });
+    const fits = (text: string, room = budget): boolean => {
+      const bytes = Buffer.byteLength(text);
+      return bytes + (bytes < 126 ? 2 : 4) + BARE_CLOSE_FRAME_BYTES <= room;
+    };
+    const open = this.ws.readyState === WS_OPEN;
+    const whole = [encode(message), encode(short)].find((text) => fits(text));
+    if (whole !== undefined && open) {
+      this.ws.send(whole);
+      this.ws.close(closeCode);
+      this.armCut();
+      return;
+    }
+    const shortText = encode(short);
+    if (open && fits(shortText, budget + BARE_CLOSE_FRAME_BYTES)) {
+      // The error alone, then FIN: a client reads the error before it sees the end.
+      this.ws.send(shortText);
+      this.endThenCut();
+      return;
+    }
+    const cut = boundedErrorText(budget, encode, short);
+    if (cut !== null && open) {
+      this.ws.send(cut);
+      this.ws.close(closeCode);
+      this.armCut();
+      return;
+    }
+    this.endThenCut();
+  }
+
+  /** FIN now, then armCut(). */
+  private endThenCut(): void {
+    this.socket.end();
+    this.armCut();
+  }
+
+  /**
+   * The socket is destroyed FIN_GRACE_MS from now if the peer has not closed it by then: an
+   * unauthenticated peer gets no 30 s close handshake (ws's own bound) to hold a socket with.
+   */
+  private armCut(): void {
+    this.silenceTimer = setTimeout(() => {
+      this.silenceTimer = null;
+      this.ws.terminate();
+    }, FIN_GRACE_MS);
+  }
+
   /** Starts the close handshake; the 'close' event completes the teardown. */
   close(code: number, reason: string): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    const unauthenticated = this.state === 'awaiting-hello';
     this.state = 'closing';
     this.stopSilence();
-    this.ws.close(code, reason);
+    if (!unauthenticated) this.ws.close(code, reason);
+    else if (preAuthBudget(this.socket) >= BARE_CLOSE_FRAME_BYTES) this.ws.close(code);
+    else this.ws.terminate();
   }
 
   /** Cuts the connection without a handshake. */

@@ -8,14 +8,25 @@
  *
  * Every answer closes its connection (the reflector keeps no idle HTTP connections: the only idle
  * connections it holds are the probes it measures). A failed metrics render is a 500, never a throw.
+ *
+ * No amplification before auth (pre-auth-budget.ts): an answer that outweighs its request is not
+ * sent, the socket is just closed. Two exemptions, because monitoring must work with small
+ * requests: /healthz, whose fixed answer is under 100 bytes (and a TCP peer cannot aim it at a
+ * third party: the handshake proves its address), and /metrics when the request proves the token
+ * (`Authorization: Bearer TOKEN`), or when there is no token at all (then the reflector listens on
+ * loopback only, or the operator opened it with --insecure-open).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 
 export interface HttpEndpoints {
   banner: string;
   /** True while the reflector accepts sessions; false while it drains. */
   healthy(): boolean;
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** Whether an answer of this many bytes fits what the socket has received (pre-auth-budget.ts). */
+  fits(bytes: number): boolean;
+  /** Whether the request may read /metrics whatever its size (the token, or no token at all). */
+  metricsAllowed(request: IncomingMessage): boolean;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -25,23 +36,40 @@ export function answerHttp(
   response: ServerResponse,
   endpoints: HttpEndpoints,
 ): void {
+  const budgeted = (status: number, contentType: string, body: string): void => {
+    if (endpoints.fits(responseBytes(status, contentType, body))) reply(response, status, contentType, body);
+    else response.socket?.destroy();
+  };
   switch (pathOf(request.url)) {
     case '/':
-      reply(response, 200, TEXT, endpoints.banner);
+      budgeted(200, TEXT, endpoints.banner);
       return;
     case '/healthz':
       if (endpoints.healthy()) reply(response, 200, TEXT, 'ok\n');
       else reply(response, 503, TEXT, 'draining\n');
       return;
     case '/metrics':
+      if (!endpoints.metricsAllowed(request)) {
+        budgeted(401, TEXT, 'token required\n');
+        return;
+      }
       endpoints.metrics().then(
         (rendered) => reply(response, 200, rendered.contentType, rendered.body),
         () => reply(response, 500, TEXT, 'metrics unavailable\n'),
       );
       return;
     default:
-      reply(response, 404, TEXT, 'not found\n');
+      budgeted(404, TEXT, 'not found\n');
   }
+}
+
+/** The whole answer as reply() writes it (sendDate off): status line, headers, body. */
+function responseBytes(status: number, contentType: string, body: string): number {
+  const length = Buffer.byteLength(body);
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+    `Content-Type: ${contentType}\r\nConnection: close\r\nContent-Length: ${length}\r\n\r\n`;
+  return Buffer.byteLength(head) + length;
 }
 
 /** The path of a request target, without its query. */
@@ -53,6 +81,7 @@ export function pathOf(url: string | undefined): string {
 
 function reply(response: ServerResponse, status: number, contentType: string, body: string): void {
   if (response.destroyed || response.writableEnded) return;
+  response.sendDate = false;
   response.writeHead(status, {
     'Content-Type': contentType,
     Connection: 'close',

@@ -140,6 +140,7 @@ function eventOfRefusal(info: RefusalInfo): string {
     case 'too-many-sessions':
     case 'too-many-probes':
     case 'bad-version':
+    case 'unauthorized':
       return 'refused';
     case 'bad-message':
     case 'unknown-probe':

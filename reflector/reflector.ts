@@ -6,7 +6,7 @@
  *   accept --setTimeout(0), keepalive off, nodelay--> sniff first bytes
  *     "GET "  -> internal HTTP server (never listening) -> upgrade on CONTROL_PATH -> ControlConnection
  *              (any other GET: /, /healthz, /metrics or 404, then closed: http-endpoints.ts)
- *     "IDLS"  -> read exactly PROBE_HELLO_BYTES -> hello deadline cleared -> attach to its session
+ *     "IDLS"  -> read exactly PROBE_HELLO_BYTES -> hello deadline cleared -> MAC checked -> attached
  *     else    -> destroyed
  *
  * Guarantees
@@ -24,6 +24,10 @@
  *   it stops listening when the drain ends.
  * - Counting: every refusal is a 'refused' event and a counter (metrics.ts); counting reads socket
  *   byte counts and never writes, so it keeps the measurement-integrity rule.
+ * - No amplification before auth: until a control channel's hello has proved the token, the
+ *   reflector never writes more bytes on a socket than it has read from it (pre-auth-budget.ts). An
+ *   answer that would not fit is not sent: the socket is closed. A probe is written to only after
+ *   its hello's MAC checked out (session-registry.ts).
  *
  * The sessions, and the control messages that act on them (hello, resume, push, heartbeat, bye), are
  * session-registry.ts's; this file owns the port, every accepted socket and its hello deadline.
@@ -59,15 +63,22 @@ import {
   MAX_PROBES_PER_SESSION,
   MAX_SESSIONS,
   PROBE_HELLO_TIMEOUT_MS,
-  PROTOCOL_VERSION,
   SESSION_RESUME_GRACE_MS,
   type ProbeId,
   type SessionId,
 } from '../protocol/wire.js';
+import { AUTH_SKEW_MS, macsEqual } from '../protocol/auth.js';
 import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { sniffConnection, type SniffOutcome } from './connection-sniffer.js';
 import { CLOSE } from './close-codes.js';
 import { ControlConnection } from './control-connection.js';
+import {
+  BANNER,
+  NOT_FOUND,
+  UPGRADE_RESPONSE_BYTES,
+  fitsPreAuthBudget,
+  isPlainUpgrade,
+} from './pre-auth-budget.js';
 import { SessionRegistry, type SessionEndInfo, type SessionStartInfo } from './session-registry.js';
 import { ReflectorListenError, ReflectorStateError } from '../protocol/errors.js';
 import { answerHttp, pathOf } from './http-endpoints.js';
@@ -80,8 +91,6 @@ export const MAX_QUEUED_MESSAGES = 4096;
 
 /** How long close() lets control channels finish their close handshake before cutting them. */
 export const CLOSE_HANDSHAKE_MS = 1000;
-
-const BANNER = `idlescope reflector, protocol v${PROTOCOL_VERSION}\n`;
 
 export interface ReflectorOptions {
   /** A new connection must be a complete probe hello or an upgraded control channel by then. */
@@ -98,6 +107,12 @@ export interface ReflectorOptions {
   closeHandshakeMs?: number | undefined;
   /** Adds prom-client's process metrics (RSS, file descriptors, event-loop lag) to /metrics. */
   processMetrics?: boolean | undefined;
+  /** The shared secret every hello must prove (protocol/auth.ts); '' or absent: the empty token. */
+  token?: string | undefined;
+  /** How far a hello's timestamp may be from this reflector's clock. */
+  authSkewMs?: number | undefined;
+  /** The wall clock hellos are judged by, ms since the epoch (default Date.now; tests move it). */
+  wallClockMs?: (() => number) | undefined;
 }
 
 /** Bytes read from and written to every accepted socket since the reflector started. */
@@ -133,11 +148,15 @@ export interface ReflectorEvents {
 
 export type ReflectorState = 'idle' | 'binding' | 'listening' | 'closing' | 'closed';
 
-type Limits = Required<{ [K in keyof Omit<ReflectorOptions, 'processMetrics'>]: number }>;
+type Limits = Required<{
+  [K in keyof Omit<ReflectorOptions, 'processMetrics' | 'token' | 'wallClockMs'>]: number;
+}>;
 
 export class Reflector extends EventEmitter<ReflectorEvents> {
   private state: ReflectorState = 'idle';
   private readonly limits: Limits;
+  /** The shared secret hellos prove; /metrics asks for it too (http-endpoints.ts). */
+  private readonly token: string;
   private readonly server: NetServer;
   private readonly http: HttpServer;
   private readonly wss: WebSocketServer;
@@ -158,6 +177,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
 
   constructor(options: ReflectorOptions = {}) {
     super();
+    this.token = options.token ?? '';
     this.limits = {
       helloTimeoutMs: options.helloTimeoutMs ?? PROBE_HELLO_TIMEOUT_MS,
       silenceLimitMs: options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS,
@@ -166,6 +186,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       maxProbesPerSession: options.maxProbesPerSession ?? MAX_PROBES_PER_SESSION,
       maxQueuedMessages: options.maxQueuedMessages ?? MAX_QUEUED_MESSAGES,
       closeHandshakeMs: options.closeHandshakeMs ?? CLOSE_HANDSHAKE_MS,
+      authSkewMs: options.authSkewMs ?? AUTH_SKEW_MS,
     };
     this.sessions = new SessionRegistry({
       maxSessions: this.limits.maxSessions,
@@ -174,6 +195,9 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
         resumeGraceMs: this.limits.resumeGraceMs,
         backlogLimit: this.limits.maxQueuedMessages,
       },
+      token: options.token ?? '',
+      skewMs: this.limits.authSkewMs,
+      wallClockMs: options.wallClockMs,
       started: (info) => {
         this.metrics.sessionStarted(info.resumed);
         this.emit('session-start', info);
@@ -209,7 +233,10 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     this.server.on('error', (error) => {
       if (this.state === 'listening') this.emit('warning', `listening socket error: ${error.message}`);
     });
-    this.http = createHttpServer((request, response) => this.httpOnRequest(request, response));
+    // No Host header required: Node's own 400 for a missing one would answer 18 bytes with about 100.
+    this.http = createHttpServer({ requireHostHeader: false }, (request, response) =>
+      this.httpOnRequest(request, response),
+    );
     this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.httpOnUpgrade(request, socket, head),
     );
@@ -388,6 +415,9 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       banner: BANNER,
       healthy: () => this.state === 'listening',
       metrics: () => this.metrics.render(),
+      fits: (bytes) => fitsPreAuthBudget(request.socket, bytes),
+      metricsAllowed: (r) =>
+        this.token === '' || macsEqual(`Bearer ${this.token}`, r.headers.authorization ?? ''),
     });
   }
 
@@ -397,12 +427,23 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   }
 
   private httpOnUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const raw = request.socket;
     if (this.state !== 'listening' || pathOf(request.url) !== CONTROL_PATH) {
+      if (!fitsPreAuthBudget(raw, NOT_FOUND.length)) {
+        socket.destroy();
+        return;
+      }
       socket.once('finish', () => socket.destroy());
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.end(NOT_FOUND);
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.controlOpened(ws, request.socket));
+    // ws answers a malformed upgrade with a 400 page that may outweigh it: such a one is just closed,
+    // and a plain one is answered with exactly UPGRADE_RESPONSE_BYTES, if the request paid for them.
+    if (!isPlainUpgrade(request) || !fitsPreAuthBudget(raw, UPGRADE_RESPONSE_BYTES)) {
+      socket.destroy();
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.controlOpened(ws, raw));
   }
 
   private controlOpened(ws: WebSocket, socket: Socket): void {
@@ -411,7 +452,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       ws.terminate();
       return;
     }
-    const control = new ControlConnection(ws, remoteOf(socket), this.limits.silenceLimitMs, {
+    const control = new ControlConnection(ws, socket, remoteOf(socket), this.limits.silenceLimitMs, {
       message: (from, message) => this.sessions.onMessage(from, message),
       closed: (from) => this.controlOnClosed(from),
       failed: (from, code) => this.refuse(code, 'control', from.remote),

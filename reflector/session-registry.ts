@@ -1,15 +1,32 @@
 /**
  * The reflector's live sessions, and the control messages that act on them: a hello starts a
- * session (within the limit on sessions) or resumes one (its token compared in constant time), a
- * push, heartbeat or bye goes to the session its channel is bound to. A session leaves the registry
- * when it ends. The reflector (reflector.ts) owns the sockets and hands it upgraded control
- * channels and attached probes; this file owns no socket and no timer.
+ * session (within the limit on sessions) or resumes one, a push, heartbeat or bye goes to the
+ * session its channel is bound to. A session leaves the registry when it ends. The reflector
+ * (reflector.ts) owns the sockets and hands it upgraded control channels and probe hellos; this
+ * file owns no socket and no timer.
+ *
+ * Authentication (protocol/auth.ts) is checked here, in this order, so that only a hello that proves
+ * the token (or the session's secret) can cost the reflector memory: version, clock skew, MAC
+ * (constant-time), then the nonce's replay check. A probe joins its session only once its hello's
+ * MAC proves the session's secret; until then nothing is written to it, and a refused one is closed.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import {
+  AUTH_SKEW_MS,
+  ReplayGuard,
+  createNonce,
+  helloMac,
+  macsEqual,
+  probeMac,
+  resumeMac,
+  sessionSecret,
+  withinSkew,
+} from '../protocol/auth.js';
 import {
   PROTOCOL_VERSION,
   SESSION_ID_BYTES,
+  versionMismatch,
   type ClientMessage,
   type ProbeEventKind,
   type ProbeHello,
@@ -41,6 +58,12 @@ export interface SessionRegistryOptions {
   maxSessions: number;
   /** What each new session is given. */
   sessionLimits: SessionLimits;
+  /** The shared token every hello must prove ('' when the reflector runs without one). */
+  token: string;
+  /** How far a hello's ts may be from the reflector's clock (default AUTH_SKEW_MS). */
+  skewMs?: number | undefined;
+  /** The wall clock hellos are judged by, ms (default Date.now; tests move it). */
+  wallClockMs?: (() => number) | undefined;
   started: (info: SessionStartInfo) => void;
   ended: (info: SessionEndInfo) => void;
   /** A probe connection was refused (its socket is destroyed), or a push named no open probe. */
@@ -51,8 +74,15 @@ export interface SessionRegistryOptions {
 
 export class SessionRegistry {
   private readonly sessions = new Map<SessionId, Session>();
+  private readonly skewMs: number;
+  private readonly wallClockMs: () => number;
+  private readonly replays: ReplayGuard;
 
-  constructor(private readonly options: SessionRegistryOptions) {}
+  constructor(private readonly options: SessionRegistryOptions) {
+    this.skewMs = options.skewMs ?? AUTH_SKEW_MS;
+    this.wallClockMs = options.wallClockMs ?? Date.now;
+    this.replays = new ReplayGuard(this.skewMs);
+  }
 
   /** Live sessions, connected or waiting for a resume. */
   get size(): number {
@@ -71,11 +101,14 @@ export class SessionRegistry {
     return this.sessions.get(session)?.probeSocket(probe);
   }
 
-  /** A probe's hello is complete: it joins its session, or the socket is destroyed. */
+  /**
+   * A probe's hello is complete: it joins its session if its MAC proves the session's secret, or
+   * the socket is destroyed with nothing written and the session untouched.
+   */
   attachProbe(socket: Socket, hello: ProbeHello, rest: Buffer): void {
     const session = this.sessions.get(hello.session);
     // The peer's address is read before destroy(): a destroyed socket no longer knows it.
-    if (session === undefined) {
+    if (session === undefined || !macsEqual(probeMac(session.secret, session.id, hello.probe), hello.mac)) {
       const remote = remoteOf(socket);
       socket.destroy();
       this.options.refused('unknown-session', 'probe', remote);
@@ -104,6 +137,7 @@ export class SessionRegistry {
         'bad-message',
         `the first message must be hello, got ${message.type}`,
         CLOSE.protocolError,
+        'no hello',
       );
       return;
     }
@@ -130,20 +164,41 @@ export class SessionRegistry {
       return;
     }
     if (hello.version !== PROTOCOL_VERSION) {
+      // A protocol-1 hello is 28 bytes: its budget leaves room for the short form only.
+      const side = hello.version < PROTOCOL_VERSION ? 'client' : 'reflector';
       control.fail(
         'bad-version',
-        `this reflector speaks protocol v${PROTOCOL_VERSION}, not v${hello.version}`,
+        versionMismatch(PROTOCOL_VERSION, hello.version),
+        CLOSE.policyViolation,
+        `upgrade ${side}`,
+      );
+      return;
+    }
+    const auth = hello.auth;
+    if (auth === undefined) {
+      control.fail('bad-message', 'hello needs ts, nonce and mac', CLOSE.protocolError);
+      return;
+    }
+    const nowMs = this.wallClockMs();
+    if (!withinSkew(auth.ts, nowMs, this.skewMs)) {
+      control.fail(
+        'unauthorized',
+        `hello ts is ${Math.round((auth.ts - nowMs) / 1000)} s off the reflector's clock ` +
+          `(at most ${this.skewMs / 1000} s allowed)`,
         CLOSE.policyViolation,
       );
       return;
     }
     if (hello.resume !== undefined) {
       const session = this.sessions.get(hello.resume.session);
+      // An unknown session and a wrong proof get the same answer: the reply says nothing of which.
       if (
         session === undefined ||
         session.state === 'ended' ||
-        !sameToken(session.token, hello.resume.token)
+        !macsEqual(resumeMac(session.secret, auth.ts, auth.nonce), auth.mac) ||
+        !this.admitNonce(control, auth.nonce, auth.ts, nowMs)
       ) {
+        // (A replayed resume has been refused by admitNonce already; fail() only answers once.)
         control.fail(
           'unknown-session',
           'no such session: it ended, expired or never existed',
@@ -161,6 +216,11 @@ export class SessionRegistry {
       });
       return;
     }
+    if (!macsEqual(helloMac(this.options.token, auth.ts, auth.nonce), auth.mac)) {
+      control.fail('unauthorized', "the hello does not prove the reflector's token", CLOSE.policyViolation);
+      return;
+    }
+    if (!this.admitNonce(control, auth.nonce, auth.ts, nowMs)) return;
     if (this.sessions.size >= this.options.maxSessions) {
       control.fail(
         'too-many-sessions',
@@ -169,9 +229,12 @@ export class SessionRegistry {
       );
       return;
     }
+    const id = randomHex();
+    const nonce = createNonce();
     const session = new Session(
-      randomHex(),
-      randomHex(),
+      id,
+      sessionSecret(this.options.token, auth.nonce, nonce, id),
+      nonce,
       this.options.sessionLimits,
       (ended, reason, probes) => this.sessionOnEnd(ended, reason, probes),
       this.options.probeEvent,
@@ -180,6 +243,25 @@ export class SessionRegistry {
     control.bind(session);
     session.attachControl(control, false);
     this.options.started({ session: session.id, remote: control.remote, resumed: false, probes: 0 });
+  }
+
+  /** Records a proven hello's nonce; refuses (and says why) a replay, or any hello when full. */
+  private admitNonce(control: ControlConnection, nonce: string, ts: number, nowMs: number): boolean {
+    const admitted = this.replays.admit(nonce, ts, nowMs);
+    switch (admitted) {
+      case 'admitted':
+        return true;
+      case 'replayed':
+        control.fail('unauthorized', 'this hello was already used (a replay)', CLOSE.policyViolation);
+        return false;
+      case 'full':
+        control.fail('unauthorized', 'too many hellos in the clock-skew window', CLOSE.tryAgainLater);
+        return false;
+      default: {
+        const never: never = admitted;
+        throw new Error(`unhandled replay verdict ${String(never)}`);
+      }
+    }
   }
 
   private sessionOnEnd(session: Session, reason: SessionEndReason, probes: number): void {
@@ -210,10 +292,4 @@ function refusalOfAttach(result: Exclude<AttachResult, 'attached'>): RefusalReas
 
 function randomHex(): string {
   return randomBytes(SESSION_ID_BYTES).toString('hex');
-}
-
-function sameToken(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'hex');
-  const b = Buffer.from(given, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -10,6 +10,10 @@
  * happen while detached are queued (bounded, oldest dropped first) and delivered after the resumed
  * welcome, in order. The welcome itself lists the probes still open, so a client that lost queued
  * events can still tell which probes are gone.
+ *
+ * The session holds its secret (protocol/auth.ts), which only the registry reads, to check probe
+ * hellos and resumes; it never sends it. A probe id is accepted once per session: a replayed hello
+ * of a probe that has ended is refused like a duplicate.
  */
 import type { Socket } from 'node:net';
 import {
@@ -44,6 +48,12 @@ export interface SessionLimits {
 export type AttachResult = 'attached' | 'duplicate' | 'too-many-probes' | 'session-ended';
 
 /**
+ * Probe ids a session remembers at most (about 2 MiB at most): far more than a discovery opens
+ * (hundreds), so reaching it means a client opening probes in a loop, refused as too-many-probes.
+ */
+export const MAX_PROBE_IDS_PER_SESSION = 65_536;
+
+/**
  * What a session needs from its control channel, and all it may do with one. Defined here, on the
  * session's side (as probe.ts defines `ProbeOwner`), so the session never imports the channel that
  * implements it (`ControlConnection`) and the two modules do not depend on each other in a cycle.
@@ -63,10 +73,15 @@ export class Session implements ProbeOwner {
   private control: SessionChannel | null = null;
   private readonly backlog: BoundedQueue<ReflectorMessage>;
   private graceTimer: NodeJS.Timeout | null = null;
+  /** Every probe id ever attached here, so an ended probe's hello cannot be replayed. */
+  private readonly usedIds = new Set<ProbeId>();
 
   constructor(
     readonly id: SessionId,
-    readonly token: string,
+    /** The per-session secret: keys probe hellos and resumes. Never sent. */
+    readonly secret: Buffer,
+    /** The reflector's nonce, sent in every welcome. */
+    readonly nonce: string,
     private readonly limits: SessionLimits,
     private readonly onEnd: (session: Session, reason: SessionEndReason, probes: number) => void,
     /** Sees every probe event as it happens (the reflector's counters); it must not act on the probe. */
@@ -96,7 +111,7 @@ export class Session implements ProbeOwner {
       type: 'welcome',
       version: PROTOCOL_VERSION,
       session: this.id,
-      token: this.token,
+      nonce: this.nonce,
       resumed,
       probes: [...this.probes.keys()],
     });
@@ -122,8 +137,8 @@ export class Session implements ProbeOwner {
   attachProbe(socket: Socket, id: ProbeId, rest: Buffer): AttachResult {
     if (this.state === 'ended') return 'session-ended';
     // The first connection with an id wins: a newer one is a client bug or a replay.
-    if (this.probes.has(id)) return 'duplicate';
-    if (this.probes.size >= this.limits.maxProbes) {
+    if (this.usedIds.has(id)) return 'duplicate';
+    if (this.probes.size >= this.limits.maxProbes || this.usedIds.size >= MAX_PROBE_IDS_PER_SESSION) {
       this.send({
         type: 'error',
         code: 'too-many-probes',
@@ -131,6 +146,7 @@ export class Session implements ProbeOwner {
       });
       return 'too-many-probes';
     }
+    this.usedIds.add(id);
     const probe = createProbe(socket, id, this);
     this.probes.set(id, probe);
     this.probeEvent(probe, 'attached');

@@ -12,6 +12,7 @@
  * process never buffers more than WRITE_BUFFER_CAP_BYTES per probe (a tick skips a probe whose
  * socket has not drained). It exits when the parent goes.
  */
+import type { SessionCredentials } from '../../protocol/auth.js';
 import type { Socket } from 'node:net';
 import { ControlChannel } from '../../client/discovery/control-channel.js';
 import { PING_BYTE } from '../../protocol/wire.js';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     const socket = openRawProbe({
       port,
       localAddress: ABUSER_SOURCE,
-      session: control.session as string,
+      credentials: control.credentials as SessionCredentials,
       probe: id,
     });
     socket.on('data', (chunk: Buffer) => (echoesRead += chunk.length));

@@ -7,6 +7,7 @@
  * Owns: its control channels and sockets; close() ends them all. Every wait is bounded by the
  * deadline given to open() (the opener stops starting new connections past it).
  */
+import type { SessionCredentials } from '../../protocol/auth.js';
 import type { Socket } from 'node:net';
 import { ControlChannel } from '../../client/discovery/control-channel.js';
 import { MAX_PROBES_PER_SESSION, type ProbeId } from '../../protocol/wire.js';
@@ -98,7 +99,7 @@ export class IdleFleet {
       const socket = openRawProbe({
         port: this.port,
         localAddress: sourceAddress(i),
-        session: control.session as string,
+        credentials: control.credentials as SessionCredentials,
         probe: id,
       });
       const probe: FleetProbe = { control, id, socket };

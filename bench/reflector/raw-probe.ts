@@ -6,8 +6,9 @@
  * writes it. No keepalive, no Node socket timeout, Nagle off: an idle probe here is as idle as a
  * real one.
  */
+import { probeMac, type SessionCredentials } from '../../protocol/auth.js';
 import { connect, type Socket } from 'node:net';
-import { PROTOCOL_VERSION, encodeProbeHello, type ProbeId, type SessionId } from '../../protocol/wire.js';
+import { PROTOCOL_VERSION, encodeProbeHello, type ProbeId } from '../../protocol/wire.js';
 
 /** Probe connections per loopback source address: well inside the ephemeral port range. */
 export const CONNECTIONS_PER_SOURCE_ADDRESS = 10_000;
@@ -29,7 +30,8 @@ export function sourceAddresses(n: number): string[] {
 export interface RawProbeTarget {
   port: number;
   localAddress: string;
-  session: SessionId;
+  /** The session and its secret: the hello carries a MAC keyed by it (protocol/auth.ts). */
+  credentials: SessionCredentials;
   probe: ProbeId;
 }
 
@@ -47,7 +49,9 @@ export function openRawProbe(target: RawProbeTarget): Socket {
   socket.setTimeout(0);
   socket.on('error', noop);
   socket.on('data', noop);
-  const hello = encodeProbeHello({ version: PROTOCOL_VERSION, session: target.session, probe: target.probe });
+  const { session, secret } = target.credentials;
+  const mac = probeMac(secret, session, target.probe);
+  const hello = encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: target.probe, mac });
   socket.once('connect', () => socket.write(hello));
   return socket;
 }

@@ -28,7 +28,8 @@ export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryRepor
   const timeoutS = requiredSecondsFlag('timeout', args.timeout);
   const mode = choiceFlag('mode', args.mode, MODES);
   const options = withHeartbeatOnlyVerification(searchOptionsFrom(args));
-  const reflector = new Reflector();
+  // Its in-process reflector takes the token the client was given (none: the empty token).
+  const reflector = new Reflector({ token: options.token });
   // The run stops on Ctrl-C, and also when the emulator's thread dies: its sockets then close, and
   // what the client saw next would be the emulator's death, not a middlebox's eviction. That abort
   // carries the emulator's error, which the run then ends with (see discoverAndReport).

@@ -9,13 +9,15 @@ import { DEFAULT_PORT } from '../../protocol/wire.js';
 import { parseHostPort, type HostPort } from '../../protocol/address.js';
 import { runReflector } from '../../reflector/run-reflector.js';
 import { addressFlag, type FlagValue } from './flag-values.js';
+import { tokenFrom, withTokenFlags, type TokenFlags } from './token-flags.js';
 import type { CliIo } from './cli-io.js';
 
 export { runReflector, type ReflectorIo, type RunReflectorOptions } from '../../reflector/run-reflector.js';
 
-export interface ReflectorArgs {
+export interface ReflectorArgs extends TokenFlags {
   listen?: FlagValue;
   quiet: boolean;
+  insecureOpen: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     command: 'reflector',
     describe: 'run the server end that idlescope discover measures against',
     builder: (yargs: Argv) =>
-      yargs
+      withTokenFlags(yargs)
         .option('listen', {
           type: 'string',
           requiresArg: true,
@@ -43,10 +45,16 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
             `HOST:PORT to listen on, port 0 for any free one (default [::]:${DEFAULT_PORT}, or ` +
             `0.0.0.0:${DEFAULT_PORT} without IPv6)`,
         })
-        .option('quiet', { type: 'boolean', default: false, describe: 'no JSON log lines on stderr' }),
+        .option('quiet', { type: 'boolean', default: false, describe: 'no JSON log lines on stderr' })
+        .option('insecure-open', {
+          type: 'boolean',
+          default: false,
+          describe: 'without a token, listen on a non-loopback address anyway (anyone may use it)',
+        }) as unknown as Argv<ReflectorArgs>,
     handler: async (args) => {
       const listen = args.listen === undefined ? undefined : parseListen(args.listen);
-      await runReflector({ listen, quiet: args.quiet }, io);
+      const token = tokenFrom(args);
+      await runReflector({ listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen }, io);
     },
   };
 }

@@ -18,6 +18,7 @@ import {
   wholeNumberFlag,
   type FlagValue,
 } from './flag-values.js';
+import { tokenFrom, withTokenFlags, type TokenFlags } from './token-flags.js';
 
 /** RFC 5382 REQ-5: an established TCP mapping must live at least 2 h 4 min. */
 export const DEFAULT_MAX_S = 7440;
@@ -31,7 +32,7 @@ const DIRECTION_CHOICES = ['inbound', 'outbound', 'both'] as const;
  * The flags as yargs hands them over: numbers and choices stay the text the user typed (or the
  * default) until searchOptionsFrom() parses them, so a bad one is quoted as typed.
  */
-export interface SearchFlags {
+export interface SearchFlags extends TokenFlags {
   min: FlagValue;
   max: FlagValue;
   resolution?: FlagValue;
@@ -50,7 +51,7 @@ export function withSearchFlags<T>(
   defaults: { min: number; max: number },
 ): Argv<T & SearchFlags> {
   // Strings, parsed by searchOptionsFrom(): see flag-values.ts.
-  return yargs
+  return withTokenFlags(yargs)
     .option('min', {
       type: 'string',
       requiresArg: true,
@@ -125,7 +126,19 @@ export function searchOptionsFrom(flags: SearchFlags): Omit<DiscoveryOptions, 'r
   const verification = flags.verify
     ? { verification: { plan: planVerification, applyKeepalive: heldKeepaliveApplier() } }
     : {};
-  return { minS, maxS, resolutionS, connections, directions, graceS, full: flags.full, ...verification };
+  const token = tokenFrom(flags);
+  const auth = token === '' ? {} : { token };
+  return {
+    minS,
+    maxS,
+    resolutionS,
+    connections,
+    directions,
+    graceS,
+    full: flags.full,
+    ...auth,
+    ...verification,
+  };
 }
 
 /** --reflector HOST:PORT (the default port when none is given). */

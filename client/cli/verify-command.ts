@@ -14,6 +14,7 @@ import type { SettingRunResult } from '../verification/setting-run.js';
 import { renderVerifyHuman, renderVerifyJson, type VerifyReport } from '../report/verify-report.js';
 import { EXIT, exitCodeFor, type CliIo, type ExitCode } from './cli-io.js';
 import { verifyOptionsFrom, type VerifyFlags, type VerifyOptions } from './verify-flags.js';
+import { withTokenFlags } from './token-flags.js';
 
 /** The line --dead-peer prints on stderr (unless --quiet) once the path is known to work. */
 export const DEAD_PEER_READY_LINE =
@@ -26,7 +27,7 @@ export function verifyCommand(io: CliIo): CommandModule<object, VerifyFlags> {
     command: 'verify',
     describe: 'prove a keepalive or heartbeat setting on the path to a reflector',
     builder: (yargs) =>
-      yargs
+      withTokenFlags(yargs)
         .option('reflector', { ...str('HOST:PORT of an idlescope reflector'), demandOption: true })
         .option('keepalive-idle', str('TCP keepalive: idle before the first probe, whole seconds'))
         .option(

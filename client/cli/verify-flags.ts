@@ -19,6 +19,7 @@ import { intervalFor } from '../verification/verification-run.js';
 import type { VerifyRunOptions } from '../verification/verify-run.js';
 import { choiceFlag, secondsFlag, wholeNumberFlag, type FlagValue } from './flag-values.js';
 import { parseReflector } from './search-flags.js';
+import { tokenFrom, type TokenFlags } from './token-flags.js';
 
 /** A hold is this many times the timeout it is given (issue 10: "3 x the timeout"). */
 export const HOLD_PER_TIMEOUT = 3;
@@ -31,7 +32,7 @@ const DEFAULT_GRACE_S = 1.5;
 const DIRECTION_CHOICES = ['inbound', 'outbound', 'both'] as const;
 
 /** The flags as yargs hands them over (strings, parsed here; see flag-values.ts). */
-export interface VerifyFlags {
+export interface VerifyFlags extends TokenFlags {
   reflector: FlagValue;
   keepaliveIdle?: FlagValue;
   keepaliveInterval?: FlagValue;
@@ -70,6 +71,8 @@ export function verifyOptionsFrom(
   platform: NodeJS.Platform = process.platform,
 ): VerifyOptions {
   const reflector = parseReflector(flags.reflector);
+  const token = tokenFrom(flags);
+  const auth = token === '' ? {} : { token };
   const keepalive = given(flags.keepaliveIdle);
   const heartbeat = given(flags.heartbeat);
   if (keepalive && heartbeat) throw new UsageError('give --keepalive-idle or --heartbeat, not both');
@@ -120,7 +123,8 @@ export function verifyOptionsFrom(
       count: setting.count,
       ...(userTimeoutMs === undefined ? {} : { userTimeoutMs }),
     };
-    return { mode: 'dead-peer', reflector, plan, waitMs: (holdGivenS ?? DEFAULT_DEAD_PEER_WAIT_S) * 1000 };
+    const waitMs = (holdGivenS ?? DEFAULT_DEAD_PEER_WAIT_S) * 1000;
+    return { mode: 'dead-peer', reflector, plan, waitMs, ...auth };
   }
 
   const timeoutS = secondsFlag('timeout', flags.timeout);
@@ -152,6 +156,7 @@ export function verifyOptionsFrom(
     connections,
     directions,
     graceMs: graceS * 1000,
+    ...auth,
   };
 }
 

@@ -17,6 +17,14 @@
  *   open ──(dies)──► resuming ──(welcome, resumed)──► open
  *                        └──(refused, not a reflector, unknown session, window over)
  *                                 ──► closed + 'gone'
+ *
+ * Authentication (protocol/auth.ts): the hello proves the token (options.token, '' by default)
+ * over the wall clock and a fresh nonce; from the welcome's nonce the channel derives the session's
+ * secret, which it never sends: `credentials` hands it to the probes (their hello MACs) and each
+ * resume proves it again. The hello itself and a refusal's words are session-hello.ts's.
+ *
+ * (About 420 lines, one state machine: the handshake with its failure modes, and the resume loop
+ * that reuses it. Splitting them would put one `open()` in two files.)
  */
 import { EventEmitter } from 'node:events';
 import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
@@ -29,12 +37,14 @@ import {
   PROTOCOL_VERSION,
   decodeReflectorMessage,
   encodeMessage,
+  versionMismatch,
   type ClientMessage,
   type ProbeEventKind,
   type ProbeId,
   type ReflectorMessage,
   type SessionId,
 } from '../../protocol/wire.js';
+import { createNonce, sessionSecret, type SessionCredentials } from '../../protocol/auth.js';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
 import {
   NotAReflectorError,
@@ -45,6 +55,7 @@ import {
 } from '../../protocol/errors.js';
 import { handshakeFailure, type HandshakeStage } from './handshake-failure.js';
 import { ControlHeartbeat } from './control-heartbeat.js';
+import { refusalText, sessionHello } from './session-hello.js';
 
 export interface ControlChannelEvents {
   probe: [probe: ProbeId, event: ProbeEventKind];
@@ -78,6 +89,8 @@ export interface ControlChannelOptions {
   silenceLimitMs?: number;
   /** How long to keep trying to resume a dropped channel (0: never try). */
   resumeWindowMs?: number;
+  /** The reflector's token ('' or absent: the empty token, for a reflector run without one). */
+  token?: string | undefined;
 }
 
 /** Default bound on the TCP connection. */
@@ -96,7 +109,8 @@ const RESUME_MAX_DELAY_MS = 5000;
 export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private ws: WebSocket | null = null;
   private state: 'idle' | 'connecting' | 'open' | 'resuming' | 'closed' = 'idle';
-  private token: string | null = null;
+  /** The session's secret, derived from the first welcome; never sent. */
+  private secret: Buffer | null = null;
   private resumeTimer: NodeJS.Timeout | null = null;
   private readonly heartbeat = new ControlHeartbeat({
     send: (seq) => this.send({ type: 'heartbeat', seq }),
@@ -115,6 +129,13 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     super();
   }
 
+  /** The session id and secret, which probe hellos need; null until the welcome. */
+  get credentials(): SessionCredentials | null {
+    return this.session === null || this.secret === null
+      ? null
+      : { session: this.session, secret: this.secret };
+  }
+
   /** Smoothed round-trip time to the reflector, from heartbeats (0 until the first answer). */
   get rttMs(): number {
     return this.heartbeat.rttMs;
@@ -130,7 +151,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   connect(): Promise<void> {
     if (this.state !== 'idle') return Promise.reject(new Error('connect() called twice'));
     this.state = 'connecting';
-    return this.open(null).then(
+    return this.open(false).then(
       () => undefined,
       (error: unknown) => {
         this.state = 'closed';
@@ -143,7 +164,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
    * Opens one WebSocket and says hello (fresh, or resuming a session). Resolves on the welcome,
    * with the probes the reflector still holds; afterwards the socket's death goes to dropped().
    */
-  private open(resume: { session: SessionId; token: string } | null): Promise<ProbeId[]> {
+  private open(resume: boolean): Promise<ProbeId[]> {
     const label = formatHostPort(this.reflector);
     const url = `ws://${label}${CONTROL_PATH}`;
     const connectTimeoutMs = this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
@@ -199,15 +220,14 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       ws.on('unexpected-response', (_request, response) => {
         fail(new NotAReflectorError(label, `answered HTTP ${response.statusCode ?? '(no status)'}`));
       });
+      const nonce = createNonce();
       ws.once('open', () => {
         stage = 'open';
         // The handshake's time is not an RTT sample: it includes the HTTP upgrade on both sides.
-        this.sendOn(
-          ws,
-          resume === null
-            ? { type: 'hello', version: PROTOCOL_VERSION }
-            : { type: 'hello', version: PROTOCOL_VERSION, resume },
-        );
+        const start = resume
+          ? { session: this.session as SessionId, secret: this.secret as Buffer }
+          : { token: this.options.token ?? '' };
+        this.sendOn(ws, sessionHello(Date.now(), nonce, start));
       });
       ws.on('error', (error) => {
         if (!settled) fail(handshakeFailure(label, error, stage, connectTimeoutMs));
@@ -245,18 +265,28 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         const message = decoded.value;
         if (!settled) {
           if (message.type === 'welcome') {
+            if (message.version !== PROTOCOL_VERSION) {
+              fail(new ReflectorRefusedError(label, versionMismatch(message.version, PROTOCOL_VERSION)));
+              return;
+            }
+            if (resume && message.session !== this.session) {
+              fail(new ReflectorRefusedError(label, `resumed a different session (${message.session})`));
+              return;
+            }
             settled = true;
             if (answerTimer !== null) clearTimeout(answerTimer);
             this.state = 'open';
-            this.session = message.session;
-            this.token = message.token;
+            if (!resume) {
+              this.session = message.session;
+              this.secret = sessionSecret(this.options.token ?? '', nonce, message.nonce, message.session);
+            }
             this.heartbeat.start(
               this.options.heartbeatIntervalMs ?? CONTROL_HEARTBEAT_INTERVAL_MS,
               this.options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS,
             );
             resolve(message.probes);
           } else if (message.type === 'error') {
-            fail(new ReflectorRefusedError(label, `${message.code}: ${message.message}`));
+            fail(new ReflectorRefusedError(label, refusalText(message.code, message.message)));
           } else {
             fail(new ReflectorRefusedError(label, `expected welcome, got ${message.type}`));
           }
@@ -345,7 +375,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       this.ws = null;
     }
     const windowMs = this.options.resumeWindowMs ?? RESUME_WINDOW_MS;
-    if (windowMs <= 0 || this.session === null || this.token === null) {
+    if (windowMs <= 0 || this.session === null || this.secret === null) {
       this.giveUp(why);
       return;
     }
@@ -358,7 +388,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = null;
       if (this.state !== 'resuming') return;
-      this.open({ session: this.session as SessionId, token: this.token as string }).then(
+      this.open(true).then(
         (probes) => {
           if (this.state !== 'open') return;
           this.emit('resumed', probes);

@@ -13,6 +13,7 @@ import type { Direction, SearchAction, SearchProgress } from '../search/types.js
 import { ControlChannel } from './control-channel.js';
 import type { ProbeEventKind, ProbeId } from '../../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
+import { randomProbeIds, type SessionCredentials } from '../../protocol/auth.js';
 import { ReflectorLostError, type IdlescopeError } from '../../protocol/errors.js';
 import type { DiscoveryReport } from '../report/report.js';
 import { RunCostMeter } from './run-cost.js';
@@ -42,6 +43,8 @@ export interface DiscoveryOptions {
   reflector: HostPort;
   /** Where to connect, when not the reflector itself (the demo dials through its emulator). */
   dial?: HostPort;
+  /** The reflector's token ('' or absent: the empty token, for a reflector run without one). */
+  token?: string | undefined;
   minS: number;
   maxS: number;
   /** Absolute target width; null for the default max(1 s, 1% of the timeout). */
@@ -92,7 +95,7 @@ export const DEFAULT_GRACE_S = 1.5;
  * report and a ReflectorLostError.
  */
 export async function runDiscovery(options: DiscoveryOptions): Promise<DiscoveryOutcome> {
-  const control = new ControlChannel(options.dial ?? options.reflector);
+  const control = new ControlChannel(options.dial ?? options.reflector, { token: options.token });
   await control.connect();
   return new DiscoveryRun(options, control).run();
 }
@@ -105,7 +108,8 @@ class DiscoveryRun {
   private readonly dial: HostPort;
   private readonly graceMs: number;
   private progressTimer: NodeJS.Timeout | null = null;
-  private nextProbeId = 1;
+  /** Unguessable probe ids, shared by the slots and the verification (one session). */
+  private readonly allocateProbeId = randomProbeIds();
   private end: DiscoveryEnd | null = null;
   private abortReason: string | null = null;
   private resolveRun: (() => void) | null = null;
@@ -129,7 +133,7 @@ class DiscoveryRun {
       graceMs: this.graceMs,
       control,
       cost: this.cost,
-      allocateProbeId: () => this.nextProbeId++,
+      allocateProbeId: this.allocateProbeId,
       owner: {
         search: (direction) => this.engines.get(direction),
         queueStep: (direction) => this.queueStep(direction),
@@ -225,7 +229,7 @@ class DiscoveryRun {
     if (verification === undefined) return;
     this.verification = new VerificationRun({
       dial: this.dial,
-      session: this.control.session as string,
+      session: this.control.credentials as SessionCredentials,
       minS: this.options.minS,
       maxS: this.options.maxS,
       directions: [...this.engines.keys()],
@@ -233,7 +237,7 @@ class DiscoveryRun {
       now: () => this.now(),
       rttMs: () => this.control.rttMs,
       push: (probe) => this.control.push(probe),
-      allocateProbeId: () => this.nextProbeId++,
+      allocateProbeId: this.allocateProbeId,
       applyKeepalive: verification.applyKeepalive,
     });
     this.verification.start();

@@ -7,13 +7,8 @@
  */
 import { Socket, connect } from 'node:net';
 import { EventEmitter } from 'node:events';
-import {
-  PING_BYTE,
-  PROTOCOL_VERSION,
-  encodeProbeHello,
-  type ProbeId,
-  type SessionId,
-} from '../../protocol/wire.js';
+import { PING_BYTE, PROTOCOL_VERSION, encodeProbeHello, type ProbeId } from '../../protocol/wire.js';
+import { probeMac, type SessionCredentials } from '../../protocol/auth.js';
 import type { EvictionKind } from '../search/types.js';
 
 export interface ProbeConnectionEvents {
@@ -34,7 +29,7 @@ export class ProbeConnection extends EventEmitter<ProbeConnectionEvents> {
   constructor(
     host: string,
     port: number,
-    session: SessionId,
+    credentials: SessionCredentials,
     readonly probe: ProbeId,
   ) {
     super();
@@ -45,7 +40,9 @@ export class ProbeConnection extends EventEmitter<ProbeConnectionEvents> {
     this.socket.on('end', this.socketOnEnd);
     this.socket.on('error', this.socketOnError);
     this.socket.on('close', this.socketOnClose);
-    this.hello = encodeProbeHello({ version: PROTOCOL_VERSION, session, probe });
+    const { session, secret } = credentials;
+    const mac = probeMac(secret, session, probe);
+    this.hello = encodeProbeHello({ version: PROTOCOL_VERSION, session, probe, mac });
   }
 
   private readonly hello: Buffer;

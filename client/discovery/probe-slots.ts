@@ -28,6 +28,7 @@ import { ProbeConnection } from './probe-connection.js';
 import type { ControlChannel } from './control-channel.js';
 import { ECHO_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
+import type { SessionCredentials } from '../../protocol/auth.js';
 import { describeCause } from '../../protocol/errors.js';
 import type { RunCostMeter } from './run-cost.js';
 import { AttachLag } from './attach-lag.js';
@@ -63,10 +64,10 @@ export interface ProbeSlotsOptions {
   /** --grace, in ms: a test's answer is awaited this long, plus twice the control RTT. */
   graceMs: number;
   /** The control channel: the session, the RTT, inbound pushes and proof that the reflector lives. */
-  control: Pick<ControlChannel, 'session' | 'rttMs' | 'push' | 'confirmAlive'>;
+  control: Pick<ControlChannel, 'credentials' | 'rttMs' | 'push' | 'confirmAlive'>;
   /** Counts every probe opened, test taken and byte carried. */
   cost: RunCostMeter;
-  /** Probe ids are shared with the verification's connections: one counter for the run. */
+  /** Probe ids are shared with the verification's connections: one random allocator for the run. */
   allocateProbeId: () => ProbeId;
   owner: ProbeSlotsOwner;
 }
@@ -126,7 +127,7 @@ export class ProbeSlots {
       return;
     }
     this.openingNow++;
-    const session = this.control.session as string;
+    const session = this.control.credentials as SessionCredentials;
     const id = this.options.allocateProbeId();
     const dial = this.options.dial;
     const connection = new ProbeConnection(dial.host, dial.port, session, id);

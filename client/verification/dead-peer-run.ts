@@ -20,7 +20,8 @@
  * Timers it owns, cleared by stop(): the push cadence and the wait bound.
  */
 import type { Socket } from 'node:net';
-import { PUSH_BYTE, type ProbeEventKind, type ProbeId, type SessionId } from '../../protocol/wire.js';
+import { PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../../protocol/wire.js';
+import type { SessionCredentials } from '../../protocol/auth.js';
 import type { HostPort } from '../../protocol/address.js';
 import { ProbeConnection } from '../discovery/probe-connection.js';
 import { deadPeerDetection, type DeadPeerDetection } from '../keepalive/dead-peer.js';
@@ -35,7 +36,7 @@ export const DETECTION_TOLERANCE_MS = 1000;
 
 export interface DeadPeerRunOptions {
   dial: HostPort;
-  session: SessionId;
+  session: SessionCredentials;
   probe: ProbeId;
   plan: KeepalivePlan;
   /** How long to wait for the path to start dropping, ms; then the run ends inconclusive. */

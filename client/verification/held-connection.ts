@@ -20,6 +20,7 @@
 import type { Socket } from 'node:net';
 import { ECHO_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../../protocol/wire.js';
 import { ProbeConnection } from '../discovery/probe-connection.js';
+import type { SessionCredentials } from '../../protocol/auth.js';
 import type { Direction, EvictionKind } from '../search/types.js';
 import type { KeepaliveSetting, KernelKeepalive } from './held-keepalive.js';
 import type { RefreshSetting, TestOutcome } from './verdict.js';
@@ -88,7 +89,8 @@ export class HeldConnection {
      */
     private readonly phaseOffsetMs: number,
     dial: { host: string; port: number },
-    session: string,
+    /** The session's id and secret: the probe hello's MAC. */
+    session: SessionCredentials,
     private readonly host: HeldConnectionHost,
   ) {
     this.openedAtMs = host.now();

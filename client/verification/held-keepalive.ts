@@ -4,7 +4,8 @@
  * the connection it tested, not what was asked for. Where the platform cannot set keepalive at all,
  * the keepalive verification is skipped with that reason instead of being pretended.
  */
-import type { ProbeId, SessionId } from '../../protocol/wire.js';
+import type { ProbeId } from '../../protocol/wire.js';
+import type { SessionCredentials } from '../../protocol/auth.js';
 import type { HostPort } from '../../protocol/address.js';
 import type { Socket } from 'node:net';
 import {
@@ -52,7 +53,7 @@ export function keepaliveSkipReason(platform: NodeJS.Platform): UnsupportedReaso
  */
 export interface HeldPath {
   dial: HostPort;
-  session: SessionId;
+  session: SessionCredentials;
   graceMs: number;
   now(): number;
   rttMs(): number;

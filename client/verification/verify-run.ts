@@ -10,6 +10,7 @@
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
 import { ReflectorLostError, type IdlescopeError } from '../../protocol/errors.js';
 import type { ProbeId } from '../../protocol/wire.js';
+import { randomProbeIds, type SessionCredentials } from '../../protocol/auth.js';
 import { ControlChannel } from '../discovery/control-channel.js';
 import type { KeepalivePlan } from '../keepalive/keepalive-plan.js';
 import type { Direction } from '../search/types.js';
@@ -19,7 +20,7 @@ import { heldKeepaliveApplier } from './held-keepalive.js';
 import { SettingRun, type SettingRunResult } from './setting-run.js';
 import type { RefreshSetting } from './verdict.js';
 
-export type VerifyRunOptions =
+export type VerifyRunOptions = (
   | {
       mode: 'hold';
       reflector: HostPort;
@@ -31,7 +32,11 @@ export type VerifyRunOptions =
       directions: readonly Direction[];
       graceMs: number;
     }
-  | { mode: 'dead-peer'; reflector: HostPort; plan: KeepalivePlan; waitMs: number };
+  | { mode: 'dead-peer'; reflector: HostPort; plan: KeepalivePlan; waitMs: number }
+) & {
+  /** The reflector's token ('' or absent: the empty token). */
+  token?: string | undefined;
+};
 
 export type VerifyRunResult =
   { mode: 'hold'; result: SettingRunResult } | { mode: 'dead-peer'; result: DeadPeerResult };
@@ -55,12 +60,11 @@ export async function runVerify(options: VerifyRunOptions, hooks: VerifyHooks = 
   // During --dead-peer the channel dies with the path: no resume attempts to outlive the run.
   const control = new ControlChannel(
     options.reflector,
-    options.mode === 'dead-peer' ? { resumeWindowMs: 0 } : {},
+    options.mode === 'dead-peer' ? { resumeWindowMs: 0, token: options.token } : { token: options.token },
   );
   await control.connect();
-  let nextProbe = 1;
-  const allocate = (): ProbeId => nextProbe++;
-  const session = control.session as string;
+  const allocate = randomProbeIds();
+  const session = control.credentials as SessionCredentials;
   const now = (): number => performance.now();
   const push = (probe: ProbeId): void => control.push(probe);
 

@@ -6,9 +6,16 @@
  *   client/cli/main.ts discover --reflector HOST:PORT ... --json    prints one JSON report on stdout
  */
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { formatHostPort } from '../../protocol/address.js';
 import { nodeArgv, type Lab } from './lab.js';
+
+/**
+ * The token every lab reflector and client shares, through IDLESCOPE_TOKEN: the lab listens on
+ * namespace addresses, which a reflector without a token refuses (and it tests the token path).
+ */
+export const LAB_ENV = { ...process.env, IDLESCOPE_TOKEN: randomBytes(16).toString('hex') };
 
 export const CLI_ENTRY = 'client/cli/main.ts';
 const REFLECTOR_READY_LINE = 'idlescope reflector listening on';
@@ -99,6 +106,7 @@ export async function startReflector(
   const listen = formatHostPort({ host: lab.serverListenHost, port });
   const child = lab.spawn(lab.serverNs, nodeArgv(CLI_ENTRY, ['reflector', '--listen', listen]), {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: LAB_ENV,
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -179,6 +187,7 @@ export async function runDiscoveryInLab(
     const started = performance.now();
     const discover = lab.spawn(lab.clientNs, nodeArgv(CLI_ENTRY, args), {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: LAB_ENV,
     });
     let stdout = '';
     let stderr = '';

@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import type { Lab } from './lab.js';
 import { nodeArgv } from './lab.js';
-import { CLI_ENTRY, LabDiscoveryError, startReflector, stop, waitForExit } from './discovery.js';
+import { CLI_ENTRY, LAB_ENV, LabDiscoveryError, startReflector, stop, waitForExit } from './discovery.js';
 
 export interface LabVerifyResult {
   /** The one JSON document on stdout. */
@@ -35,7 +35,10 @@ export async function runVerifyInLab(
   try {
     const args = ['verify', '--reflector', lab.targetAddress(port), '--json', ...verifyArgs];
     const started = performance.now();
-    const verify = lab.spawn(lab.clientNs, nodeArgv(CLI_ENTRY, args), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const verify = lab.spawn(lab.clientNs, nodeArgv(CLI_ENTRY, args), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: LAB_ENV,
+    });
     let stdout = '';
     let stderr = '';
     verify.stdout!.setEncoding('utf8').on('data', (chunk: string) => {

@@ -14,11 +14,16 @@ import {
 } from '../../protocol/wire.js';
 
 const SESSION = '0123456789abcdef0123456789abcdef';
+const NONCE = 'fedcba9876543210fedcba9876543210';
+const MAC = 'ab'.repeat(32);
+const AUTH = { ts: 1_764_600_000_000, nonce: NONCE, mac: MAC };
 
 describe('control messages', () => {
   const clientMessages: ClientMessage[] = [
-    { type: 'hello', version: PROTOCOL_VERSION },
-    { type: 'hello', version: PROTOCOL_VERSION, resume: { session: SESSION, token: SESSION } },
+    { type: 'hello', version: PROTOCOL_VERSION, auth: AUTH },
+    { type: 'hello', version: PROTOCOL_VERSION, auth: AUTH, resume: { session: SESSION } },
+    // Another version's hello is decoded no further than its version, to be answered bad-version.
+    { type: 'hello', version: 1 },
     { type: 'push', probe: 42 },
     { type: 'heartbeat', seq: 7 },
     { type: 'bye' },
@@ -28,8 +33,9 @@ describe('control messages', () => {
   });
 
   const reflectorMessages: ReflectorMessage[] = [
-    { type: 'welcome', version: 1, session: SESSION, token: SESSION, resumed: false, probes: [] },
-    { type: 'welcome', version: 1, session: SESSION, token: SESSION, resumed: true, probes: [1, 2, 3] },
+    { type: 'welcome', version: 2, session: SESSION, nonce: NONCE, resumed: false, probes: [] },
+    { type: 'welcome', version: 2, session: SESSION, nonce: NONCE, resumed: true, probes: [1, 2, 3] },
+    { type: 'error', code: 'unauthorized', message: 'no' },
     { type: 'probe', probe: 3, event: 'attached' },
     { type: 'probe', probe: 3, event: 'reset' },
     { type: 'heartbeat-ack', seq: 9 },
@@ -50,7 +56,33 @@ describe('control messages', () => {
     ['push.probe', '{"type":"push","probe":"1"}'],
     ['push.probe', '{"type":"push","probe":4294967296}'],
     ['hello.version', '{"type":"hello"}'],
-    ['hello.resume', '{"type":"hello","version":1,"resume":{"session":"zz","token":"x"}}'],
+    ['hello.auth needs ts', `{"type":"hello","version":${PROTOCOL_VERSION}}`],
+    [
+      'hello.auth needs ts',
+      `{"type":"hello","version":${PROTOCOL_VERSION},"auth":{"ts":-1,"nonce":"${NONCE}","mac":"${MAC}"}}`,
+    ],
+    [
+      'hello.auth needs ts',
+      `{"type":"hello","version":${PROTOCOL_VERSION},"auth":{"ts":1.5,"nonce":"${NONCE}","mac":"${MAC}"}}`,
+    ],
+    [
+      'hello.auth needs ts',
+      `{"type":"hello","version":${PROTOCOL_VERSION},"auth":{"ts":1,"nonce":"abc","mac":"${MAC}"}}`,
+    ],
+    [
+      'hello.auth needs ts',
+      `{"type":"hello","version":${PROTOCOL_VERSION},"auth":{"ts":1,"nonce":"${NONCE}","mac":"${NONCE}"}}`,
+    ],
+    [
+      'hello.resume',
+      `{"type":"hello","version":${PROTOCOL_VERSION},"auth":{"ts":1,"nonce":"${NONCE}","mac":"${MAC}"},` +
+        `"resume":{"session":"zz"}}`,
+    ],
+    [
+      'hello.resume',
+      `{"type":"hello","version":${PROTOCOL_VERSION},"auth":{"ts":1,"nonce":"${NONCE}","mac":"${MAC}"},` +
+        `"resume":7}`,
+    ],
     ['heartbeat.seq', '{"type":"heartbeat","seq":1.5}'],
   ])('rejects malformed client input (%s): %s', (reason, raw) => {
     const decoded = decodeClientMessage(raw);
@@ -64,6 +96,13 @@ describe('control messages', () => {
       expect(decodeReflectorMessage(full.slice(0, cut)).ok, `cut at ${cut}`).toBe(false);
     expect(decodeReflectorMessage('{"type":"probe","probe":1,"event":"exploded"}').ok).toBe(false);
     expect(decodeReflectorMessage('{"type":"welcome","version":1}').ok).toBe(false);
+    // A protocol-1 welcome (a token, no nonce) is not a protocol-2 one.
+    expect(
+      decodeReflectorMessage(
+        `{"type":"welcome","version":1,"session":"${SESSION}","token":"${SESSION}",` +
+          `"resumed":false,"probes":[]}`,
+      ).ok,
+    ).toBe(false);
     expect(decodeReflectorMessage('{"type":"error","code":"nope","message":"x"}').ok).toBe(false);
   });
 
@@ -77,16 +116,24 @@ describe('control messages', () => {
 
 describe('probe hello', () => {
   it('round-trips and has a fixed size', () => {
-    const bytes = encodeProbeHello({ version: PROTOCOL_VERSION, session: SESSION, probe: 0xfffffffe });
+    const mac = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    const bytes = encodeProbeHello({ version: PROTOCOL_VERSION, session: SESSION, probe: 0xfffffffe, mac });
+    expect(PROBE_HELLO_BYTES, 'magic 4, version 1, session 16, probe 4, MAC 16').toBe(41);
     expect(bytes.length).toBe(PROBE_HELLO_BYTES);
+    expect(bytes.subarray(PROBE_HELLO_BYTES - 16).equals(mac), 'the MAC is the last 16 bytes').toBe(true);
     expect(decodeProbeHello(bytes)).toEqual({
       ok: true,
-      value: { version: PROTOCOL_VERSION, session: SESSION, probe: 0xfffffffe },
+      value: { version: PROTOCOL_VERSION, session: SESSION, probe: 0xfffffffe, mac },
     });
   });
 
   it('rejects truncated, oversized, wrong magic and wrong version', () => {
-    const bytes = encodeProbeHello({ version: PROTOCOL_VERSION, session: SESSION, probe: 1 });
+    const bytes = encodeProbeHello({
+      version: PROTOCOL_VERSION,
+      session: SESSION,
+      probe: 1,
+      mac: Buffer.alloc(16),
+    });
     expect(decodeProbeHello(bytes.subarray(0, PROBE_HELLO_BYTES - 1)).ok).toBe(false);
     expect(decodeProbeHello(Buffer.concat([bytes, Buffer.of(0)])).ok).toBe(false);
     const badMagic = Buffer.from(bytes);
@@ -119,9 +166,9 @@ describe('message size limits by direction', () => {
     const probes = Array.from({ length: MAX_PROBES_PER_SESSION }, (_, i) => 0xfff0_0000 + i);
     const welcome = encodeMessage({
       type: 'welcome',
-      version: 1,
+      version: 2,
       session: SESSION,
-      token: SESSION,
+      nonce: NONCE,
       resumed: true,
       probes,
     });

@@ -4,7 +4,9 @@ import {
   openControl,
   openProbe,
   openRaw,
+  newHello,
   openSession,
+  resumeHello,
   sleep,
   startReflector,
   useTeardown,
@@ -17,12 +19,20 @@ describe('reflector control channel', () => {
   it('answers hello with a welcome for a new session', async () => {
     const { reflector, address } = await startReflector(defer);
     const control = await openControl(defer, address);
-    control.send({ type: 'hello', version: PROTOCOL_VERSION });
+    control.send(newHello());
     const welcome = await control.next('welcome');
     expect(welcome.version, 'welcome carries the protocol version').toBe(PROTOCOL_VERSION);
     expect(welcome.session, 'session id is 16 random bytes in hex').toMatch(/^[0-9a-f]{32}$/);
-    expect(welcome.token, 'token is 16 random bytes in hex').toMatch(/^[0-9a-f]{32}$/);
-    expect(welcome.token, 'token differs from the session id').not.toBe(welcome.session);
+    expect(welcome.nonce, 'server nonce is 16 random bytes in hex').toMatch(/^[0-9a-f]{32}$/);
+    expect(welcome.nonce, 'server nonce differs from the session id').not.toBe(welcome.session);
+    expect(Object.keys(welcome).sort(), 'the welcome carries no token or secret').toEqual([
+      'nonce',
+      'probes',
+      'resumed',
+      'session',
+      'type',
+      'version',
+    ]);
     expect(welcome.resumed, 'a new session is not resumed').toBe(false);
     expect(welcome.probes, 'a new session has no probes').toEqual([]);
     expect(reflector.stats().sessions, 'the reflector counts the session').toBe(1);
@@ -31,10 +41,14 @@ describe('reflector control channel', () => {
   it('refuses another protocol version with bad-version and closes', async () => {
     const { reflector, address } = await startReflector(defer);
     const control = await openControl(defer, address);
-    control.send({ type: 'hello', version: PROTOCOL_VERSION + 1 });
+    // A newer client's hello, as long as ours: it pays for the whole answer (see auth.test.ts).
+    control.send({ ...newHello(), version: PROTOCOL_VERSION + 1 });
     const error = await control.next('error');
     expect(error.code, 'error code').toBe('bad-version');
-    expect(error.message, 'the message names the spoken version').toContain(`v${PROTOCOL_VERSION}`);
+    expect(error.message, 'the message names both versions and the side to upgrade').toBe(
+      `reflector speaks protocol ${PROTOCOL_VERSION}, this client ${PROTOCOL_VERSION + 1}: ` +
+        'upgrade the reflector',
+    );
     expect(await control.closed(), 'closed with policy violation').toBe(1008);
     expect(reflector.stats().sessions, 'no session was created').toBe(0);
   });
@@ -97,14 +111,10 @@ describe('reflector control channel', () => {
     expect(reflector.stats().sessions, 'the session survives its control channel').toBe(1);
 
     const second = await openControl(defer, address);
-    second.send({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      resume: { session: first.session, token: first.token },
-    });
+    second.send(resumeHello(first.session));
     const welcome = await second.next('welcome');
     expect(welcome.resumed, 'resumed').toBe(true);
-    expect(welcome.session, 'same session id').toBe(first.session);
+    expect(welcome.session, 'same session id').toBe(first.session.session);
     expect(welcome.probes, 'only the still-open probe is listed').toEqual([1]);
     await second.nextProbeEvent(2, 'closed');
     await second.nextProbeEvent(1, 'echoed');
@@ -119,15 +129,11 @@ describe('reflector control channel', () => {
     const { reflector, address } = await startReflector(defer);
     const first = await openSession(defer, address);
     const second = await openControl(defer, address);
-    second.send({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      resume: { session: first.session, token: first.token },
-    });
+    second.send(resumeHello(first.session));
     const welcome = await second.next('welcome');
     expect(welcome, 'the new channel gets the session').toMatchObject({
       resumed: true,
-      session: first.session,
+      session: first.session.session,
     });
     expect(await first.control.closed(), 'the old channel is closed').toBe(1008);
     second.send({ type: 'heartbeat', seq: 3 });
@@ -148,17 +154,13 @@ describe('reflector control channel', () => {
     expect(Buffer.from(raw.received).toString('latin1'), 'switching protocols').toMatch(/^HTTP\/1\.1 101 /);
   });
 
-  it('refuses a resume with the wrong token', async () => {
+  it('refuses a resume that does not prove the session secret', async () => {
     const { address } = await startReflector(defer, { resumeGraceMs: 5000 });
     const first = await openSession(defer, address);
     first.control.ws.terminate();
     const second = await openControl(defer, address);
-    second.send({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      resume: { session: first.session, token: '0'.repeat(32) },
-    });
-    expect((await second.next('error')).code, 'wrong token looks like an unknown session').toBe(
+    second.send(resumeHello({ session: first.session.session, secret: Buffer.alloc(32) }));
+    expect((await second.next('error')).code, 'a wrong secret looks like an unknown session').toBe(
       'unknown-session',
     );
     expect(await second.closed(), 'refusal closes the channel').toBe(1008);
@@ -173,11 +175,7 @@ describe('reflector control channel', () => {
     await probe.closedByPeer();
 
     const second = await openControl(defer, address);
-    second.send({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      resume: { session: first.session, token: first.token },
-    });
+    second.send(resumeHello(first.session));
     const error = await second.next('error');
     expect(error.code, 'error code').toBe('unknown-session');
     expect(await second.closed(), 'closed after the refusal').toBe(1008);
@@ -187,7 +185,7 @@ describe('reflector control channel', () => {
     const { address } = await startReflector(defer, { maxSessions: 1 });
     await openSession(defer, address);
     const extra = await openControl(defer, address);
-    extra.send({ type: 'hello', version: PROTOCOL_VERSION });
+    extra.send(newHello());
     expect((await extra.next('error')).code, 'error code').toBe('too-many-sessions');
     expect(await extra.closed(), 'closed after the refusal').toBe(1008);
   });

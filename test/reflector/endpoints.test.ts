@@ -5,10 +5,14 @@
  */
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { PING_BYTE, PROTOCOL_VERSION, PUSH_BYTE, encodeProbeHello } from '../../protocol/wire.js';
+import { randomBytes } from 'node:crypto';
+import { PING_BYTE, PROTOCOL_VERSION, PUSH_BYTE } from '../../protocol/wire.js';
 import {
+  newHello,
   openControl,
   openProbe,
+  probeHello,
+  resumeHello,
   openRaw,
   openSession,
   startReflector,
@@ -41,7 +45,7 @@ describe('reflector HTTP endpoints', () => {
   it('counts probe events, refusals and sessions by exactly what happened', async () => {
     const { address } = await startReflector(defer);
     const before = (await rawGet(address, '/metrics')).body;
-    const { control, session, token } = await openSession(defer, address);
+    const { control, session } = await openSession(defer, address);
     const first = await openProbe(defer, address, control, session, 1);
     const second = await openProbe(defer, address, control, session, 2);
     const third = await openProbe(defer, address, control, session, 3);
@@ -59,30 +63,25 @@ describe('reflector HTTP endpoints', () => {
     // Refusals, one of each kind a client can provoke without waiting for a deadline.
     control.send({ type: 'push', probe: 99 });
     expect((await control.next('error')).code, 'push on no probe').toBe('unknown-probe');
-    const duplicate = await openRaw(
-      defer,
-      address,
-      encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 3 }),
-    );
+    const duplicate = await openRaw(defer, address, probeHello(session, 3));
     await duplicate.closedByPeer();
     const stranger = await openRaw(
       defer,
       address,
-      encodeProbeHello({ version: PROTOCOL_VERSION, session: 'ab'.repeat(16), probe: 1 }),
+      probeHello({ session: 'ab'.repeat(16), secret: randomBytes(32) }, 1),
     );
     await stranger.closedByPeer();
     const garbage = await openRaw(defer, address, Buffer.from('XXXX'));
     await garbage.closedByPeer();
     const badResume = await openControl(defer, address);
-    badResume.send({ type: 'hello', version: PROTOCOL_VERSION, resume: { session, token: '00'.repeat(16) } });
-    expect((await badResume.next('error')).code, 'resume with a wrong token').toBe('unknown-session');
+    badResume.send(resumeHello({ session: session.session, secret: randomBytes(32) }));
+    expect((await badResume.next('error')).code, 'resume without the secret').toBe('unknown-session');
     const binary = await openControl(defer, address);
     binary.sendRaw(Buffer.from('{}'), true);
     expect((await binary.next('error')).code, 'binary frame').toBe('bad-message');
     const oldClient = await openControl(defer, address);
     oldClient.send({ type: 'hello', version: PROTOCOL_VERSION + 1 });
     expect((await oldClient.next('error')).code, 'other version').toBe('bad-version');
-    expect(token, 'the real token is not the one tried').not.toBe('00'.repeat(16));
 
     const after = (await rawGet(address, '/metrics')).body;
     const delta = (series: string): number => sample(after, series) - sample(before, series);
@@ -137,14 +136,10 @@ describe('reflector HTTP endpoints', () => {
     });
     const { control, session } = await openSession(defer, address);
     await openProbe(defer, address, control, session, 1);
-    const extraProbe = await openRaw(
-      defer,
-      address,
-      encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 2 }),
-    );
+    const extraProbe = await openRaw(defer, address, probeHello(session, 2));
     await extraProbe.closedByPeer();
     const extraSession = await openControl(defer, address);
-    extraSession.send({ type: 'hello', version: PROTOCOL_VERSION });
+    extraSession.send(newHello());
     expect((await extraSession.next('error')).code, 'session limit').toBe('too-many-sessions');
     const silent = await openRaw(defer, address);
     await silent.closedByPeer();

@@ -16,9 +16,16 @@ import {
   type ProbeEventKind,
   type ProbeId,
   type ReflectorMessage,
-  type SessionId,
 } from '../../protocol/wire.js';
 import type { HostPort } from '../../protocol/address.js';
+import {
+  createNonce,
+  helloMac,
+  probeMac,
+  resumeMac,
+  sessionSecret,
+  type SessionCredentials,
+} from '../../protocol/auth.js';
 import { Reflector, type ReflectorOptions } from '../../reflector/reflector.js';
 
 export const WAIT_MS = 3000;
@@ -152,16 +159,53 @@ export async function openControl(
   return control;
 }
 
-/** Opens a control channel and completes a new session. */
+/** A protocol-2 hello proving `token`, at `ts` (default now) with `nonce` (default fresh). */
+export function newHello(
+  token = '',
+  ts = Date.now(),
+  nonce = createNonce(),
+): Extract<ClientMessage, { type: 'hello' }> {
+  return { type: 'hello', version: PROTOCOL_VERSION, auth: { ts, nonce, mac: helloMac(token, ts, nonce) } };
+}
+
+/** A hello resuming `session`, proving its secret (pass a wrong secret to forge one). */
+export function resumeHello(
+  session: SessionCredentials,
+  ts = Date.now(),
+  nonce = createNonce(),
+): Extract<ClientMessage, { type: 'hello' }> {
+  return {
+    type: 'hello',
+    version: PROTOCOL_VERSION,
+    auth: { ts, nonce, mac: resumeMac(session.secret, ts, nonce) },
+    resume: { session: session.session },
+  };
+}
+
+/** The probe hello of `probe` in `session`, its MAC keyed by the session's secret. */
+export function probeHello(session: SessionCredentials, probe: ProbeId): Buffer {
+  const mac = probeMac(session.secret, session.session, probe);
+  return encodeProbeHello({ version: PROTOCOL_VERSION, session: session.session, probe, mac });
+}
+
+/**
+ * Opens a control channel and completes a new session; `session` holds the id and the secret
+ * derived the way a client derives it (the reflector never sends it).
+ */
 export async function openSession(
   defer: (step: Teardown) => void,
   address: HostPort,
-): Promise<{ control: TestControl; session: SessionId; token: string }> {
+  token = '',
+): Promise<{ control: TestControl; session: SessionCredentials; welcome: WelcomeMessage }> {
   const control = await openControl(defer, address);
-  control.send({ type: 'hello', version: PROTOCOL_VERSION });
+  const hello = newHello(token);
+  control.send(hello);
   const welcome = await control.next('welcome');
-  return { control, session: welcome.session, token: welcome.token };
+  const secret = sessionSecret(token, hello.auth!.nonce, welcome.nonce, welcome.session);
+  return { control, session: { session: welcome.session, secret }, welcome };
 }
+
+export type WelcomeMessage = Extract<ReflectorMessage, { type: 'welcome' }>;
 
 export class TestProbe {
   readonly received: number[] = [];
@@ -226,10 +270,10 @@ export async function openProbe(
   defer: (step: Teardown) => void,
   address: HostPort,
   control: TestControl,
-  session: SessionId,
+  session: SessionCredentials,
   probe: ProbeId,
 ): Promise<TestProbe> {
-  const raw = await openRaw(defer, address, encodeProbeHello({ version: PROTOCOL_VERSION, session, probe }));
+  const raw = await openRaw(defer, address, probeHello(session, probe));
   await control.nextProbeEvent(probe, 'attached');
   return raw;
 }

@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ECHO_BYTE,
-  MAX_CONTROL_MESSAGE_BYTES,
-  PING_BYTE,
-  PROTOCOL_VERSION,
-  PUSH_BYTE,
-} from '../../protocol/wire.js';
+import { ECHO_BYTE, MAX_CONTROL_MESSAGE_BYTES, PING_BYTE, PUSH_BYTE } from '../../protocol/wire.js';
 import type { HostPort } from '../../protocol/address.js';
 import type { Reflector } from '../../reflector/reflector.js';
 import {
   openControl,
   openProbe,
   openRaw,
+  newHello,
   openSession,
   startReflector,
   useTeardown,
@@ -55,7 +50,7 @@ const abuses: Abuse[] = [
   },
   {
     name: 'a second hello',
-    send: (c) => c.send({ type: 'hello', version: PROTOCOL_VERSION }),
+    send: (c) => c.send(newHello()),
     closeCode: 1002,
     errorMessage: true,
   },

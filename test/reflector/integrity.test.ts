@@ -81,7 +81,7 @@ describe('reflector measurement integrity', () => {
     const { reflector, address } = await startReflector(defer, { helloTimeoutMs: 200 });
     const { control, session } = await openSession(defer, address);
     await openProbe(defer, address, control, session, 1);
-    const socket = reflector.probeSocket(session, 1);
+    const socket = reflector.probeSocket(session.session, 1);
     expect(socket, 'the reflector exposes the probe socket').toBeDefined();
     expect(socket!.timeout ?? 0, 'socket timeout is off').toBe(0);
     expect(internal(socket!, 'timeout') ?? null, 'no idle timer armed inside Node').toBeNull();

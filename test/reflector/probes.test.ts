@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { ECHO_BYTE, PING_BYTE, PROBE_HELLO_BYTES, PROTOCOL_VERSION, PUSH_BYTE } from '../../protocol/wire.js';
 import {
-  ECHO_BYTE,
-  PING_BYTE,
-  PROBE_HELLO_BYTES,
-  PROTOCOL_VERSION,
-  PUSH_BYTE,
-  encodeProbeHello,
-} from '../../protocol/wire.js';
-import { openProbe, openRaw, openSession, sleep, startReflector, useTeardown, waitFor } from './helpers.js';
+  openProbe,
+  openRaw,
+  openSession,
+  probeHello,
+  sleep,
+  startReflector,
+  useTeardown,
+  waitFor,
+} from './helpers.js';
 
 describe('reflector probe connections', () => {
   const defer = useTeardown();
@@ -46,7 +48,7 @@ describe('reflector probe connections', () => {
   it('handles a PING sent together with the hello', async () => {
     const { address } = await startReflector(defer);
     const { control, session } = await openSession(defer, address);
-    const hello = encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 8 });
+    const hello = probeHello(session, 8);
     const probe = await openRaw(defer, address, Buffer.concat([hello, Buffer.of(PING_BYTE)]));
     await control.nextProbeEvent(8, 'attached');
     await control.nextProbeEvent(8, 'echoed');
@@ -88,7 +90,7 @@ describe('reflector probe connections', () => {
     const probe = await openRaw(
       defer,
       address,
-      encodeProbeHello({ version: PROTOCOL_VERSION, session: 'ab'.repeat(16), probe: 1 }),
+      probeHello({ session: 'ab'.repeat(16), secret: Buffer.alloc(32) }, 1),
     );
     await probe.closedByPeer();
     await waitFor('the reflector to drop the socket', () => reflector.stats().connections === 0);
@@ -104,7 +106,7 @@ describe('reflector probe connections', () => {
   it('destroys a probe hello with a bad version byte', async () => {
     const { address } = await startReflector(defer);
     const { control, session } = await openSession(defer, address);
-    const hello = encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 1 });
+    const hello = probeHello(session, 1);
     hello.writeUInt8(PROTOCOL_VERSION + 1, 4);
     const probe = await openRaw(defer, address, hello);
     await probe.closedByPeer();
@@ -114,7 +116,7 @@ describe('reflector probe connections', () => {
   it('destroys a partial hello after the hello timeout, not before', async () => {
     const { reflector, address } = await startReflector(defer, { helloTimeoutMs: 300 });
     const { control, session } = await openSession(defer, address);
-    const hello = encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 1 });
+    const hello = probeHello(session, 1);
     const started = performance.now();
     const probe = await openRaw(defer, address, hello.subarray(0, PROBE_HELLO_BYTES - 3));
     await sleep(100);
@@ -135,11 +137,7 @@ describe('reflector probe connections', () => {
     const { reflector, address } = await startReflector(defer);
     const { control, session } = await openSession(defer, address);
     const first = await openProbe(defer, address, control, session, 9);
-    const second = await openRaw(
-      defer,
-      address,
-      encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 9 }),
-    );
+    const second = await openRaw(defer, address, probeHello(session, 9));
     await second.closedByPeer();
     expect(first.closed, 'the first probe stays open').toBe(false);
     expect(reflector.stats().probes, 'one probe').toBe(1);
@@ -152,11 +150,7 @@ describe('reflector probe connections', () => {
     const { control, session } = await openSession(defer, address);
     await openProbe(defer, address, control, session, 1);
     await openProbe(defer, address, control, session, 2);
-    const third = await openRaw(
-      defer,
-      address,
-      encodeProbeHello({ version: PROTOCOL_VERSION, session, probe: 3 }),
-    );
+    const third = await openRaw(defer, address, probeHello(session, 3));
     await third.closedByPeer();
     expect((await control.next('error')).code, 'error code').toBe('too-many-probes');
     expect(reflector.stats().probes, 'still two probes').toBe(2);

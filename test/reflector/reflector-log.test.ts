@@ -3,10 +3,19 @@
  * budget holding (on an injected clock), and the summary of what was left out.
  */
 import { PassThrough } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../protocol/wire.js';
 import { ReflectorLog, ipOf } from '../../reflector/reflector-log.js';
-import { openControl, openRaw, openSession, startReflector, useTeardown, waitFor } from './helpers.js';
+import {
+  openControl,
+  openRaw,
+  openSession,
+  resumeHello,
+  startReflector,
+  useTeardown,
+  waitFor,
+} from './helpers.js';
 
 const WINDOW_MS = 60_000;
 
@@ -80,7 +89,7 @@ describe('ReflectorLog', () => {
     const { address, lines } = await setup(10);
     const { session } = await openSession(defer, address);
     const resume = await openControl(defer, address);
-    resume.send({ type: 'hello', version: PROTOCOL_VERSION, resume: { session, token: '00'.repeat(16) } });
+    resume.send(resumeHello({ session: session.session, secret: randomBytes(32) }));
     await resume.closed();
     expect(
       lines().find((line) => line['event'] === 'resume-failed'),

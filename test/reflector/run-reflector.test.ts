@@ -68,7 +68,7 @@ describe('runReflector', () => {
     });
     expect(withEvent('session-start'), 'the start line').toMatchObject({
       level: 'info',
-      session: session.slice(0, 8),
+      session: session.session.slice(0, 8),
       resumed: false,
       probes: 0,
     });
@@ -76,7 +76,7 @@ describe('runReflector', () => {
     control.send({ type: 'bye' });
     await waitFor('a session-end line on stderr', () => withEvent('session-end') !== undefined);
     expect(withEvent('session-end'), 'the end line').toMatchObject({
-      session: session.slice(0, 8),
+      session: session.session.slice(0, 8),
       reason: 'bye',
       probes: 0,
       droppedMessages: 0,

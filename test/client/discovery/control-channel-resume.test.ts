@@ -25,7 +25,7 @@ describe('ControlChannel resume', () => {
     const control = new ControlChannel(address, { resumeWindowMs: 10_000 });
     defer(() => control.close());
     await within(control.connect(), 5000, 'welcome');
-    const session = control.session as string;
+    const session = control.credentials!;
 
     const probe = new ProbeConnection(address.host, address.port, session, 7);
     defer(() => probe.destroy());
@@ -39,7 +39,7 @@ describe('ControlChannel resume', () => {
     controlSocket(control).destroy();
     await within(interrupted, 5000, 'interrupted');
     const [probes] = (await within(resumed, 8000, 'resumed')) as [number[]];
-    expect(control.session, 'the same session').toBe(session);
+    expect(control.session, 'the same session').toBe(session.session);
     expect(probes, 'the reflector still holds the idle probe').toContain(7);
 
     const pushed = new Promise<number>((resolve) => probe.on('byte', resolve));

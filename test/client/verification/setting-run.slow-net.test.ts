@@ -26,7 +26,7 @@ async function holdThroughEmulator(setting: RefreshSetting): Promise<ReturnType<
   let next = 1;
   const run = new SettingRun({
     dial: front,
-    session: control.session as string,
+    session: control.credentials!,
     plan: planFixedSetting(setting, 4, ['inbound', 'outbound'], HOLD_MS),
     timeoutMs: T_MS,
     graceMs: 1000,

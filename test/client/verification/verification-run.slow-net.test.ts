@@ -26,7 +26,7 @@ async function verificationOn(
   await control.connect();
   const run = new VerificationRun({
     dial,
-    session: control.session as string,
+    session: control.credentials!,
     minS: 1,
     maxS: 10,
     directions: ['inbound', 'outbound'],
