@@ -32,5 +32,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:7000/healthz').then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 with no shell in between, so SIGTERM from `docker stop` reaches it (the CLI
 # handles SIGTERM and SIGINT itself, which PID 1 needs: it gets no default signal actions).
+# The token comes from the environment (docker run -e IDLESCOPE_TOKEN=...): without one the
+# reflector refuses to listen on 0.0.0.0 and exits 2.
 ENTRYPOINT ["node", "bin/idlescope.js", "reflector"]
 CMD ["--listen", "0.0.0.0:7000"]
