@@ -15,7 +15,7 @@
  *
  * Comparisons are constant-time (timingSafeEqual on equal-length buffers).
  */
-import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { ProbeId, SessionId } from './wire.js';
 
 /** A hello's timestamp may be this far from the reflector's clock, either way. */
@@ -84,6 +84,15 @@ export function macsEqual(expected: string | Buffer, given: string | Buffer): bo
   const a = typeof expected === 'string' ? Buffer.from(expected, 'hex') : expected;
   const b = typeof given === 'string' ? Buffer.from(given, 'hex') : given;
   return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
+/**
+ * Constant-time equality of two secrets given as text (a bearer token): both are hashed first, so
+ * neither their lengths nor their contents leak through the time the comparison takes.
+ */
+export function secretsEqual(expected: string, given: string): boolean {
+  const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(expected), digest(given));
 }
 
 /** True when `ts` lies within `skewMs` of `nowMs`. */

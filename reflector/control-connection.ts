@@ -93,6 +93,8 @@ export class ControlConnection implements SessionChannel {
     if (this.state === 'closing' || this.state === 'closed') return;
     if (this.state === 'awaiting-hello') {
       this.failUnauthenticated(code, message, closeCode, short ?? message);
+      // Counted and logged like any refusal (metrics.ts, reflector-log.ts), whatever could be said.
+      this.handlers.failed(this, code);
       return;
     }
     this.send({ type: 'error', code, message });

@@ -67,7 +67,7 @@ import {
   type ProbeId,
   type SessionId,
 } from '../protocol/wire.js';
-import { AUTH_SKEW_MS, macsEqual } from '../protocol/auth.js';
+import { AUTH_SKEW_MS, secretsEqual } from '../protocol/auth.js';
 import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { sniffConnection, type SniffOutcome } from './connection-sniffer.js';
 import { CLOSE } from './close-codes.js';
@@ -417,7 +417,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       metrics: () => this.metrics.render(),
       fits: (bytes) => fitsPreAuthBudget(request.socket, bytes),
       metricsAllowed: (r) =>
-        this.token === '' || macsEqual(`Bearer ${this.token}`, r.headers.authorization ?? ''),
+        this.token === '' || secretsEqual(`Bearer ${this.token}`, r.headers.authorization ?? ''),
     });
   }
 

@@ -7,6 +7,7 @@ import {
   probeMac,
   randomProbeIds,
   resumeMac,
+  secretsEqual,
   sessionSecret,
   withinSkew,
 } from '../../protocol/auth.js';
@@ -88,5 +89,15 @@ describe('randomProbeIds', () => {
     for (const id of ids) expect(Number.isInteger(id) && id >= 1 && id <= 0xffff_fffe, `${id}`).toBe(true);
     const sequential = ids.filter((id, i) => i > 0 && id === ids[i - 1]! + 1).length;
     expect(sequential, 'not a counter').toBeLessThan(5);
+  });
+});
+
+describe('secretsEqual', () => {
+  it('tells text secrets apart whatever their characters and lengths (a bearer token is not hex)', () => {
+    expect(secretsEqual('Bearer the-token', 'Bearer the-token')).toBe(true);
+    // 'Be' is the only hex prefix of both: a hex comparison would call these equal.
+    expect(secretsEqual('Bearer the-token', 'Bearer other')).toBe(false);
+    expect(secretsEqual('Bearer the-token', '')).toBe(false);
+    expect(secretsEqual('', '')).toBe(true);
   });
 });

@@ -15,9 +15,19 @@ export interface RawHttpResponse {
   bytesReceived: number;
 }
 
-/** GETs `path` with `Connection: close` and resolves once the reflector closed the connection. */
-export function rawGet(address: HostPort, path: string, timeoutMs = WAIT_MS): Promise<RawHttpResponse> {
-  const request = `GET ${path} HTTP/1.1\r\nHost: reflector\r\nConnection: close\r\n\r\n`;
+/**
+ * GETs `path` with `Connection: close` and resolves once the reflector closed the connection.
+ * `padBytes` adds a header of that size: before auth the reflector sends no more than it received.
+ */
+export function rawGet(
+  address: HostPort,
+  path: string,
+  timeoutMs = WAIT_MS,
+  padBytes = 0,
+  extraHeaders = '',
+): Promise<RawHttpResponse> {
+  const pad = padBytes > 0 ? `X-Pad: ${'x'.repeat(padBytes)}\r\n` : '';
+  const request = `GET ${path} HTTP/1.1\r\nHost: reflector\r\nConnection: close\r\n${pad}${extraHeaders}\r\n`;
   return new Promise((resolve, reject) => {
     const socket = connect({ host: address.host, port: address.port });
     const chunks: Buffer[] = [];
