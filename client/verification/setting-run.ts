@@ -15,7 +15,7 @@ import type { Direction } from '../search/types.js';
 import { HeldConnection, type HeldTest, type Refresh } from './held-connection.js';
 import type { HeldPath, KernelKeepalive } from './held-keepalive.js';
 import { bookingAtMs, type FixedSettingPlan } from './fixed-setting.js';
-import { nextWorstMomentMs } from './worst-moment.js';
+import { nextWorstMomentMs, worstMomentMarginMs } from './worst-moment.js';
 import {
   directionVerdict,
   overallVerdict,
@@ -194,9 +194,11 @@ export class SettingRun {
           return;
         }
         const dueMs = connection.heldSinceMs + holdMs;
+        // A control is tested a margin past the hold, never just at it: held for less than the
+        // timeout, its survival would say nothing (verdict.ts), and timers slip under load.
         const atMs =
           connection.periodMs === null
-            ? dueMs
+            ? dueMs + worstMomentMarginMs(holdMs)
             : (nextWorstMomentMs(connection.periodMs, connection.lastKnownRefreshMs, dueMs) ?? dueMs);
         connection
           .test(direction, atMs)
