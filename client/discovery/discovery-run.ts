@@ -8,7 +8,7 @@
  */
 import type { IdleSearch } from '../search/idle-search.js';
 import { createSearch } from '../search/search-config.js';
-import { settledBy } from '../search/settle.js';
+import { leastSurvivedMs, settledBy } from '../search/settle.js';
 import type { Direction, SearchAction, SearchProgress } from '../search/types.js';
 import { ControlChannel } from './control-channel.js';
 import type { ProbeEventKind, ProbeId } from '../../protocol/wire.js';
@@ -24,16 +24,6 @@ import {
   type VerificationResult,
   type VerificationRunOptions,
 } from '../verification/verification-run.js';
-
-/** The longest survival in the direction that survives least (null while one has none). */
-function leastSurvivedMs(progress: readonly SearchProgress[]): number | null {
-  let least: number | null = null;
-  for (const { survivedMs } of progress) {
-    if (survivedMs === null) return null;
-    least = least === null ? survivedMs : Math.min(least, survivedMs);
-  }
-  return least;
-}
 
 /** The verification's rungs are retired, and the run checked for settling, at most this often. */
 const SURVIVAL_OBSERVE_INTERVAL_MS = 1000;

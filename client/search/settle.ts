@@ -27,3 +27,13 @@ export function settledBy(directions: readonly SearchProgress[]): Direction | nu
     d.survivedMs !== null && d.survivedMs >= boundMs && (d.evictedMs === null || d.evictedMs >= boundMs);
   return running.every(pastBound) ? dying.direction : null;
 }
+
+/** The longest survival in the direction that survives least (null while one has none). */
+export function leastSurvivedMs(progress: readonly SearchProgress[]): number | null {
+  let least: number | null = null;
+  for (const { survivedMs } of progress) {
+    if (survivedMs === null) return null;
+    least = least === null ? survivedMs : Math.min(least, survivedMs);
+  }
+  return least;
+}

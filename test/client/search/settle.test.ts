@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settledBy } from '../../../client/search/settle.js';
+import { leastSurvivedMs, settledBy } from '../../../client/search/settle.js';
 import { createSearch, defaultResolutionMs } from '../../../client/search/search-config.js';
 import type { Direction, SearchProgress } from '../../../client/search/types.js';
 import { SharpTimeout } from '../../../bench/simulation/middlebox-models.js';
@@ -102,5 +102,16 @@ describe('settling on a directional middlebox (a loose Linux NAT: inbound dies a
     expect(outbound.survivedMs as number).toBeGreaterThanOrEqual(MAX_MS - 1);
     expect(stats.elapsedMs).toBeGreaterThan(MAX_MS);
     expect(outbound.findings.some((f) => f.kind === 'settled')).toBe(false);
+  });
+});
+
+describe('leastSurvivedMs', () => {
+  it('is the shortest of the directions’ longest survivals, or null while one has none', () => {
+    expect(
+      leastSurvivedMs([progress('inbound', false, 20_000, null), progress('outbound', false, 9000, null)]),
+    ).toBe(9000);
+    expect(
+      leastSurvivedMs([progress('inbound', false, 20_000, null), progress('outbound', false, null, null)]),
+    ).toBeNull();
   });
 });
