@@ -45,6 +45,13 @@ export interface SearchFlags extends TokenFlags {
   full: boolean;
 }
 
+/** --json, the same for every command that prints a report (discover, demo, verify). */
+export const JSON_FLAG = {
+  type: 'boolean',
+  default: false,
+  describe: 'print exactly one JSON document on stdout',
+} as const;
+
 /** The flags shared by every command that runs a search (discover, demo). */
 export function withSearchFlags<T>(
   yargs: Argv<T>,
@@ -86,11 +93,7 @@ export function withSearchFlags<T>(
       requiresArg: true,
       describe: 'seconds to wait for a test answer before calling it a silent drop (default 1.5)',
     })
-    .option('json', {
-      type: 'boolean',
-      default: false,
-      describe: 'print exactly one JSON document on stdout',
-    })
+    .option('json', JSON_FLAG)
     .option('quiet', {
       type: 'boolean',
       default: false,

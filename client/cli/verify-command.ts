@@ -15,6 +15,7 @@ import { renderVerifyHuman, renderVerifyJson, type VerifyReport } from '../repor
 import { EXIT, exitCodeFor, type CliIo, type ExitCode } from './cli-io.js';
 import { verifyOptionsFrom, type VerifyFlags, type VerifyOptions } from './verify-flags.js';
 import { withTokenFlags } from './token-flags.js';
+import { JSON_FLAG } from './search-flags.js';
 
 /** The line --dead-peer prints on stderr (unless --quiet) once the path is known to work. */
 export const DEAD_PEER_READY_LINE =
@@ -59,11 +60,7 @@ export function verifyCommand(io: CliIo): CommandModule<object, VerifyFlags> {
           default: false,
           describe: 'measure how long the keepalive takes to notice a path that drops everything',
         })
-        .option('json', {
-          type: 'boolean',
-          default: false,
-          describe: 'print exactly one JSON document on stdout',
-        })
+        .option('json', JSON_FLAG)
         .option('quiet', {
           type: 'boolean',
           default: false,

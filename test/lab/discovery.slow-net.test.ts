@@ -21,6 +21,7 @@
  * time they would take about 3.5 min.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeLab } from './describe-lab.js';
 import { createLab, labAvailability, SCENARIO_SPECS, type Lab, type Scenario } from './lab.js';
 import { runDiscoveryInLab, type LabDiscoveryResult } from './discovery.js';
 import { createLimiter } from './limit.js';
@@ -119,167 +120,146 @@ function summary(result: LabDiscoveryResult): string {
   ].join('\n');
 }
 
-if (unavailable !== null && process.env.CI === 'true') {
-  describe('idlescope discover in the middlebox lab', () => {
-    it('is available on CI', () => {
-      throw new Error(`lab unavailable on CI: ${unavailable}`);
-    });
+describeLab('idlescope discover in the middlebox lab', unavailable, () => {
+  const limit = createLimiter(MAX_PARALLEL_RUNS);
+  const labs = new Set<Lab>();
+
+  afterAll(async () => {
+    await Promise.all([...labs].map((lab) => lab.destroy()));
+    expect(await listLabNamespaces(processPrefix()), 'namespaces left behind by this run').toEqual([]);
   });
-} else {
-  describe.skipIf(unavailable !== null)(
-    `idlescope discover in the middlebox lab${unavailable === null ? '' : ` (skipped: ${unavailable})`}`,
-    () => {
-      const limit = createLimiter(MAX_PARALLEL_RUNS);
-      const labs = new Set<Lab>();
 
-      afterAll(async () => {
-        await Promise.all([...labs].map((lab) => lab.destroy()));
-        expect(await listLabNamespaces(processPrefix()), 'namespaces left behind by this run').toEqual([]);
-      });
+  /** Builds the lab, runs discover in it, and tears the lab down before anything is asserted. */
+  const discover = (
+    scenario: Scenario,
+    timeoutS: number,
+    maxS: number,
+    full: boolean,
+  ): Promise<LabDiscoveryResult> =>
+    limit(async () => {
+      const lab = await createLab({ scenario, timeoutS });
+      labs.add(lab);
+      try {
+        return await runDiscoveryInLab(
+          lab,
+          ['--min', String(MIN_S), '--max', String(maxS), '--direction', 'both', ...(full ? ['--full'] : [])],
+          {
+            timeoutMs: CASE_TIMEOUT_MS,
+          },
+        );
+      } finally {
+        await lab.destroy();
+        labs.delete(lab);
+      }
+    });
 
-      /** Builds the lab, runs discover in it, and tears the lab down before anything is asserted. */
-      const discover = (
-        scenario: Scenario,
-        timeoutS: number,
-        maxS: number,
-        full: boolean,
-      ): Promise<LabDiscoveryResult> =>
-        limit(async () => {
-          const lab = await createLab({ scenario, timeoutS });
-          labs.add(lab);
-          try {
-            return await runDiscoveryInLab(
-              lab,
-              [
-                '--min',
-                String(MIN_S),
-                '--max',
-                String(maxS),
-                '--direction',
-                'both',
-                ...(full ? ['--full'] : []),
-              ],
-              {
-                timeoutMs: CASE_TIMEOUT_MS,
-              },
-            );
-          } finally {
-            await lab.destroy();
-            labs.delete(lab);
-          }
-        });
+  describe.concurrent('scenarios', () => {
+    for (const { scenario, timeoutS, full = false } of CASES) {
+      const spec = SCENARIO_SPECS[scenario];
+      const maxS = MAX_PER_T * timeoutS;
+      const widthLimitS = Math.max(1, 0.02 * timeoutS);
+      const toleranceS = toleranceFor(scenario);
 
-      describe.concurrent('scenarios', () => {
-        for (const { scenario, timeoutS, full = false } of CASES) {
-          const spec = SCENARIO_SPECS[scenario];
-          const maxS = MAX_PER_T * timeoutS;
-          const widthLimitS = Math.max(1, 0.02 * timeoutS);
-          const toleranceS = toleranceFor(scenario);
+      it(
+        `${scenario}, T = ${timeoutS} s${full ? ' --full' : ''}: outbound ${spec.afterIdle.outbound}, ` +
+          `inbound ${spec.afterIdle.inbound}`,
+        async () => {
+          const result = await discover(scenario, timeoutS, maxS, full);
+          const { report } = result;
+          const why = `${scenario} T=${timeoutS} s\n${summary(result)}`;
+          expect(result.exitCode, `discover exit code\n${why}`).toBe(0);
+          expect(report['aborted'], `the run was not cut short\n${why}`).toBeNull();
 
-          it(
-            `${scenario}, T = ${timeoutS} s${full ? ' --full' : ''}: outbound ${spec.afterIdle.outbound}, ` +
-              `inbound ${spec.afterIdle.inbound}`,
-            async () => {
-              const result = await discover(scenario, timeoutS, maxS, full);
-              const { report } = result;
-              const why = `${scenario} T=${timeoutS} s\n${summary(result)}`;
-              expect(result.exitCode, `discover exit code\n${why}`).toBe(0);
-              expect(report['aborted'], `the run was not cut short\n${why}`).toBeNull();
-
-              const survivedBounds: number[] = [];
-              for (const direction of DIRECTION_NAMES) {
-                const fate = spec.afterIdle[direction];
-                const r = report.directions[direction];
-                expect(r, `${direction} is in the report\n${why}`).toBeTruthy();
-                if (!r) continue;
-                if (fate === 'survives') {
-                  expect(r.evicted_s, `${direction} is never evicted\n${why}`).toBeNull();
-                  expect(r.eviction, `${direction} has no eviction kind\n${why}`).toBeNull();
-                  if (full) {
-                    // The search's last test is at --max; 10 ms absorbs rounding to whole ms on the way.
-                    expect(
-                      r.survived_s,
-                      `${direction} survives up to --max ${maxS} s\n${why}`,
-                    ).toBeGreaterThanOrEqual(maxS - 0.01);
-                  } else {
-                    // Settled: ended once it survived past the bracket of the direction that dies.
-                    const dying = DIRECTION_NAMES.find(
-                      (d) => spec.afterIdle[d] !== 'survives',
-                    ) as DirectionName;
-                    const bound = report.directions[dying]?.evicted_s as number;
-                    expect(
-                      r.survived_s,
-                      `${direction} survived past ${dying}'s bracket\n${why}`,
-                    ).toBeGreaterThanOrEqual(bound);
-                    expect((r.notes ?? []).join(' '), `${direction} says it was settled\n${why}`).toMatch(
-                      /searched to .* not complete/,
-                    );
-                  }
-                  continue;
-                }
-                expect(r.eviction, `${direction} eviction kind\n${why}`).toBe(fate);
-                expect(r.survived_s, `${direction} has a surviving bound\n${why}`).not.toBeNull();
-                expect(r.evicted_s, `${direction} has an eviction bound\n${why}`).not.toBeNull();
-                const survived = r.survived_s as number;
-                const evicted = r.evicted_s as number;
+          const survivedBounds: number[] = [];
+          for (const direction of DIRECTION_NAMES) {
+            const fate = spec.afterIdle[direction];
+            const r = report.directions[direction];
+            expect(r, `${direction} is in the report\n${why}`).toBeTruthy();
+            if (!r) continue;
+            if (fate === 'survives') {
+              expect(r.evicted_s, `${direction} is never evicted\n${why}`).toBeNull();
+              expect(r.eviction, `${direction} has no eviction kind\n${why}`).toBeNull();
+              if (full) {
+                // The search's last test is at --max; 10 ms absorbs rounding to whole ms on the way.
                 expect(
-                  survived,
-                  `${direction}: survived bound at or below T (+${toleranceS} s)\n${why}`,
-                ).toBeLessThanOrEqual(timeoutS + toleranceS);
+                  r.survived_s,
+                  `${direction} survives up to --max ${maxS} s\n${why}`,
+                ).toBeGreaterThanOrEqual(maxS - 0.01);
+              } else {
+                // Settled: ended once it survived past the bracket of the direction that dies.
+                const dying = DIRECTION_NAMES.find((d) => spec.afterIdle[d] !== 'survives') as DirectionName;
+                const bound = report.directions[dying]?.evicted_s as number;
                 expect(
-                  evicted,
-                  `${direction}: evicted bound at or above T (-${toleranceS} s)\n${why}`,
-                ).toBeGreaterThanOrEqual(timeoutS - toleranceS);
-                // Retransmission jitter and lost packets are neither a sweep nor a full table.
-                expect(r.notes, `${direction} has notes\n${why}`).toBeInstanceOf(Array);
-                expect(
-                  (r.notes ?? []).join(' '),
-                  `${direction}: no sweep or full table is blamed\n${why}`,
-                ).not.toMatch(/sweep granularity|evictions depend on the number/);
-                expect(
-                  evicted - survived,
-                  `${direction}: bracket width at most ${widthLimitS} s\n${why}`,
-                ).toBeLessThanOrEqual(widthLimitS);
-                survivedBounds.push(survived);
-              }
-
-              // The recommendation was tried on the path itself, in every direction that dies: TCP
-              // keepalive holds a NAT or firewall open and fails through the terminating proxy, where
-              // the heartbeat is what holds.
-              const verification = report['verification'] as LabVerification | null;
-              expect(verification, `the recommendation was verified\n${why}`).not.toBeNull();
-              const dying = DIRECTION_NAMES.filter((d) => spec.afterIdle[d] !== 'survives');
-              const terminating = dying.some((d) => spec.afterIdle[d] === 'close');
-              const verified = terminating ? verification?.heartbeat : verification?.keepalive;
-              expect(verified?.verdict, `${terminating ? 'heartbeat' : 'keepalive'} verdict\n${why}`).toBe(
-                'proven',
-              );
-              expect(Object.keys(verified?.directions ?? {}).sort(), `verified directions\n${why}`).toEqual(
-                [...dying].sort(),
-              );
-              if (terminating) {
-                expect(verification?.keepalive?.verdict, `keepalive fails through the proxy\n${why}`).toBe(
-                  'failed',
+                  r.survived_s,
+                  `${direction} survived past ${dying}'s bracket\n${why}`,
+                ).toBeGreaterThanOrEqual(bound);
+                expect((r.notes ?? []).join(' '), `${direction} says it was settled\n${why}`).toMatch(
+                  /searched to .* not complete/,
                 );
               }
-              for (const direction of dying) {
-                expect(
-                  verification?.controls[direction]?.outcome,
-                  `${direction}: the control connection (no keepalive) died\n${why}`,
-                ).not.toBe('alive');
-              }
+              continue;
+            }
+            expect(r.eviction, `${direction} eviction kind\n${why}`).toBe(fate);
+            expect(r.survived_s, `${direction} has a surviving bound\n${why}`).not.toBeNull();
+            expect(r.evicted_s, `${direction} has an eviction bound\n${why}`).not.toBeNull();
+            const survived = r.survived_s as number;
+            const evicted = r.evicted_s as number;
+            expect(
+              survived,
+              `${direction}: survived bound at or below T (+${toleranceS} s)\n${why}`,
+            ).toBeLessThanOrEqual(timeoutS + toleranceS);
+            expect(
+              evicted,
+              `${direction}: evicted bound at or above T (-${toleranceS} s)\n${why}`,
+            ).toBeGreaterThanOrEqual(timeoutS - toleranceS);
+            // Retransmission jitter and lost packets are neither a sweep nor a full table.
+            expect(r.notes, `${direction} has notes\n${why}`).toBeInstanceOf(Array);
+            expect(
+              (r.notes ?? []).join(' '),
+              `${direction}: no sweep or full table is blamed\n${why}`,
+            ).not.toMatch(/sweep granularity|evictions depend on the number/);
+            expect(
+              evicted - survived,
+              `${direction}: bracket width at most ${widthLimitS} s\n${why}`,
+            ).toBeLessThanOrEqual(widthLimitS);
+            survivedBounds.push(survived);
+          }
 
-              const keepaliveIdleS = report.recommendation?.keepalive_idle_s;
-              expect(keepaliveIdleS, `a keepalive idle is recommended\n${why}`).toBeTypeOf('number');
-              expect(
-                keepaliveIdleS,
-                `keepalive idle below the surviving bound ${Math.min(...survivedBounds)} s\n${why}`,
-              ).toBeLessThan(Math.min(...survivedBounds));
-            },
-            CASE_TIMEOUT_MS,
+          // The recommendation was tried on the path itself, in every direction that dies: TCP
+          // keepalive holds a NAT or firewall open and fails through the terminating proxy, where
+          // the heartbeat is what holds.
+          const verification = report['verification'] as LabVerification | null;
+          expect(verification, `the recommendation was verified\n${why}`).not.toBeNull();
+          const dying = DIRECTION_NAMES.filter((d) => spec.afterIdle[d] !== 'survives');
+          const terminating = dying.some((d) => spec.afterIdle[d] === 'close');
+          const verified = terminating ? verification?.heartbeat : verification?.keepalive;
+          expect(verified?.verdict, `${terminating ? 'heartbeat' : 'keepalive'} verdict\n${why}`).toBe(
+            'proven',
           );
-        }
-      });
-    },
-  );
-}
+          expect(Object.keys(verified?.directions ?? {}).sort(), `verified directions\n${why}`).toEqual(
+            [...dying].sort(),
+          );
+          if (terminating) {
+            expect(verification?.keepalive?.verdict, `keepalive fails through the proxy\n${why}`).toBe(
+              'failed',
+            );
+          }
+          for (const direction of dying) {
+            expect(
+              verification?.controls[direction]?.outcome,
+              `${direction}: the control connection (no keepalive) died\n${why}`,
+            ).not.toBe('alive');
+          }
+
+          const keepaliveIdleS = report.recommendation?.keepalive_idle_s;
+          expect(keepaliveIdleS, `a keepalive idle is recommended\n${why}`).toBeTypeOf('number');
+          expect(
+            keepaliveIdleS,
+            `keepalive idle below the surviving bound ${Math.min(...survivedBounds)} s\n${why}`,
+          ).toBeLessThan(Math.min(...survivedBounds));
+        },
+        CASE_TIMEOUT_MS,
+      );
+    }
+  });
+});

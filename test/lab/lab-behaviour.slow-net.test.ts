@@ -8,6 +8,7 @@
  * outcome; nat-strict is also checked at T +/- 250 ms. All five labs run in parallel: about 20 s in all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeLab } from './describe-lab.js';
 import { createLab, labAvailability, SCENARIOS, SCENARIO_SPECS, type Lab, type Scenario } from './lab.js';
 import { listLabNamespaces, processPrefix } from './namespaces.js';
 import { observeAfterIdle, type Observation } from './observe.js';
@@ -47,151 +48,140 @@ function describeOutcome(o: Observation): string {
   );
 }
 
-if (unavailable !== null && process.env.CI === 'true') {
-  describe('real middlebox lab', () => {
-    it('is available on CI', () => {
-      throw new Error(`lab unavailable on CI: ${unavailable}`);
-    });
+describeLab('real middlebox lab', unavailable, () => {
+  const rigs = new Map<Scenario, Rig>();
+  const labs: Lab[] = [];
+
+  beforeAll(async () => {
+    const built = await Promise.allSettled(
+      SCENARIOS.map(async (scenario) => {
+        const lab = await createLab({ scenario, timeoutS: TIMEOUT_S });
+        labs.push(lab);
+        const server = PeerRemote.start(lab, lab.serverNs, `${scenario}/server`);
+        const client = PeerRemote.start(lab, lab.clientNs, `${scenario}/client`);
+        await server.listen(lab.serverListenHost, PORT);
+        rigs.set(scenario, { lab, client, server });
+      }),
+    );
+    const failed = built.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(labs.map((lab) => lab.destroy()));
+    expect(await listLabNamespaces(processPrefix()), 'namespaces left behind by this run').toEqual([]);
   });
-} else {
-  describe.skipIf(unavailable !== null)(
-    `real middlebox lab${unavailable === null ? '' : ` (skipped: ${unavailable})`}`,
-    () => {
-      const rigs = new Map<Scenario, Rig>();
-      const labs: Lab[] = [];
 
-      beforeAll(async () => {
-        const built = await Promise.allSettled(
-          SCENARIOS.map(async (scenario) => {
-            const lab = await createLab({ scenario, timeoutS: TIMEOUT_S });
-            labs.push(lab);
-            const server = PeerRemote.start(lab, lab.serverNs, `${scenario}/server`);
-            const client = PeerRemote.start(lab, lab.clientNs, `${scenario}/client`);
-            await server.listen(lab.serverListenHost, PORT);
-            rigs.set(scenario, { lab, client, server });
-          }),
-        );
-        const failed = built.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
-      }, 60_000);
+  const rigOf = (scenario: Scenario): Rig => {
+    const rig = rigs.get(scenario);
+    if (!rig) throw new Error(`lab ${scenario} was not built`);
+    return rig;
+  };
+  const observe = (
+    scenario: Scenario,
+    id: string,
+    direction: 'outbound' | 'inbound',
+    idleMs: number,
+  ): Promise<Observation> => {
+    const { lab, client, server } = rigOf(scenario);
+    return observeAfterIdle({
+      client,
+      server,
+      target: lab.targetAddress(PORT),
+      id,
+      direction,
+      idleMs,
+      windowMs: WINDOW_MS,
+    });
+  };
 
-      afterAll(async () => {
-        await Promise.all(labs.map((lab) => lab.destroy()));
-        expect(await listLabNamespaces(processPrefix()), 'namespaces left behind by this run').toEqual([]);
-      });
+  describe.concurrent('scenarios', () => {
+    for (const scenario of SCENARIOS) {
+      const spec = SCENARIO_SPECS[scenario];
 
-      const rigOf = (scenario: Scenario): Rig => {
-        const rig = rigs.get(scenario);
-        if (!rig) throw new Error(`lab ${scenario} was not built`);
-        return rig;
-      };
-      const observe = (
-        scenario: Scenario,
-        id: string,
-        direction: 'outbound' | 'inbound',
-        idleMs: number,
-      ): Promise<Observation> => {
-        const { lab, client, server } = rigOf(scenario);
-        return observeAfterIdle({
-          client,
-          server,
-          target: lab.targetAddress(PORT),
-          id,
-          direction,
-          idleMs,
-          windowMs: WINDOW_MS,
-        });
-      };
+      it(
+        `${scenario}: idle ${SHORT_IDLE_MS} ms (< T=${TIMEOUT_S} s) survives in both directions`,
+        async () => {
+          const [out, inb] = await Promise.all([
+            observe(scenario, 'short-out', 'outbound', SHORT_IDLE_MS),
+            observe(scenario, 'short-in', 'inbound', SHORT_IDLE_MS),
+          ]);
+          expect(out.fate, describeOutcome(out)).toBe('survives');
+          expect(inb.fate, describeOutcome(inb)).toBe('survives');
+        },
+        CASE_TIMEOUT_MS,
+      );
 
-      describe.concurrent('scenarios', () => {
-        for (const scenario of SCENARIOS) {
-          const spec = SCENARIO_SPECS[scenario];
+      it(
+        `${scenario}: idle ${LONG_IDLE_MS} ms (> T) -> outbound ${spec.afterIdle.outbound}, inbound ` +
+          `${spec.afterIdle.inbound}`,
+        async () => {
+          const [out, inb] = await Promise.all([
+            observe(scenario, 'long-out', 'outbound', LONG_IDLE_MS),
+            observe(scenario, 'long-in', 'inbound', LONG_IDLE_MS),
+          ]);
+          expect(out.fate, describeOutcome(out)).toBe(spec.afterIdle.outbound);
+          expect(inb.fate, describeOutcome(inb)).toBe(spec.afterIdle.inbound);
 
-          it(
-            `${scenario}: idle ${SHORT_IDLE_MS} ms (< T=${TIMEOUT_S} s) survives in both directions`,
-            async () => {
-              const [out, inb] = await Promise.all([
-                observe(scenario, 'short-out', 'outbound', SHORT_IDLE_MS),
-                observe(scenario, 'short-in', 'inbound', SHORT_IDLE_MS),
-              ]);
-              expect(out.fate, describeOutcome(out)).toBe('survives');
-              expect(inb.fate, describeOutcome(inb)).toBe('survives');
-            },
-            CASE_TIMEOUT_MS,
-          );
-
-          it(
-            `${scenario}: idle ${LONG_IDLE_MS} ms (> T) -> outbound ${spec.afterIdle.outbound}, inbound ` +
-              `${spec.afterIdle.inbound}`,
-            async () => {
-              const [out, inb] = await Promise.all([
-                observe(scenario, 'long-out', 'outbound', LONG_IDLE_MS),
-                observe(scenario, 'long-in', 'inbound', LONG_IDLE_MS),
-              ]);
-              expect(out.fate, describeOutcome(out)).toBe(spec.afterIdle.outbound);
-              expect(inb.fate, describeOutcome(inb)).toBe(spec.afterIdle.inbound);
-
-              for (const o of [out, inb]) {
-                switch (o.fate) {
-                  case 'silent-drop':
-                    // Nothing at all reached either side: no data, no FIN, no RST.
-                    expect(o.clientEvents.filter(afterSetup), describeOutcome(o)).toEqual([]);
-                    expect(o.serverEvents.filter(afterSetup), describeOutcome(o)).toEqual([]);
-                    break;
-                  case 'reset':
-                    expect(o.writerErrorCode, describeOutcome(o)).toBe('ECONNRESET');
-                    if (o.direction === 'inbound') {
-                      // The RST comes from the middlebox: the push never reaches the client.
-                      expect(
-                        o.clientEvents.some((e) => e.event === 'data'),
-                        describeOutcome(o),
-                      ).toBe(false);
-                    }
-                    break;
-                  case 'close': {
-                    // A terminating proxy closes both legs with FIN at about T after the last data.
-                    for (const finMs of [o.clientFinAfterMs, o.serverFinAfterMs]) {
-                      expect(finMs, describeOutcome(o)).not.toBeNull();
-                      expect(finMs!, describeOutcome(o)).toBeGreaterThan(TIMEOUT_S * 1_000 - 250);
-                      expect(finMs!, describeOutcome(o)).toBeLessThan(TIMEOUT_S * 1_000 + 1_000);
-                    }
-                    break;
-                  }
-                  case 'survives':
-                    break;
-                  default: {
-                    const never: never = o.fate;
-                    throw new Error(`unexpected fate ${String(never)}`);
-                  }
+          for (const o of [out, inb]) {
+            switch (o.fate) {
+              case 'silent-drop':
+                // Nothing at all reached either side: no data, no FIN, no RST.
+                expect(o.clientEvents.filter(afterSetup), describeOutcome(o)).toEqual([]);
+                expect(o.serverEvents.filter(afterSetup), describeOutcome(o)).toEqual([]);
+                break;
+              case 'reset':
+                expect(o.writerErrorCode, describeOutcome(o)).toBe('ECONNRESET');
+                if (o.direction === 'inbound') {
+                  // The RST comes from the middlebox: the push never reaches the client.
+                  expect(
+                    o.clientEvents.some((e) => e.event === 'data'),
+                    describeOutcome(o),
+                  ).toBe(false);
                 }
+                break;
+              case 'close': {
+                // A terminating proxy closes both legs with FIN at about T after the last data.
+                for (const finMs of [o.clientFinAfterMs, o.serverFinAfterMs]) {
+                  expect(finMs, describeOutcome(o)).not.toBeNull();
+                  expect(finMs!, describeOutcome(o)).toBeGreaterThan(TIMEOUT_S * 1_000 - 250);
+                  expect(finMs!, describeOutcome(o)).toBeLessThan(TIMEOUT_S * 1_000 + 1_000);
+                }
+                break;
               }
-            },
-            CASE_TIMEOUT_MS,
-          );
-        }
+              case 'survives':
+                break;
+              default: {
+                const never: never = o.fate;
+                throw new Error(`unexpected fate ${String(never)}`);
+              }
+            }
+          }
+        },
+        CASE_TIMEOUT_MS,
+      );
+    }
 
-        it(
-          `nat-strict: the boundary is sharp: idle T - ${BOUNDARY_MARGIN_MS} ms survives, T + ` +
-            `${BOUNDARY_MARGIN_MS} ms is dropped`,
-          async () => {
-            const t = TIMEOUT_S * 1_000;
-            const results = await Promise.all([
-              observe('nat-strict', 'edge-below-out', 'outbound', t - BOUNDARY_MARGIN_MS),
-              observe('nat-strict', 'edge-below-in', 'inbound', t - BOUNDARY_MARGIN_MS),
-              observe('nat-strict', 'edge-above-out', 'outbound', t + BOUNDARY_MARGIN_MS),
-              observe('nat-strict', 'edge-above-in', 'inbound', t + BOUNDARY_MARGIN_MS),
-            ]);
-            const fates = results.map((o) => o.fate);
-            expect(fates, results.map(describeOutcome).join('\n')).toEqual([
-              'survives',
-              'survives',
-              'silent-drop',
-              'silent-drop',
-            ]);
-          },
-          CASE_TIMEOUT_MS,
-        );
-      });
-    },
-  );
-}
+    it(
+      `nat-strict: the boundary is sharp: idle T - ${BOUNDARY_MARGIN_MS} ms survives, T + ` +
+        `${BOUNDARY_MARGIN_MS} ms is dropped`,
+      async () => {
+        const t = TIMEOUT_S * 1_000;
+        const results = await Promise.all([
+          observe('nat-strict', 'edge-below-out', 'outbound', t - BOUNDARY_MARGIN_MS),
+          observe('nat-strict', 'edge-below-in', 'inbound', t - BOUNDARY_MARGIN_MS),
+          observe('nat-strict', 'edge-above-out', 'outbound', t + BOUNDARY_MARGIN_MS),
+          observe('nat-strict', 'edge-above-in', 'inbound', t + BOUNDARY_MARGIN_MS),
+        ]);
+        const fates = results.map((o) => o.fate);
+        expect(fates, results.map(describeOutcome).join('\n')).toEqual([
+          'survives',
+          'survives',
+          'silent-drop',
+          'silent-drop',
+        ]);
+      },
+      CASE_TIMEOUT_MS,
+    );
+  });
+});

@@ -18,6 +18,7 @@ import {
   TIMEOUT_KEYS,
   TOP_KEYS,
 } from '../../helpers/report-keys.js';
+import { parseOneDocument } from './error-document.js';
 
 /** See test/e2e/discovery-modes.slow-net.test.ts: event-loop latency between the two idle clocks. */
 const SLACK_S = 0.15;
@@ -27,13 +28,7 @@ const SLACK_S = 0.15;
  * there only when the run failed.
  */
 function parseReport(stdout: string, failed = false): JsonReport {
-  let doc: unknown;
-  expect(
-    () => (doc = JSON.parse(stdout)),
-    `stdout is one JSON document: ${JSON.stringify(stdout.slice(0, 300))}`,
-  ).not.toThrow();
-  expect(stdout, 'nothing but the document and one newline').toBe(`${JSON.stringify(doc, null, 2)}\n`);
-  const report = doc as JsonReport;
+  const report = parseOneDocument(stdout) as JsonReport;
   expect(Object.keys(report).sort(), 'top-level keys of schema 1').toEqual(
     [...TOP_KEYS, ...(failed ? ['error'] : [])].sort(),
   );
