@@ -2,7 +2,11 @@
  * The result of a discovery run, rendered as stable JSON (schema 1) or as text for a terminal.
  * Pure: both renderers are functions of the report alone.
  */
-import { knownMiddleboxHint, limitingDirection, recommend, type Recommendation } from './recommendation.js';
+import { limitingDirection, recommend, type Recommendation } from './recommendation.js';
+import { middleboxHints, type MiddleboxHint } from './middlebox-hints.js';
+import { mobileCost, type PeriodicCost } from './mobile-cost.js';
+import { mobileCostLines } from './mobile-cost-text.js';
+import { answerLine } from './answer-line.js';
 import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
 import type { RunCost } from '../discovery/run-cost.js';
 import type { VerificationResult } from '../verification/verification-run.js';
@@ -61,7 +65,10 @@ export interface JsonReport {
     evicted_s: number | null;
     eviction: EvictionKind | null;
     direction: Direction | null;
+    /** The best of `hints` in one sentence, or null. */
     hint: string | null;
+    /** The known middleboxes this timeout looks like (never a certainty), best first. */
+    hints: JsonHint[];
   } | null;
   /** null for a direction that was not tested. */
   directions: Record<Direction, JsonDirection | null>;
@@ -87,6 +94,8 @@ export interface JsonReport {
       system_default_unacked_s: number;
     };
     reasons: string[];
+    /** What keeping one idle connection open this way costs a phone a day (an estimate). */
+    mobile_cost: { recommended: JsonPeriodicCost[]; common: JsonPeriodicCost[] };
   };
   /** What the run cost: bytes are payload actually carried, packets only an estimate. */
   cost: {
@@ -103,15 +112,49 @@ export interface JsonReport {
   error?: ReportError;
 }
 
-/**
- * The value a hint is looked up with: the middle of the bracket when both ends are known (the
- * timeout lies in (survived, evicted]), else the eviction bound.
- */
-function hintFor(result: DirectionResult | null): string | null {
-  if (result === null || result.evictedMs === null) return null;
-  const estimateMs =
-    result.survivedMs === null ? result.evictedMs : (result.survivedMs + result.evictedMs) / 2;
-  return knownMiddleboxHint(estimateMs / 1000);
+export interface JsonHint {
+  middlebox: string;
+  default_s: number;
+  /** The eviction seen is one this middlebox shows. */
+  eviction_matches: boolean;
+  tcp_keepalive_helps: boolean;
+  source: string;
+  text: string;
+}
+
+export interface JsonPeriodicCost {
+  kind: PeriodicCost['kind'];
+  period_s: number;
+  exchanges_per_hour: number;
+  bytes_per_day: number;
+  radio_wakeups_per_day: number;
+  radio_on_s_per_day: number;
+}
+
+function hintsFor(result: DirectionResult | null): MiddleboxHint[] {
+  return result === null ? [] : middleboxHints(result);
+}
+
+function jsonHint(hint: MiddleboxHint): JsonHint {
+  return {
+    middlebox: hint.middlebox.name,
+    default_s: hint.middlebox.defaultS,
+    eviction_matches: hint.evictionMatches,
+    tcp_keepalive_helps: hint.middlebox.tcpKeepaliveHelps,
+    source: hint.middlebox.source,
+    text: hint.text,
+  };
+}
+
+function jsonPeriodicCost(cost: PeriodicCost): JsonPeriodicCost {
+  return {
+    kind: cost.kind,
+    period_s: cost.periodS,
+    exchanges_per_hour: Math.round(cost.exchangesPerHour * 1000) / 1000,
+    bytes_per_day: cost.bytesPerDay,
+    radio_wakeups_per_day: cost.radioWakeupsPerDay,
+    radio_on_s_per_day: cost.radioOnSPerDay,
+  };
 }
 
 /** The report as a plain object following schema 1. */
@@ -149,7 +192,8 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
           evicted_s: jsonSeconds(limitingResult?.evictedMs ?? null),
           eviction: limitingResult?.eviction ?? null,
           direction: limiting?.direction ?? null,
-          hint: hintFor(limitingResult),
+          hint: hintsFor(limitingResult)[0]?.text ?? null,
+          hints: hintsFor(limitingResult).map(jsonHint),
         }
       : null,
     directions,
@@ -172,6 +216,10 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
         system_default_unacked_s: rec.deadPeer.systemDefault.whileUnackedS,
       },
       reasons: [...rec.reasons],
+      mobile_cost: (({ recommended, common }) => ({
+        recommended: recommended.map(jsonPeriodicCost),
+        common: common.map(jsonPeriodicCost),
+      }))(mobileCost(rec)),
     },
     cost: {
       connections_opened: report.cost.connectionsOpened,
@@ -238,7 +286,20 @@ function wrap(text: string, width: number, first: string, rest: string): string[
   return lines;
 }
 
-const WRAP_COLUMNS = 100;
+/** `line` wrapped to `width`, keeping its indent; continuation lines are indented two more. */
+function wrapIndented(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const indent = /^ */.exec(line)?.[0] ?? '';
+  return wrap(line.slice(indent.length), width, indent, `${indent}  `);
+}
+
+/** Where the text report wraps when the caller does not say (a terminal's width, say). */
+export const DEFAULT_REPORT_COLUMNS = 100;
+
+export interface HumanOptions {
+  /** Wrap prose to this many columns (the terminal's width); snippets and tables are never wrapped. */
+  columns?: number;
+}
 
 function bracketLine(result: DirectionResult): string {
   const label = DIRECTION_LABEL[result.direction];
@@ -268,10 +329,10 @@ function diesFirstText(report: DiscoveryReport, limiting: Direction): string[] {
     lines.push(`Dies first: ${limiting}. Both directions are evicted, as on a strict NAT or a proxy.`);
   } else if (limiting === 'inbound' && evicted(inbound) && outbound?.survivedMs != null) {
     lines.push(
-      'Dies first: inbound. Only what the reflector sends dies: on most NATs (Linux default,',
-      'nf_conntrack_tcp_loose=1) your own sends re-create the mapping, but server pushes after the',
-      'timeout never reach you. A server that pushes to an idle client is what breaks here;',
-      'a test of the outbound direction alone would have reported "no timeout".',
+      'Dies first: inbound. Only what the reflector sends dies: on most NATs (Linux default, ' +
+        'nf_conntrack_tcp_loose=1) your own sends re-create the mapping, but server pushes after the ' +
+        'timeout never reach you. A server that pushes to an idle client is what breaks here; ' +
+        'a test of the outbound direction alone would have reported "no timeout".',
     );
   } else if (evicted(report.directions[limiting])) {
     lines.push(`Dies first: ${limiting}.`);
@@ -289,10 +350,20 @@ function diesFirstText(report: DiscoveryReport, limiting: Direction): string[] {
 }
 
 /** The report as scannable multi-line text for a terminal, without a trailing newline. No colours. */
-export function renderHuman(report: DiscoveryReport): string {
+export function renderHuman(report: DiscoveryReport, options: HumanOptions = {}): string {
   const rec = recommend(report.directions, { aborted: report.aborted !== null });
   const limiting = limitingDirection(report.directions);
+  const columns = Math.max(40, options.columns ?? DEFAULT_REPORT_COLUMNS);
   const out: string[] = [];
+
+  const answer = answerLine({
+    limiting,
+    recommendation: rec,
+    verification: report.verification,
+    aborted: report.aborted,
+    elapsedMs: report.elapsedMs,
+  });
+  out.push(...wrap(answer, columns, '', '  '), '');
 
   out.push(
     `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}, ` +
@@ -325,8 +396,9 @@ export function renderHuman(report: DiscoveryReport): string {
   if (limiting !== null) {
     out.push('');
     for (const line of diesFirstText(report, limiting.direction)) out.push(line);
-    const hint = hintFor(limiting.result);
-    if (hint !== null) out.push(`Looks like: ${hint}.`);
+    for (const hint of hintsFor(limiting.result).slice(0, 2)) {
+      out.push(...wrap(`${hint.text[0]?.toUpperCase()}${hint.text.slice(1)}.`, columns, '', '  '));
+    }
   }
 
   out.push('');
@@ -334,9 +406,14 @@ export function renderHuman(report: DiscoveryReport): string {
   for (const line of verificationLines(report.verification, !rec.tcpKeepaliveHelps)) out.push(`  ${line}`);
   out.push('');
   out.push('Why:');
-  for (const reason of rec.reasons) out.push(...wrap(reason, WRAP_COLUMNS, '  - ', '    '));
+  for (const reason of rec.reasons) out.push(...wrap(reason, columns, '  - ', '    '));
 
-  out.push('');
-  out.push(...settingsLines(rec));
-  return out.join('\n');
+  // Prose wraps at the terminal's width, continuation lines indented under their first; the table
+  // and the snippets to paste keep their lines.
+  const prose = out.flatMap((line) => wrapIndented(line, columns));
+  const mobile = mobileCostLines(mobileCost(rec));
+  if (mobile.length > 0) prose.push('', ...mobile);
+  prose.push('');
+  prose.push(...settingsLines(rec));
+  return prose.join('\n');
 }

@@ -14,7 +14,7 @@ export const TOP_KEYS = [
   'cost',
   'verification',
 ];
-export const TIMEOUT_KEYS = ['survived_s', 'evicted_s', 'eviction', 'direction', 'hint'];
+export const TIMEOUT_KEYS = ['survived_s', 'evicted_s', 'eviction', 'direction', 'hint', 'hints'];
 export const DIRECTION_KEYS = ['survived_s', 'evicted_s', 'eviction', 'confidence', 'notes', 'probes_sent'];
 export const RECOMMENDATION_KEYS = [
   'keepalive_idle_s',
@@ -25,6 +25,7 @@ export const RECOMMENDATION_KEYS = [
   'tcp_keepalive_helps',
   'dead_peer',
   'reasons',
+  'mobile_cost',
 ];
 export const COST_KEYS = [
   'connections_opened',
