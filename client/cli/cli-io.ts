@@ -7,8 +7,8 @@ import type { Writable } from 'node:stream';
 import { IdlescopeError, type IdlescopeErrorCode } from '../../protocol/errors.js';
 
 export interface CliIo {
-  stdout: Writable;
-  stderr: Writable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: Writable & { isTTY?: boolean; columns?: number };
   /** Fires on the first SIGINT or SIGTERM (the entry exits at once on a second one). */
   signal: AbortSignal;
   setExitCode(code: number): void;

@@ -5,6 +5,7 @@
  * reflector, or an empty one when the reflector could not be reached at all.
  */
 import {
+  DEFAULT_GRACE_S,
   errorOf,
   runDiscovery,
   type DiscoveryOptions,
@@ -14,7 +15,7 @@ import { RunCostMeter } from '../discovery/run-cost.js';
 import { renderHuman, renderJson, type DiscoveryReport } from '../report/report.js';
 import { formatHostPort } from '../../protocol/address.js';
 import { IdlescopeError, asIdlescopeError } from '../../protocol/errors.js';
-import { createProgressDisplay } from './progress.js';
+import { createProgressDisplay } from './live-view/live-display.js';
 import { EXIT, exitCodeFor, type CliIo } from './cli-io.js';
 import type { SearchFlags } from './search-flags.js';
 
@@ -30,7 +31,12 @@ export async function discoverAndReport(
   io: CliIo,
 ): Promise<DiscoveryReport> {
   const startedMs = performance.now();
-  const display = flags.quiet ? null : createProgressDisplay(io.stderr);
+  const display = flags.quiet
+    ? null
+    : createProgressDisplay(io.stderr, {
+        maxMs: options.maxS * 1000,
+        graceMs: (options.graceS ?? DEFAULT_GRACE_S) * 1000,
+      });
   let outcome: DiscoveryOutcome;
   try {
     outcome = await runDiscovery({
@@ -54,7 +60,13 @@ export async function discoverAndReport(
     error === null || outcome.report.error !== undefined
       ? outcome.report
       : { ...outcome.report, error: errorOf(error) };
-  io.stdout.write(flags.json ? `${renderJson(report)}\n` : `${renderHuman(report)}\n`);
+  // The report fits a terminal it is printed on; into a file or a pipe it keeps the default width.
+  const columns = io.stdout.isTTY === true ? io.stdout.columns : undefined;
+  io.stdout.write(
+    flags.json
+      ? `${renderJson(report)}\n`
+      : `${renderHuman(report, columns === undefined ? {} : { columns })}\n`,
+  );
   if (error !== null) {
     io.stderr.write(`idlescope: ${error.message} (partial results above)\n`);
     io.setExitCode(exitCodeFor(error));

@@ -64,6 +64,8 @@ export interface DiscoveryOptions {
 
 export interface DiscoveryProgress {
   elapsedMs: number;
+  /** The clock the directions' `etaMs` are on (performance.now()). */
+  nowMs: number;
   directions: SearchProgress[];
 }
 
@@ -186,6 +188,7 @@ class DiscoveryRun {
     const now = this.now();
     return {
       elapsedMs: now - this.startedMs,
+      nowMs: now,
       directions: [...this.engines.values()].map((e) => e.progress(now)),
     };
   }

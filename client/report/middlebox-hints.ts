@@ -179,7 +179,7 @@ export interface MiddleboxHint {
   distance: number;
   /** The eviction seen is one this middlebox shows. */
   evictionMatches: boolean;
-  /** One sentence: "looks like ..., because ...". */
+  /** One sentence: "looks like ..., because ..." (the source is `middlebox.source`). */
   text: string;
 }
 
@@ -213,10 +213,7 @@ function reasoning(
         : `, but it evicts by ${box.evicts.map((kind) => EVICTION_WORDS[kind]).join(' or ')}, ` +
           `not ${seen} as here`;
   const proxy = box.tcpKeepaliveHelps ? '' : '; it terminates connections, so TCP keepalive does not help';
-  return (
-    `looks like ${box.name}: ${bracket} ${near} its default of ${box.defaultS} s${how}${proxy} ` +
-    `(source: ${box.source})`
-  );
+  return `looks like ${box.name}: ${bracket} ${near} its default of ${box.defaultS} s${how}${proxy}`;
 }
 
 /**

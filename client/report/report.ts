@@ -353,7 +353,11 @@ function diesFirstText(report: DiscoveryReport, limiting: Direction): string[] {
 export function renderHuman(report: DiscoveryReport, options: HumanOptions = {}): string {
   const rec = recommend(report.directions, { aborted: report.aborted !== null });
   const limiting = limitingDirection(report.directions);
+  // Prose is wrapped to a terminal's width when there is one; into a file or a pipe, lines stay
+  // whole (greppable), except the reasons, which wrap at the default width as they always have.
   const columns = Math.max(40, options.columns ?? DEFAULT_REPORT_COLUMNS);
+  const fit = (line: string): string[] =>
+    options.columns === undefined ? [line] : wrapIndented(line, columns);
   const out: string[] = [];
 
   const answer = answerLine({
@@ -363,7 +367,7 @@ export function renderHuman(report: DiscoveryReport, options: HumanOptions = {})
     aborted: report.aborted,
     elapsedMs: report.elapsedMs,
   });
-  out.push(...wrap(answer, columns, '', '  '), '');
+  out.push(...fit(answer), '');
 
   out.push(
     `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}, ` +
@@ -395,9 +399,11 @@ export function renderHuman(report: DiscoveryReport, options: HumanOptions = {})
 
   if (limiting !== null) {
     out.push('');
-    for (const line of diesFirstText(report, limiting.direction)) out.push(line);
+    for (const paragraph of diesFirstText(report, limiting.direction))
+      out.push(...wrap(paragraph, columns, '', ''));
     for (const hint of hintsFor(limiting.result).slice(0, 2)) {
-      out.push(...wrap(`${hint.text[0]?.toUpperCase()}${hint.text.slice(1)}.`, columns, '', '  '));
+      const sentence = `${hint.text[0]?.toUpperCase()}${hint.text.slice(1)}.`;
+      out.push(...wrap(sentence, columns, '', '  '), `  source: ${hint.middlebox.source}`);
     }
   }
 
@@ -410,7 +416,7 @@ export function renderHuman(report: DiscoveryReport, options: HumanOptions = {})
 
   // Prose wraps at the terminal's width, continuation lines indented under their first; the table
   // and the snippets to paste keep their lines.
-  const prose = out.flatMap((line) => wrapIndented(line, columns));
+  const prose = out.flatMap(fit);
   const mobile = mobileCostLines(mobileCost(rec));
   if (mobile.length > 0) prose.push('', ...mobile);
   prose.push('');

@@ -103,7 +103,7 @@ describe.concurrent('idlescope runs', () => {
       expect(report.reflector, 'the reflector as given').toBe(reflector);
       expect(report.aborted, 'not aborted').toBeNull();
       expectBracketAround(report, 2.5);
-      expect(result.stderr, 'progress went to stderr').toMatch(/^idlescope: \d+\.\d s elapsed/m);
+      expect(result.stderr, 'progress went to stderr').toMatch(/^idlescope: (\d+[hms] ?)+ elapsed, /m);
     },
   );
 
@@ -232,8 +232,11 @@ describe.concurrent('idlescope runs', () => {
     discover.child.kill('SIGINT');
     const result = await discover.exit(5000);
     expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(130);
+    expect(result.stdout.split('\n')[0], 'the answer first: none yet').toMatch(
+      /^No answer yet: the run ended after \d+\.\d+ s \(interrupted\), before any eviction$/,
+    );
     expect(result.stdout, 'the report header').toMatch(
-      new RegExp(`^idlescope: ${address.replaceAll('.', '\\.')} over TCP`),
+      new RegExp(`^idlescope: ${address.replaceAll('.', '\\.')} over TCP`, 'm'),
     );
     expect(result.stdout, 'marked partial').toContain('PARTIAL RESULT: the run ended early (interrupted).');
     expect(result.stdout, 'with what was learned').toMatch(

@@ -44,8 +44,7 @@ describe('middleboxHints', () => {
     const [hint] = middleboxHints(around(350, 'reset'));
     expect(hint?.text).toBe(
       'looks like AWS NAT Gateway: the bracket (349.6 s, 350.4 s] matches its default of 350 s, ' +
-        'and a reset is how it evicts (source: ' +
-        'https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-troubleshooting.html)',
+        'and a reset is how it evicts',
     );
   });
 
