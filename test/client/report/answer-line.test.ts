@@ -1,29 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { directionResult as result } from '../../helpers/direction-result.js';
 import { answerLine, type AnswerInput } from '../../../client/report/answer-line.js';
 import { recommend } from '../../../client/report/recommendation.js';
-import type { Direction, DirectionResult, EvictionKind } from '../../../client/search/types.js';
+import type { Direction, DirectionResult } from '../../../client/search/types.js';
 import type { VerificationResult } from '../../../client/verification/verification-run.js';
-
-function result(
-  direction: Direction,
-  survivedMs: number | null,
-  evictedMs: number | null,
-  eviction: EvictionKind | null,
-): DirectionResult {
-  return {
-    direction,
-    survivedMs,
-    evictedMs,
-    eviction,
-    confidence: 0.9,
-    findings: [],
-    notes: [],
-    probesSent: 10,
-    connectionsOpened: 5,
-    peakConnections: 5,
-    observations: [],
-  };
-}
 
 function input(
   directions: Partial<Record<Direction, DirectionResult>>,

@@ -1,27 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { directionResult as result } from '../../helpers/direction-result.js';
 import { keepaliveFor, limitingDirection, recommend } from '../../../client/report/recommendation.js';
-import type { Direction, DirectionResult, EvictionKind } from '../../../client/search/types.js';
-
-function result(
-  direction: Direction,
-  survivedMs: number | null,
-  evictedMs: number | null,
-  eviction: EvictionKind | null = evictedMs === null ? null : 'silent-drop',
-): DirectionResult {
-  return {
-    direction,
-    survivedMs,
-    evictedMs,
-    eviction,
-    confidence: 0.9,
-    findings: [],
-    notes: [],
-    probesSent: 10,
-    connectionsOpened: 5,
-    peakConnections: 5,
-    observations: [],
-  };
-}
 
 describe('keepaliveFor', () => {
   it.each([

@@ -6,6 +6,7 @@ import {
   TOP_KEYS,
 } from '../../helpers/report-keys.js';
 import { describe, expect, it } from 'vitest';
+import { directionResult } from '../../helpers/direction-result.js';
 import {
   renderHuman,
   renderJson,
@@ -21,20 +22,8 @@ function result(
   eviction: EvictionKind | null = evictedMs === null ? null : 'silent-drop',
   extra: Partial<DirectionResult> = {},
 ): DirectionResult {
-  return {
-    direction,
-    survivedMs,
-    evictedMs,
-    eviction,
-    confidence: 0.93,
-    findings: [],
-    notes: [],
-    probesSent: 12,
-    connectionsOpened: 6,
-    peakConnections: 6,
-    observations: [],
-    ...extra,
-  };
+  const probes = { confidence: 0.93, probesSent: 12, connectionsOpened: 6, peakConnections: 6 };
+  return directionResult(direction, survivedMs, evictedMs, eviction, { ...probes, ...extra });
 }
 
 /** A run of 263 connections, as in the README's example line. */
