@@ -62,7 +62,14 @@ try {
   usage((error as Error).message);
 }
 if (values.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0] ?? '';
+  console.log(
+    header
+      .split('\n')
+      .slice(1)
+      .map((line) => line.replace(/^ \* ?/, ''))
+      .join('\n'),
+  );
   process.exit(0);
 }
 
