@@ -105,6 +105,8 @@ if (!availability.ok) {
 
 const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const startLoad = loadavg();
+// The commit measured, taken now: a commit made during a long run does not change what runs.
+const measuredCommit = commit();
 const limit = createLimiter(jobs);
 let done = 0;
 // The longest cases start first, so that with --jobs > 1 the short ones fill in beside them; the
@@ -147,7 +149,7 @@ if (values.write || !filtered) {
     command,
     date,
     machine: machine(),
-    commit: commit(),
+    commit: measuredCommit,
     verify: values.verify,
   });
   writeFileSync(path, withLabSection(readFileSync(path, 'utf8'), section));
@@ -161,10 +163,11 @@ function expectedS(labCase: LabCase): number {
 
 function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const load = startLoad.map((l) => l.toFixed(1)).join(' ');
+  const load = (averages: number[]): string => averages.map((l) => l.toFixed(1)).join(' ');
   return (
     `${hostname()} (Linux ${release()}, ${cpus().length} × ${cpu}, Node ${process.version}, ` +
-    `load average at the start ${load}, ${jobs} case(s) at a time)`
+    `load average ${load(startLoad)} at the start and ${load(loadavg())} at the end, ` +
+    `${jobs} case(s) at a time)`
   );
 }
 
