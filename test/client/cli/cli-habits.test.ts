@@ -1,18 +1,19 @@
 /**
- * The command-line habits of iperf3, mtr and curl, through the real CLI: -h and -V, -j for --json,
- * the reflector as discover's and verify's first argument, IDLESCOPE_* defaults (a flag given wins,
- * unrelated variables are ignored, the token keeps its own order), shell completion, and examples
- * and exit codes in --help. A closed loopback port stands in for a reflector: the run reaches the
- * point of dialing it (exit 3, naming it) only once every flag and variable was read.
- * Each case spawns the real CLI (about 0.5-1 s of tsx start-up each, more under load).
+ * The command-line habits of iperf3, mtr and curl, through the real CLI: -h, -j for --json (-V is
+ * in usage.test.ts), the reflector as discover's and verify's first argument, IDLESCOPE_* defaults
+ * (a flag given wins, unrelated variables are ignored, the token keeps its own order), shell
+ * completion, and examples and exit codes in --help. A closed loopback port stands in for a
+ * reflector: the run reaches the point of dialing it (exit 3, naming it) only once every flag and
+ * variable was read. Each case spawns the real CLI (about 0.5-1 s of tsx start-up each, more under
+ * load).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitCodeLines, EXIT } from '../../../client/cli/cli-io.js';
 import { closedPort } from '../../helpers/loopback-stack.js';
-import { REPO_ROOT, runCli, type CliExit } from '../../helpers/cli.js';
+import { runCli, type CliExit } from '../../helpers/cli.js';
 import { useTeardown, type Defer } from '../../helpers/teardown.js';
 import { parseErrorDocument } from './error-document.js';
 
@@ -41,7 +42,8 @@ function run(defer: Defer, args: string[], env: Record<string, string> = {}): Pr
   return runCli(defer, args, MS, env);
 }
 
-describe.concurrent('-h, -V, -j and examples in --help', () => {
+// -V beside --version: usage.test.ts.
+describe.concurrent('-h, -j and examples in --help', () => {
   it(
     '-h prints the help with examples, durations, the environment and every exit code',
     { timeout: 60_000 },
@@ -58,13 +60,6 @@ describe.concurrent('-h, -V, -j and examples in --help', () => {
       expect(codes, '143 for SIGTERM').toMatch(/^ {2}143 {2}stopped by SIGTERM/m);
     },
   );
-
-  it('-V prints the version', { timeout: 60_000 }, async ({ onTestFinished }) => {
-    const { version } = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as { version: string };
-    const result = await run(useTeardown(onTestFinished), ['-V']);
-    expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(0);
-    expect(result.stdout, 'the version').toBe(`${version}\n`);
-  });
 
   it('discover -h lists -j and the address argument', { timeout: 60_000 }, async ({ onTestFinished }) => {
     const result = await run(useTeardown(onTestFinished), ['discover', '-h']);

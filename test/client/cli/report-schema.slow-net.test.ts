@@ -30,13 +30,13 @@ describe.concurrent('real reports against the JSON Schemas', () => {
     { timeout: 100_000 },
     async ({ onTestFinished }) => {
       const defer = useTeardown(onTestFinished);
-      const { front } = await startStack(defer, { mode: 'reset', timeoutMs: 2000 });
+      const { front } = await startStack(defer, { mode: 'drop', timeoutMs: 2000 });
       const address = `${front.host}:${front.port}`;
       const result = await spawnCli(defer, ['discover', address, '--max', '6s', ...Q], 85_000).exit(80_000);
       expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(0);
       const doc = parseOneDocument(result.stdout) as { timeout: { eviction: string } | null };
       expect(schemaErrors('report', doc)).toEqual([]);
-      expect(doc.timeout?.eviction, 'the emulator reset the connections').toBe('reset');
+      expect(doc.timeout?.eviction, 'the emulator dropped the connections').toBe('silent-drop');
     },
   );
 

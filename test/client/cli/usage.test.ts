@@ -209,13 +209,17 @@ describe.concurrent('idlescope --help and --version', () => {
       expect(result.stdout, `lists ${flag}`).toContain(flag);
   });
 
-  it('--version prints the package version and exits 0', { timeout: 20_000 }, async ({ onTestFinished }) => {
-    const defer = useTeardown(onTestFinished);
-    const { version } = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as { version: string };
-    const result = await runCli(defer, ['--version'], 15_000);
-    expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(0);
-    expect(result.stdout, 'the version').toBe(`${version}\n`);
-  });
+  for (const flag of ['--version', '-V']) {
+    it(`${flag} prints the package version and exits 0`, { timeout: 20_000 }, async ({ onTestFinished }) => {
+      const defer = useTeardown(onTestFinished);
+      const { version } = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as {
+        version: string;
+      };
+      const result = await runCli(defer, [flag], 15_000);
+      expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(0);
+      expect(result.stdout, 'the version').toBe(`${version}\n`);
+    });
+  }
 });
 
 describe.concurrent('idlescope discover against a closed port', () => {
