@@ -23,12 +23,14 @@ import type { SearchFlags } from './search-flags.js';
  * Runs a search with progress and prints the report; the exit code says how it ended. A run that
  * never started (the control channel failed) rejects with its error after the --json document.
  * A command may abort `io.signal` with an IdlescopeError as the reason (the demo does when its
- * emulator dies): the run then ends with that error instead of as interrupted.
+ * emulator dies): the run then ends with that error instead of as interrupted. `annotate` adds
+ * what the command knows of the report before it is printed (the demo: whether it found its T).
  */
 export async function discoverAndReport(
   options: DiscoveryOptions,
   flags: SearchFlags,
   io: CliIo,
+  annotate: (report: DiscoveryReport) => DiscoveryReport = (report) => report,
 ): Promise<DiscoveryReport> {
   const startedMs = performance.now();
   const display = flags.quiet
@@ -56,10 +58,11 @@ export async function discoverAndReport(
   const reason: unknown = io.signal.reason;
   const error =
     outcome.error ?? (outcome.end === 'interrupted' && reason instanceof IdlescopeError ? reason : null);
-  const report =
+  const report = annotate(
     error === null || outcome.report.error !== undefined
       ? outcome.report
-      : { ...outcome.report, error: errorOf(error) };
+      : { ...outcome.report, error: errorOf(error) },
+  );
   // The report fits a terminal it is printed on; into a file or a pipe it keeps the default width.
   const columns = io.stdout.isTTY === true ? io.stdout.columns : undefined;
   io.stdout.write(

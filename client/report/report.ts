@@ -21,6 +21,7 @@ export interface ReportError {
   message: string;
 }
 import { resultNotes } from './findings-text.js';
+import { demoVerdictLine, toJsonDemo, type DemoVerdict, type JsonDemo } from './demo-verdict.js';
 
 /** Everything a discovery run learned. */
 export interface DiscoveryReport {
@@ -39,6 +40,8 @@ export interface DiscoveryReport {
   verification: VerificationResult | null;
   /** Only when the run failed (reflector unreachable or lost, ...); absent when it did not. */
   error?: ReportError;
+  /** Only in `idlescope demo`'s report: whether it found the timeout it emulated. */
+  demo?: DemoVerdict;
 }
 
 export interface JsonDirection {
@@ -110,6 +113,8 @@ export interface JsonReport {
   verification: JsonVerification | null;
   /** Only in a run that failed: the error's stable code and one-line message. */
   error?: ReportError;
+  /** Only in `idlescope demo`'s report (demo-verdict.ts). */
+  demo?: JsonDemo;
 }
 
 export interface JsonHint {
@@ -231,6 +236,7 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
     },
     verification: toJsonVerification(report.verification),
     ...(report.error === undefined ? {} : { error: { ...report.error } }),
+    ...(report.demo === undefined ? {} : { demo: toJsonDemo(report.demo) }),
   };
 }
 
@@ -421,5 +427,6 @@ export function renderHuman(report: DiscoveryReport, options: HumanOptions = {})
   if (mobile.length > 0) prose.push('', ...mobile);
   prose.push('');
   prose.push(...settingsLines(rec));
+  if (report.demo !== undefined) prose.push('', ...fit(demoVerdictLine(report.demo)));
   return prose.join('\n');
 }
