@@ -9,6 +9,18 @@
  *
  * Every probe ends exactly once: the first of FIN, RST/error, a protocol violation, or its owner
  * discarding it marks it 'gone', destroys the socket and tells the owner (except on discard).
+ *
+ * One test at a time: a test (a PING read, or a push asked for) is outstanding from then until its
+ * answer byte has left this process for the kernel (the write's callback). A second test before
+ * that closes the probe ('test-outstanding'). An honest client never trips it: it sends its next
+ * PING only after reading the ECHO, which the reflector wrote before. A flood of PINGs either
+ * arrives several in one read (the second trips it at once) or, unread, fills the kernel's send
+ * buffer so an ECHO stays in the process (then the next PING trips it): either way the reflector
+ * never queues more than one answer byte per probe. Each test is first admitted by the owner
+ * (the session's rate and idle limits), which may refuse it and end the probe or the session.
+ *
+ * Paused (the session's control channel is not draining), a probe's socket is not read: the
+ * client's bytes wait in the kernel and TCP's window holds the sender back. Pausing sends nothing.
  */
 import type { Socket } from 'node:net';
 import { ECHO_BYTE, PING_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../protocol/wire.js';
@@ -22,7 +34,20 @@ export type ProbeEnd = Extract<ProbeEventKind, 'reset' | 'closed'>;
 export interface ProbeOwner {
   probeEvent(probe: AttachedProbe, event: ProbeEventKind): void;
   probeGone(probe: AttachedProbe, end: ProbeEnd): void;
+  /**
+   * A test is about to be answered: true to answer it; false when the owner refused it (it has
+   * then ended the probe or its own session itself).
+   */
+  admitTest(probe: AttachedProbe, kind: TestKind): boolean;
+  /** The probe broke the one-test rule; it is ended right after this call. */
+  testOutstanding(probe: AttachedProbe, kind: TestKind): void;
 }
+
+/** The two tests: the reflector pushes (inbound) or echoes a ping (outbound). */
+export type TestKind = Extract<ProbeEventKind, 'pushed' | 'echoed'>;
+
+/** What pushProbe() did. */
+export type PushResult = 'pushed' | 'gone' | 'refused';
 
 /**
  * A probe connection attached to a session, as the reflector holds it: the socket, its owner and
@@ -37,6 +62,10 @@ export interface AttachedProbe {
   readonly attachedAtMs: number;
   pushes: number;
   echoes: number;
+  /** True from a test until its answer byte has been handed to the kernel. */
+  testPending: boolean;
+  /** performance.now() at attach or at the last test: the probe's idle period began then. */
+  lastTestMs: number;
 }
 
 const PUSH = Buffer.of(PUSH_BYTE);
@@ -54,7 +83,10 @@ export function createProbe(socket: Socket, id: ProbeId, owner: ProbeOwner): Att
     attachedAtMs: performance.now(),
     pushes: 0,
     echoes: 0,
+    testPending: false,
+    lastTestMs: 0,
   };
+  probe.lastTestMs = probe.attachedAtMs;
   probeOfSocket.set(socket, probe);
   socket.on('data', probeSocketOnData);
   socket.on('end', probeSocketOnEnd);
@@ -63,20 +95,35 @@ export function createProbe(socket: Socket, id: ProbeId, owner: ProbeOwner): Att
   return probe;
 }
 
-/** Handles bytes that arrived together with the hello, then lets the socket flow. */
-export function startProbe(probe: AttachedProbe, rest: Buffer): void {
+/** Handles bytes that arrived together with the hello, then lets the socket flow unless `paused`. */
+export function startProbe(probe: AttachedProbe, rest: Buffer, paused = false): void {
   if (rest.length > 0) probeBytes(probe, rest);
+  if (probe.state === 'attached' && !paused) probe.socket.resume();
+}
+
+/** Stops reading the probe's socket (nothing is sent). */
+export function pauseProbe(probe: AttachedProbe): void {
+  if (probe.state === 'attached') probe.socket.pause();
+}
+
+/** Reads the probe's socket again after pauseProbe(). */
+export function resumeProbe(probe: AttachedProbe): void {
   if (probe.state === 'attached') probe.socket.resume();
 }
 
-/** Sends the inbound test byte. Returns false if the probe is already gone. */
-export function pushProbe(probe: AttachedProbe): boolean {
-  if (probe.state !== 'attached') return false;
+/** Sends the inbound test byte, if the owner admits the test and none is outstanding. */
+export function pushProbe(probe: AttachedProbe): PushResult {
+  if (probe.state !== 'attached') return 'gone';
+  if (probe.testPending) {
+    probe.owner.testOutstanding(probe, 'pushed');
+    endProbe(probe, 'closed');
+    return 'refused';
+  }
+  if (!probe.owner.admitTest(probe, 'pushed')) return 'refused';
   probe.pushes++;
-  // A failed write surfaces as 'error' (EPIPE/ECONNRESET) and is reported as 'reset' there.
-  probe.socket.write(PUSH);
+  writeAnswer(probe, PUSH);
   probe.owner.probeEvent(probe, 'pushed');
-  return true;
+  return 'pushed';
 }
 
 /** Ends a probe and reports how, once. */
@@ -102,10 +149,28 @@ function probeBytes(probe: AttachedProbe, bytes: Buffer): void {
       endProbe(probe, 'closed');
       return;
     }
+    if (probe.testPending) {
+      probe.owner.testOutstanding(probe, 'echoed');
+      endProbe(probe, 'closed');
+      return;
+    }
+    if (!probe.owner.admitTest(probe, 'echoed')) return;
     probe.echoes++;
-    probe.socket.write(ECHO);
+    writeAnswer(probe, ECHO);
     probe.owner.probeEvent(probe, 'echoed');
   }
+}
+
+/**
+ * Writes a test's answer byte; the test stays outstanding until the write's callback, which Node
+ * calls on the next tick when the kernel took the byte at once and only once it did otherwise.
+ * A failed write surfaces as 'error' (EPIPE/ECONNRESET) and is reported as 'reset' there.
+ */
+function writeAnswer(probe: AttachedProbe, byte: Buffer): void {
+  probe.testPending = true;
+  probe.socket.write(byte, () => {
+    probe.testPending = false;
+  });
 }
 
 function probeSocketOnData(this: Socket, chunk: Buffer): void {
