@@ -72,7 +72,7 @@ describe('reflector connection limits', () => {
     });
   });
 
-  it('destroys a silent connection and a hello-less control channel at the first-message deadline', async () => {
+  it('destroys a silent socket and a hello-less control channel at the first-message deadline', async () => {
     const r = await startLimited(defer, { helloTimeoutMs: 400 });
     const silent = await openRaw(defer, r.address);
     const upgraded = await openControl(defer, r.address);
