@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runDiscovery } from '../../client/discovery/discovery-run.js';
 import type { HostPort } from '../../protocol/address.js';
 import { spawnCli, type CliProcess } from '../helpers/cli.js';
-import { sleep, useTeardown } from './helpers.js';
+import { sleep, useTeardown, waitFor } from './helpers.js';
 import { PingFlooder } from './ping-flooder.js';
 import { rawGet, sample } from './raw-http.js';
 
@@ -45,9 +45,12 @@ describe('reflector under a PING flood', () => {
     const flooders = floods(address);
     let rssMax = rssBefore;
     let sampling = true;
+    let eventRateSeen = false;
     const sampler = (async () => {
       while (sampling) {
-        rssMax = Math.max(rssMax, sample(await metrics(address), 'process_resident_memory_bytes'));
+        const now = await metrics(address);
+        rssMax = Math.max(rssMax, sample(now, 'process_resident_memory_bytes'));
+        eventRateSeen ||= sample(now, 'idlescope_refusals_total{reason="event-rate"}') > 0;
         await sleep(200);
       }
     })();
@@ -60,6 +63,9 @@ describe('reflector under a PING flood', () => {
       directions: ['inbound', 'outbound'],
       graceS: null,
     });
+    // The floods go on until the events cap has ended a ping-pong session (how soon depends on how
+    // fast this loaded machine lets it ping), the memory still sampled.
+    await waitFor('an event-rate refusal', () => eventRateSeen, 20_000);
     sampling = false;
     await sampler;
     const sent = flooders.reduce((sum, flooder) => sum + flooder.bytesSent, 0);
