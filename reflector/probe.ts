@@ -10,14 +10,17 @@
  * Every probe ends exactly once: the first of FIN, RST/error, a protocol violation, or its owner
  * discarding it marks it 'gone', destroys the socket and tells the owner (except on discard).
  *
- * One test at a time: a test (a PING read, or a push asked for) is outstanding from then until its
- * answer byte has left this process for the kernel (the write's callback). A second test before
- * that closes the probe ('test-outstanding'). An honest client never trips it: it sends its next
- * PING only after reading the ECHO, which the reflector wrote before. A flood of PINGs either
- * arrives several in one read (the second trips it at once) or, unread, fills the kernel's send
- * buffer so an ECHO stays in the process (then the next PING trips it): either way the reflector
- * never queues more than one answer byte per probe. Each test is first admitted by the owner
- * (the session's rate and idle limits), which may refuse it and end the probe or the session.
+ * One test at a time: a test (a PING read, or a push asked for) is outstanding until its answer
+ * byte has been handed to the kernel and Node has said so (the write's callback, on the next tick
+ * at the earliest). A test that finds MAX_ANSWERS_IN_FLIGHT answers outstanding, or an answer still
+ * in Node's write buffer (a peer that let its receive window close), closes the probe
+ * ('test-outstanding'): the reflector never holds more than that many answer bytes per probe, and a
+ * burst of PINGs in one read ends at its third. Why two and not one: an honest client has at most
+ * one test in flight per probe, except that a verification's heartbeat PING may be followed 250 ms
+ * later by its test PING before the heartbeat's echo came back, and a stall of the reflector's
+ * loop longer than that delivers both in one read. Discovery itself sends one PING per test, the
+ * next only after reading the echo. Each test is first admitted by the owner (the session's rate
+ * and idle limits), which may refuse it and end the probe or the session.
  *
  * Paused (the session's control channel is not draining), a probe's socket is not read: the
  * client's bytes wait in the kernel and TCP's window holds the sender back. Pausing sends nothing.
@@ -62,11 +65,14 @@ export interface AttachedProbe {
   readonly attachedAtMs: number;
   pushes: number;
   echoes: number;
-  /** True from a test until its answer byte has been handed to the kernel. */
-  testPending: boolean;
+  /** Answers written whose write has not yet completed (see MAX_ANSWERS_IN_FLIGHT). */
+  answersInFlight: number;
   /** performance.now() at attach or at the last test: the probe's idle period began then. */
   lastTestMs: number;
 }
+
+/** Answers a probe may have in flight before its next test closes it (see the header: why two). */
+export const MAX_ANSWERS_IN_FLIGHT = 2;
 
 const PUSH = Buffer.of(PUSH_BYTE);
 const ECHO = Buffer.of(ECHO_BYTE);
@@ -83,7 +89,7 @@ export function createProbe(socket: Socket, id: ProbeId, owner: ProbeOwner): Att
     attachedAtMs: performance.now(),
     pushes: 0,
     echoes: 0,
-    testPending: false,
+    answersInFlight: 0,
     lastTestMs: 0,
   };
   probe.lastTestMs = probe.attachedAtMs;
@@ -114,7 +120,7 @@ export function resumeProbe(probe: AttachedProbe): void {
 /** Sends the inbound test byte, if the owner admits the test and none is outstanding. */
 export function pushProbe(probe: AttachedProbe): PushResult {
   if (probe.state !== 'attached') return 'gone';
-  if (probe.testPending) {
+  if (answerPending(probe)) {
     probe.owner.testOutstanding(probe, 'pushed');
     endProbe(probe, 'closed');
     return 'refused';
@@ -149,7 +155,7 @@ function probeBytes(probe: AttachedProbe, bytes: Buffer): void {
       endProbe(probe, 'closed');
       return;
     }
-    if (probe.testPending) {
+    if (answerPending(probe)) {
       probe.owner.testOutstanding(probe, 'echoed');
       endProbe(probe, 'closed');
       return;
@@ -162,14 +168,19 @@ function probeBytes(probe: AttachedProbe, bytes: Buffer): void {
 }
 
 /**
- * Writes a test's answer byte; the test stays outstanding until the write's callback, which Node
- * calls on the next tick when the kernel took the byte at once and only once it did otherwise.
- * A failed write surfaces as 'error' (EPIPE/ECONNRESET) and is reported as 'reset' there.
+ * True when one more test would be one too many: MAX_ANSWERS_IN_FLIGHT answers not yet completed,
+ * or an answer still in Node's write buffer (the kernel takes a write at once when it has room, so
+ * only a peer that does not read leaves one there).
  */
+function answerPending(probe: AttachedProbe): boolean {
+  return probe.answersInFlight >= MAX_ANSWERS_IN_FLIGHT || probe.socket.writableLength > 0;
+}
+
+/** Writes a test's answer byte; a failed write surfaces as 'error' and is reported as 'reset' there. */
 function writeAnswer(probe: AttachedProbe, byte: Buffer): void {
-  probe.testPending = true;
+  probe.answersInFlight++;
   probe.socket.write(byte, () => {
-    probe.testPending = false;
+    probe.answersInFlight--;
   });
 }
 

@@ -257,7 +257,7 @@ export class Session implements ProbeOwner {
       code: 'test-outstanding',
       message:
         `probe ${probe.id} closed: a ${kind === 'pushed' ? 'push' : 'ping'} came before the ` +
-        'previous test was answered (one test at a time per probe)',
+        'previous tests were answered (one test at a time per probe)',
     });
   }
 

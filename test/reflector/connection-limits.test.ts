@@ -16,7 +16,7 @@ const PING = Buffer.of(PING_BYTE);
 describe('reflector connection limits', () => {
   const defer = useTeardown();
 
-  it('closes a probe whose second PING comes before its first was answered, and only it', async () => {
+  it('closes a probe whose PINGs outrun their echoes, and only it', async () => {
     const r = await startLimited(defer, {});
     const { control, session } = await openSession(defer, r.address);
     const honest = await openProbe(defer, r.address, control, session, 11);
@@ -26,18 +26,21 @@ describe('reflector connection limits', () => {
       honest.socket.write(PING);
       await honest.receivedBytes(i);
     }
+    // A verification's heartbeat and its test, read together after a stall: both answered.
+    honest.socket.write(Buffer.of(PING_BYTE, PING_BYTE));
+    await honest.receivedBytes(22);
     expect(await r.refusalCount('test-outstanding'), 'serial pings are no flood').toBe(0);
 
     flooder.socket.write(Buffer.alloc(64 * 1024, PING_BYTE));
     await flooder.closedByPeer();
-    expect(flooder.received.length, 'at most the first PING is answered').toBeLessThanOrEqual(1);
+    expect(flooder.received.length, 'at most the first two PINGs are answered').toBeLessThanOrEqual(2);
     const error = await control.next('error', (m) => m.code === 'test-outstanding');
-    expect(error.message).toMatch(/^probe 22 closed: a ping came before the previous test was answered/);
+    expect(error.message).toMatch(/^probe 22 closed: a ping came before the previous tests were answered/);
     await control.nextProbeEvent(22, 'closed');
 
     honest.socket.write(PING);
-    expect(await honest.receivedBytes(21), 'the other probe still answers').toEqual(
-      Array(21).fill(ECHO_BYTE),
+    expect(await honest.receivedBytes(23), 'the other probe still answers').toEqual(
+      Array(23).fill(ECHO_BYTE),
     );
     expect(control.closeCode, 'the session goes on').toBeNull();
     expect(await r.refusalCount('test-outstanding'), 'counted once').toBe(1);
@@ -103,7 +106,9 @@ describe('reflector connection limits', () => {
     await sleep(450);
     control.send({ type: 'push', probe: 2 });
     const error = await control.next('error', (m) => m.code === 'idle-too-long');
-    expect(error.message).toMatch(/^push on probe 2 refused: idle 0 s, .* at most 0 s \(its --max-idle-s\)$/);
+    expect(error.message).toMatch(
+      /^push on probe 2 refused: idle \d+ s, .* at most 0 s \(its --max-idle-s\)$/,
+    );
     await stale.closedByPeer();
     expect(stale.received, 'nothing pushed').toEqual([]);
     expect(await r.refusalCount('idle-too-long')).toBe(1);
