@@ -128,7 +128,38 @@ export type ProtocolErrorCode =
   | 'unknown-session'
   | 'unknown-probe'
   | 'too-many-probes'
-  | 'too-many-sessions';
+  | 'too-many-sessions'
+  /** A test on a probe idle longer than the reflector holds one (its --max-idle-s). */
+  | 'idle-too-long'
+  /** A second test on a probe before the first was answered: the probe is closed. */
+  | 'test-outstanding';
+
+/**
+ * Close codes (RFC 6455's private range) with which a reflector ends a session on one of its
+ * limits, and what they mean in plain words: the client gives up at once (a resume would be
+ * refused) and says why.
+ */
+export const SESSION_LIMIT_CLOSE = {
+  'control-backlog': 4001,
+  'event-rate': 4002,
+  'session-life': 4003,
+} as const;
+
+export type SessionLimitReason = keyof typeof SESSION_LIMIT_CLOSE;
+
+const SESSION_LIMIT_TEXT: Record<SessionLimitReason, string> = {
+  'control-backlog': 'its control channel was not read (the reflector paused it, then gave up)',
+  'event-rate': 'it asked for more tests per second than the reflector allows',
+  'session-life': 'it lived longer than the reflector lets a session live',
+};
+
+/** The plain words for a session-limit close code, or null for any other code. */
+export function sessionLimitText(closeCode: number): string | null {
+  for (const [reason, code] of Object.entries(SESSION_LIMIT_CLOSE) as [SessionLimitReason, number][]) {
+    if (code === closeCode) return `${reason}: ${SESSION_LIMIT_TEXT[reason]}`;
+  }
+  return null;
+}
 
 /**
  * What both sides say when their protocol versions differ: which side to upgrade. The older side
@@ -220,6 +251,8 @@ const ERROR_CODES: readonly ProtocolErrorCode[] = [
   'unknown-probe',
   'too-many-probes',
   'too-many-sessions',
+  'idle-too-long',
+  'test-outstanding',
 ];
 
 /** Decodes a message the reflector sent; used by the client. */

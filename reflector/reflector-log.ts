@@ -141,12 +141,19 @@ function eventOfRefusal(info: RefusalInfo): string {
     case 'too-many-probes':
     case 'bad-version':
     case 'unauthorized':
+    case 'idle-too-long':
+    case 'control-backlog':
+    case 'event-rate':
+    case 'session-life':
       return 'refused';
     case 'bad-message':
     case 'unknown-probe':
     case 'duplicate-probe':
     case 'garbage':
     case 'hello-timeout':
+    case 'test-outstanding':
+    case 'message-too-large':
+    case 'bad-frame':
       return 'protocol-error';
     default: {
       const never: never = info.reason;

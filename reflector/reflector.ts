@@ -59,10 +59,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import {
   CONTROL_PATH,
   CONTROL_SILENCE_LIMIT_MS,
-  MAX_CONTROL_MESSAGE_BYTES,
   MAX_PROBES_PER_SESSION,
   MAX_SESSIONS,
-  PROBE_HELLO_TIMEOUT_MS,
+  type ClientMessage,
   SESSION_RESUME_GRACE_MS,
   type ProbeId,
   type SessionId,
@@ -72,6 +71,7 @@ import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { sniffConnection, type SniffOutcome } from './connection-sniffer.js';
 import { CLOSE } from './close-codes.js';
 import { ControlConnection } from './control-connection.js';
+import { connectionLimits, type ConnectionLimits, type GivenLimits } from './connection-limits.js';
 import {
   BANNER,
   NOT_FOUND,
@@ -113,6 +113,8 @@ export interface ReflectorOptions {
   authSkewMs?: number | undefined;
   /** The wall clock hellos are judged by, ms since the epoch (default Date.now; tests move it). */
   wallClockMs?: (() => number) | undefined;
+  /** Per-connection and per-session limits (connection-limits.ts); helloTimeoutMs above wins. */
+  connectionLimits?: GivenLimits | undefined;
 }
 
 /** Bytes read from and written to every accepted socket since the reflector started. */
@@ -149,7 +151,9 @@ export interface ReflectorEvents {
 export type ReflectorState = 'idle' | 'binding' | 'listening' | 'closing' | 'closed';
 
 type Limits = Required<{
-  [K in keyof Omit<ReflectorOptions, 'processMetrics' | 'token' | 'wallClockMs'>]: number;
+  [
+    K in keyof Omit<ReflectorOptions, 'processMetrics' | 'token' | 'wallClockMs' | 'connectionLimits'>
+  ]: number;
 }>;
 
 export class Reflector extends EventEmitter<ReflectorEvents> {
@@ -164,6 +168,9 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   private readonly sockets = new Set<Socket>();
   /** Accepted sockets still under their hello deadline, with that deadline's timer. */
   private readonly pending = new Map<Socket, NodeJS.Timeout>();
+  /** When each pending socket was accepted: a control channel's hello deadline counts from it. */
+  private readonly acceptedAtMs = new WeakMap<Socket, number>();
+  private readonly connectionLimits: ConnectionLimits;
   private readonly controls = new Set<ControlConnection>();
   private readonly sessions: SessionRegistry;
   /** What /metrics serves. */
@@ -178,8 +185,12 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   constructor(options: ReflectorOptions = {}) {
     super();
     this.token = options.token ?? '';
+    this.connectionLimits = connectionLimits({
+      ...options.connectionLimits,
+      helloTimeoutMs: options.helloTimeoutMs ?? options.connectionLimits?.helloTimeoutMs,
+    });
     this.limits = {
-      helloTimeoutMs: options.helloTimeoutMs ?? PROBE_HELLO_TIMEOUT_MS,
+      helloTimeoutMs: this.connectionLimits.helloTimeoutMs,
       silenceLimitMs: options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS,
       resumeGraceMs: options.resumeGraceMs ?? SESSION_RESUME_GRACE_MS,
       maxSessions: options.maxSessions ?? MAX_SESSIONS,
@@ -194,6 +205,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
         maxProbes: this.limits.maxProbesPerSession,
         resumeGraceMs: this.limits.resumeGraceMs,
         backlogLimit: this.limits.maxQueuedMessages,
+        ...this.connectionLimits,
       },
       token: options.token ?? '',
       skewMs: this.limits.authSkewMs,
@@ -244,7 +256,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
-      maxPayload: MAX_CONTROL_MESSAGE_BYTES,
+      maxPayload: this.connectionLimits.maxMessageBytes,
       perMessageDeflate: false,
     });
   }
@@ -365,6 +377,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     }
     this.sockets.add(socket);
     socket.on('close', this.socketOnClose);
+    this.acceptedAtMs.set(socket, performance.now());
     this.pending.set(
       socket,
       setTimeout(() => {
@@ -376,6 +389,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   }
 
   private clearHelloDeadline(socket: Socket): void {
+    this.acceptedAtMs.delete(socket);
     const timer = this.pending.get(socket);
     if (timer === undefined) return;
     clearTimeout(timer);
@@ -447,16 +461,30 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   }
 
   private controlOpened(ws: WebSocket, socket: Socket): void {
+    const acceptedAtMs = this.acceptedAtMs.get(socket) ?? performance.now();
     this.clearHelloDeadline(socket);
     if (this.state !== 'listening') {
       ws.terminate();
       return;
     }
-    const control = new ControlConnection(ws, socket, remoteOf(socket), this.limits.silenceLimitMs, {
-      message: (from, message) => this.sessions.onMessage(from, message),
-      closed: (from) => this.controlOnClosed(from),
-      failed: (from, code) => this.refuse(code, 'control', from.remote),
-    });
+    const limits = this.connectionLimits;
+    const helloDeadlineMs = limits.helloTimeoutMs - (performance.now() - acceptedAtMs);
+    const handlers = {
+      message: (from: ControlConnection, message: ClientMessage) => this.sessions.onMessage(from, message),
+      closed: (from: ControlConnection) => this.controlOnClosed(from),
+      failed: (from: ControlConnection, code: RefusalReason) => this.refuse(code, 'control', from.remote),
+    };
+    const control = new ControlConnection(
+      ws,
+      socket,
+      remoteOf(socket),
+      this.limits.silenceLimitMs,
+      handlers,
+      {
+        ...limits,
+        helloDeadlineMs,
+      },
+    );
     this.controls.add(control);
   }
 

@@ -36,7 +36,7 @@ import {
 import { CLOSE } from './close-codes.js';
 import { remoteOf } from './remote-address.js';
 import type { ControlConnection } from './control-connection.js';
-import type { RefusalReason } from './refusal.js';
+import type { RefusalReason, RefusalSubject } from './refusal.js';
 import { Session, type AttachResult, type SessionEndReason, type SessionLimits } from './session.js';
 
 export interface SessionStartInfo {
@@ -66,8 +66,11 @@ export interface SessionRegistryOptions {
   wallClockMs?: (() => number) | undefined;
   started: (info: SessionStartInfo) => void;
   ended: (info: SessionEndInfo) => void;
-  /** A probe connection was refused (its socket is destroyed), or a push named no open probe. */
-  refused: (reason: RefusalReason, on: 'control' | 'probe', remote: string) => void;
+  /**
+   * A probe connection was refused (its socket is destroyed), a push named no open probe, a test
+   * broke a limit, or a session was ended on one.
+   */
+  refused: (reason: RefusalReason, on: RefusalSubject, remote: string) => void;
   /** Every probe event of every session, for counters. */
   probeEvent: (event: ProbeEventKind) => void;
 }
@@ -238,6 +241,7 @@ export class SessionRegistry {
       this.options.sessionLimits,
       (ended, reason, probes) => this.sessionOnEnd(ended, reason, probes),
       this.options.probeEvent,
+      (reason) => this.options.refused(reason, subjectOf(reason), control.remote),
     );
     this.sessions.set(session.id, session);
     control.bind(session);
@@ -288,6 +292,13 @@ function refusalOfAttach(result: Exclude<AttachResult, 'attached'>): RefusalReas
       throw new Error(`unhandled attach result ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** A limit that ends a session is the session's refusal; one that refuses a test, its probe's. */
+function subjectOf(reason: RefusalReason): RefusalSubject {
+  return reason === 'control-backlog' || reason === 'event-rate' || reason === 'session-life'
+    ? 'session'
+    : 'probe';
 }
 
 function randomHex(): string {

@@ -11,10 +11,15 @@ import { runReflector } from '../../reflector/run-reflector.js';
 import { addressFlag, type FlagValue } from './flag-values.js';
 import { tokenFrom, withTokenFlags, type TokenFlags } from './token-flags.js';
 import type { CliIo } from './cli-io.js';
+import {
+  connectionLimitsFrom,
+  withConnectionLimitFlags,
+  type ConnectionLimitFlags,
+} from './connection-limit-flags.js';
 
 export { runReflector, type ReflectorIo, type RunReflectorOptions } from '../../reflector/run-reflector.js';
 
-export interface ReflectorArgs extends TokenFlags {
+export interface ReflectorArgs extends TokenFlags, ConnectionLimitFlags {
   listen?: FlagValue;
   quiet: boolean;
   insecureOpen: boolean;
@@ -37,7 +42,8 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     command: 'reflector',
     describe: 'run the server end that idlescope discover measures against',
     builder: (yargs: Argv) =>
-      withTokenFlags(yargs)
+      // Per-session limits (connection-limits.ts): a block of their own.
+      withConnectionLimitFlags(withTokenFlags(yargs))
         .option('listen', {
           type: 'string',
           requiresArg: true,
@@ -54,7 +60,12 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     handler: async (args) => {
       const listen = args.listen === undefined ? undefined : parseListen(args.listen);
       const token = tokenFrom(args);
-      await runReflector({ listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen }, io);
+      // Per-session limits: checked before anything listens.
+      const connectionLimits = connectionLimitsFrom(args);
+      await runReflector(
+        { listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen, connectionLimits },
+        io,
+      );
     },
   };
 }

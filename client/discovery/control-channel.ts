@@ -37,6 +37,7 @@ import {
   PROTOCOL_VERSION,
   decodeReflectorMessage,
   encodeMessage,
+  sessionLimitText,
   versionMismatch,
   type ClientMessage,
   type ProbeEventKind,
@@ -241,8 +242,15 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
               new Error(`closed during handshake (${code} ${reason.toString()})`),
             ),
           );
-        else if (this.ws === ws)
-          this.dropped(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+        else if (this.ws === ws) {
+          // A session the reflector ended on one of its limits cannot be resumed: say why at once.
+          const limit = sessionLimitText(code);
+          if (limit !== null) this.endedByReflector(`the reflector ended the session: ${limit}`);
+          else
+            this.dropped(
+              `control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`,
+            );
+        }
       });
       ws.on('message', (data, isBinary) => {
         this.messages++;
@@ -343,6 +351,14 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         this.heartbeat.acked(message.seq);
         return;
       case 'error':
+        // A test refused for its idle: the measurement cannot reach --max here, so it stops now
+        // rather than take the missing answer for an eviction.
+        if (message.code === 'idle-too-long') {
+          this.endedByReflector(
+            `the reflector refused a test: ${refusalText(message.code, message.message)}`,
+          );
+          return;
+        }
         // unknown-probe and the like concern one probe, not the session: the runner's grace handles it.
         return;
       case 'welcome':
@@ -411,6 +427,18 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         },
       );
     }, delayMs);
+  }
+
+  /** The reflector ended the session (or made it useless): no resume, 'gone' with its reason. */
+  private endedByReflector(why: string): void {
+    if (this.state !== 'open') return;
+    this.heartbeat.stop();
+    if (this.ws !== null) {
+      this.ws.on('error', noop);
+      this.ws.terminate();
+      this.ws = null;
+    }
+    this.giveUp(why);
   }
 
   private giveUp(why: string): void {
