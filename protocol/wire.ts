@@ -128,7 +128,13 @@ export type ProtocolErrorCode =
   | 'unknown-session'
   | 'unknown-probe'
   | 'too-many-probes'
-  | 'too-many-sessions';
+  | 'too-many-sessions'
+  /** The reflector holds as many connections as it allows in all (reflector/admission.ts). */
+  | 'too-many-connections'
+  /** The client's address (an IPv4 address, an IPv6 /64) holds as many connections as it may. */
+  | 'too-many-connections-per-address'
+  /** The client's address holds as many sessions as it may. */
+  | 'too-many-sessions-per-address';
 
 /**
  * What both sides say when their protocol versions differ: which side to upgrade. The older side
@@ -220,6 +226,9 @@ const ERROR_CODES: readonly ProtocolErrorCode[] = [
   'unknown-probe',
   'too-many-probes',
   'too-many-sessions',
+  'too-many-connections',
+  'too-many-connections-per-address',
+  'too-many-sessions-per-address',
 ];
 
 /** Decodes a message the reflector sent; used by the client. */

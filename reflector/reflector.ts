@@ -17,8 +17,10 @@
  *   owns, cleared the moment the last hello byte is read.
  * - Isolation: a malformed, oversized or binary control message, a garbage connection or a slow
  *   hello closes that one connection; every other session keeps being served.
- * - Bounded state: only live sessions are kept. Limits on sessions, probes per session and queued
- *   messages per detached session come from protocol/wire.ts and can be lowered in the options.
+ * - Bounded state: only live sessions are kept. Limits on sessions and queued messages per
+ *   detached session come from protocol/wire.ts and can be lowered in the options; sessions and
+ *   connections per address, connections in all (below the open-file limit) and probes per session
+ *   are admission.ts's, checked at accept, at a probe hello and at a session hello.
  * - close() ends every session and resolves once every accepted socket is closed. While it drains
  *   (at most closeHandshakeMs) the port still answers plain HTTP, so /healthz says 503 to whoever asks;
  *   it stops listening when the drain ends.
@@ -60,7 +62,6 @@ import {
   CONTROL_PATH,
   CONTROL_SILENCE_LIMIT_MS,
   MAX_CONTROL_MESSAGE_BYTES,
-  MAX_PROBES_PER_SESSION,
   MAX_SESSIONS,
   PROBE_HELLO_TIMEOUT_MS,
   SESSION_RESUME_GRACE_MS,
@@ -85,6 +86,8 @@ import { answerHttp, pathOf } from './http-endpoints.js';
 import { remoteOf } from './remote-address.js';
 import { ReflectorMetrics } from './metrics.js';
 import type { RefusalInfo, RefusalReason, RefusalSubject } from './refusal.js';
+import { Admission } from './admission.js';
+import { resolveAdmissionLimits, type AdmissionLimits, type AdmissionOptions } from './admission-limits.js';
 
 /** Messages a detached session queues for its client at most. */
 export const MAX_QUEUED_MESSAGES = 4096;
@@ -92,7 +95,8 @@ export const MAX_QUEUED_MESSAGES = 4096;
 /** How long close() lets control channels finish their close handshake before cutting them. */
 export const CLOSE_HANDSHAKE_MS = 1000;
 
-export interface ReflectorOptions {
+/** Also the admission limits (admission-limits.ts): per address, per session and in all. */
+export interface ReflectorOptions extends AdmissionOptions {
   /** A new connection must be a complete probe hello or an upgraded control channel by then. */
   helloTimeoutMs?: number | undefined;
   /** A control channel silent this long is closed. */
@@ -100,7 +104,6 @@ export interface ReflectorOptions {
   /** How long a session outlives its control channel, waiting for a resume. */
   resumeGraceMs?: number | undefined;
   maxSessions?: number | undefined;
-  maxProbesPerSession?: number | undefined;
   /** Messages queued per detached session; the oldest are dropped beyond this. */
   maxQueuedMessages?: number | undefined;
   /** How long close() waits for close handshakes before destroying what is left. */
@@ -149,7 +152,9 @@ export interface ReflectorEvents {
 export type ReflectorState = 'idle' | 'binding' | 'listening' | 'closing' | 'closed';
 
 type Limits = Required<{
-  [K in keyof Omit<ReflectorOptions, 'processMetrics' | 'token' | 'wallClockMs'>]: number;
+  [
+    K in keyof Omit<ReflectorOptions, 'processMetrics' | 'token' | 'wallClockMs' | keyof AdmissionOptions>
+  ]: number;
 }>;
 
 export class Reflector extends EventEmitter<ReflectorEvents> {
@@ -166,6 +171,8 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   private readonly pending = new Map<Socket, NodeJS.Timeout>();
   private readonly controls = new Set<ControlConnection>();
   private readonly sessions: SessionRegistry;
+  /** Who may open one more socket, session or probe (admission.ts). */
+  private readonly admission: Admission;
   /** What /metrics serves. */
   readonly metrics: ReflectorMetrics;
   /** The final byte counts of sockets already closed (live ones are summed at each read). */
@@ -183,26 +190,31 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       silenceLimitMs: options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS,
       resumeGraceMs: options.resumeGraceMs ?? SESSION_RESUME_GRACE_MS,
       maxSessions: options.maxSessions ?? MAX_SESSIONS,
-      maxProbesPerSession: options.maxProbesPerSession ?? MAX_PROBES_PER_SESSION,
       maxQueuedMessages: options.maxQueuedMessages ?? MAX_QUEUED_MESSAGES,
       closeHandshakeMs: options.closeHandshakeMs ?? CLOSE_HANDSHAKE_MS,
       authSkewMs: options.authSkewMs ?? AUTH_SKEW_MS,
     };
+    const admission = new Admission(resolveAdmissionLimits(options));
+    this.admission = admission;
     this.sessions = new SessionRegistry({
       maxSessions: this.limits.maxSessions,
       sessionLimits: {
-        maxProbes: this.limits.maxProbesPerSession,
+        maxProbes: admission.limits.maxProbesPerSession,
         resumeGraceMs: this.limits.resumeGraceMs,
+        unattachedGraceMs: admission.limits.unattachedGraceMs,
         backlogLimit: this.limits.maxQueuedMessages,
       },
+      admission,
       token: options.token ?? '',
       skewMs: this.limits.authSkewMs,
       wallClockMs: options.wallClockMs,
       started: (info) => {
+        if (!info.resumed) admission.sessionStarted(info.session, info.remote);
         this.metrics.sessionStarted(info.resumed);
         this.emit('session-start', info);
       },
       ended: (info) => {
+        admission.sessionEnded(info.session);
         this.metrics.sessionEnded(info.reason);
         this.emit('session-end', info);
       },
@@ -216,6 +228,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     const drainedCheck = (): void => this.checkDrained();
     this.socketOnClose = function (this: Socket): void {
       sockets.delete(this);
+      admission.connectionClosed(this);
       closedTraffic.bytesIn += this.bytesRead;
       closedTraffic.bytesOut += this.bytesWritten;
       const timer = pending.get(this);
@@ -290,6 +303,11 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     };
   }
 
+  /** The admission limits in force (admission-limits.ts), with the open-file limit they came from. */
+  admissionLimits(): AdmissionLimits {
+    return this.admission.limits;
+  }
+
   /** Bytes read and written so far, over every socket accepted (property reads: nothing is sent). */
   traffic(): ReflectorTraffic {
     let { bytesIn, bytesOut } = this.closedTraffic;
@@ -360,6 +378,13 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     socket.on('error', swallow);
     // While closing, a new connection may only be plain HTTP (/healthz answers 503): socketSniffed.
     if (this.state !== 'listening' && this.state !== 'closing') {
+      socket.destroy();
+      return;
+    }
+    // Over a cap: destroyed before it costs a timer, a parser or a byte (admission.ts).
+    const verdict = this.admission.admitConnection(socket);
+    if (verdict !== null) {
+      this.refuse(verdict.reason, 'connection', remoteOf(socket));
       socket.destroy();
       return;
     }

@@ -6,6 +6,9 @@
  *       |                          |
  *       +--bye / reflector close---+--grace expired--> ended (probes destroyed, timers cleared)
  *
+ * The grace is the resume grace once a probe has attached; before that it is the short unattached
+ * grace, so that sessions opened and dropped without probes do not hold session slots for long.
+ *
  * The session owns exactly one timer, the resume grace, and only while detached. Probe events that
  * happen while detached are queued (bounded, oldest dropped first) and delivered after the resumed
  * welcome, in order. The welcome itself lists the probes still open, so a client that lost queued
@@ -37,11 +40,21 @@ import {
 
 export type SessionState = 'connected' | 'detached' | 'ended';
 
-export type SessionEndReason = 'bye' | 'resume grace expired' | 'reflector closing';
+export type SessionEndReason =
+  | 'bye'
+  | 'resume grace expired'
+  /** Its control channel dropped before any probe attached, and the short grace passed. */
+  | 'unattached grace expired'
+  | 'reflector closing';
 
 export interface SessionLimits {
   maxProbes: number;
   resumeGraceMs: number;
+  /**
+   * The grace of a session that never attached a probe: it holds nothing a resume would save, so
+   * it gives its slot back soon (reflector/admission-limits.ts DEFAULT_UNATTACHED_GRACE_MS).
+   */
+  unattachedGraceMs: number;
   backlogLimit: number;
 }
 
@@ -123,7 +136,11 @@ export class Session implements ProbeOwner {
     if (this.state !== 'connected' || this.control !== control) return;
     this.control = null;
     this.state = 'detached';
-    this.graceTimer = setTimeout(() => this.end('resume grace expired'), this.limits.resumeGraceMs);
+    const attachedAny = this.usedIds.size > 0;
+    this.graceTimer = setTimeout(
+      () => this.end(attachedAny ? 'resume grace expired' : 'unattached grace expired'),
+      attachedAny ? this.limits.resumeGraceMs : this.limits.unattachedGraceMs,
+    );
   }
 
   /** Sends on the control channel, or queues for a resume if there is none right now. */

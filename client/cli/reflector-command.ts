@@ -10,11 +10,12 @@ import { parseHostPort, type HostPort } from '../../protocol/address.js';
 import { runReflector } from '../../reflector/run-reflector.js';
 import { addressFlag, type FlagValue } from './flag-values.js';
 import { tokenFrom, withTokenFlags, type TokenFlags } from './token-flags.js';
+import { admissionOptionsFrom, withAdmissionFlags, type AdmissionFlags } from './admission-flags.js';
 import type { CliIo } from './cli-io.js';
 
 export { runReflector, type ReflectorIo, type RunReflectorOptions } from '../../reflector/run-reflector.js';
 
-export interface ReflectorArgs extends TokenFlags {
+export interface ReflectorArgs extends TokenFlags, AdmissionFlags {
   listen?: FlagValue;
   quiet: boolean;
   insecureOpen: boolean;
@@ -37,7 +38,7 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     command: 'reflector',
     describe: 'run the server end that idlescope discover measures against',
     builder: (yargs: Argv) =>
-      withTokenFlags(yargs)
+      withAdmissionFlags(withTokenFlags(yargs))
         .option('listen', {
           type: 'string',
           requiresArg: true,
@@ -54,7 +55,12 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     handler: async (args) => {
       const listen = args.listen === undefined ? undefined : parseListen(args.listen);
       const token = tokenFrom(args);
-      await runReflector({ listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen }, io);
+      // Admission limits (admission-flags.ts): their own block, so other flag blocks merge apart.
+      const admission = admissionOptionsFrom(args);
+      await runReflector(
+        { listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen, ...admission },
+        io,
+      );
     },
   };
 }
