@@ -7,7 +7,8 @@
  * Where each limit bites, and why there:
  * - At accept, before a byte is read: a socket past maxConnections + headroom in all, or past
  *   maxConnectionsPerAddress + ADDRESS_HEADROOM from its address, is destroyed. Cheapest, but the
- *   peer gets no words: only a flood of undecided sockets ever reaches it.
+ *   peer gets no words: only a flood of undecided sockets ever reaches it, and at the total cap the
+ *   reflector first displaces the oldest undecided socket (reflector.ts) to let the new one in.
  * - At a probe hello whose MAC checked out: a probe past maxConnections or past its address's
  *   limit is refused, and its session is told why on its control channel.
  * - At a session hello that proved the token: the same two, plus maxSessionsPerAddress. Because
@@ -117,7 +118,7 @@ export class Admission {
   private full(): AdmissionVerdict {
     return {
       reason: 'too-many-connections',
-      message: `this reflector is at its connection limit (${this.limits.maxConnections}): try later`,
+      message: `this reflector is at its connection limit (${this.limits.maxConnections})`,
       short: 'reflector full: try again later',
     };
   }

@@ -381,13 +381,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       socket.destroy();
       return;
     }
-    // Over a cap: destroyed before it costs a timer, a parser or a byte (admission.ts).
-    const verdict = this.admission.admitConnection(socket);
-    if (verdict !== null) {
-      this.refuse(verdict.reason, 'connection', remoteOf(socket));
-      socket.destroy();
-      return;
-    }
+    if (!this.admitted(socket)) return;
     this.sockets.add(socket);
     socket.on('close', this.socketOnClose);
     this.pending.set(
@@ -398,6 +392,27 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       }, this.limits.helloTimeoutMs),
     );
     sniffConnection(socket, (outcome) => this.socketSniffed(socket, outcome));
+  }
+
+  /**
+   * Admission at accept (admission.ts): a socket over a cap is destroyed before it costs a timer, a
+   * parser or a byte. At the total cap it first displaces the oldest socket still without a complete
+   * hello, so that sockets which send nothing cannot keep new clients out: a flood would have to
+   * outpace a client's own handshake.
+   */
+  private admitted(socket: Socket): boolean {
+    let verdict = this.admission.admitConnection(socket);
+    const oldest = this.pending.keys().next();
+    if (verdict?.reason === 'too-many-connections' && oldest.done !== true) {
+      this.refuse(verdict.reason, 'connection', remoteOf(oldest.value));
+      this.admission.connectionClosed(oldest.value);
+      oldest.value.destroy();
+      verdict = this.admission.admitConnection(socket);
+    }
+    if (verdict === null) return true;
+    this.refuse(verdict.reason, 'connection', remoteOf(socket));
+    socket.destroy();
+    return false;
   }
 
   private clearHelloDeadline(socket: Socket): void {

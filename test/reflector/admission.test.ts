@@ -236,27 +236,42 @@ describe('reflector admission limits', () => {
     expect(later.credentials?.session, 'served once there is room').toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('destroys at accept sockets past the total cap and its headroom', async () => {
+  it('past the total cap and headroom, a new socket displaces the oldest silent one', async () => {
     const { reflector, address } = await startReflector(defer, {
       openFiles: 100,
       fdReserve: 64,
       maxConnections: 3,
     });
     const record = recordRefusals(defer, reflector);
-    const held = [];
-    // 3 + 9 of headroom, from three addresses (each well under its own cap).
-    for (let i = 0; i < 12; i++) held.push(await rawProbeFrom(defer, address, `127.0.0.${2 + (i % 3)}`));
+    const a = await sessionFrom(defer, address, '127.0.0.2');
+    const probes = [];
+    for (let id = 1; id <= 2; id++)
+      probes.push(await probeFrom(defer, address, '127.0.0.2', a.control, a.session, id));
+    // 3 + 9 of headroom: nine sockets that send nothing, from two addresses (each under its own cap).
+    const silent = [];
+    for (let i = 0; i < 9; i++) silent.push(await rawProbeFrom(defer, address, `127.0.0.${3 + (i % 2)}`));
     await waitFor('12 sockets accepted', () => reflector.stats().connections === 12);
-    const cut = await rawProbeFrom(defer, address, '127.0.0.5');
-    await cut.closedByPeer();
-    expect(record.refusals, 'refused at accept').toMatchObject([
-      { reason: 'too-many-connections', on: 'connection' },
+
+    const newcomer = await rawProbeFrom(defer, address, '127.0.0.5');
+    await silent[0]!.closedByPeer();
+    expect(record.refusals, 'the oldest silent socket was refused at accept').toMatchObject([
+      { reason: 'too-many-connections', on: 'connection', remote: expect.stringMatching(/^127\.0\.0\.3:/) },
     ]);
-    expect(
-      held.some((h) => h.closed),
-      'the earlier sockets are untouched',
-    ).toBe(false);
-    expect(await record.counted('too-many-connections'), 'counted').toBe(1);
+    expect(silent.slice(1).some((h) => h.closed) || newcomer.closed, 'the newer ones stay').toBe(false);
+    expect(reflector.stats().connections, 'still at cap and headroom').toBe(12);
+
+    // An honest client gets through the silent ones and is told, in words, that the reflector is full.
+    const client = new ControlChannel({ host: address.host, port: address.port });
+    defer(() => client.close());
+    const refusal = await client.connect().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(String((refusal as Error | null)?.message), 'a clear refusal, not a reset').toMatch(
+      /too-many-connections: this reflector is at its connection limit/,
+    );
+    for (const probe of probes) expect(await echoes(probe), 'the session keeps its probes').toBe(true);
+    expect(await record.counted('too-many-connections'), 'two displaced, one hello refused').toBe(3);
   });
 
   it('refuses a probe past the per-session cap in words; the earlier probes keep working', async () => {
