@@ -201,7 +201,8 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       sessionLimits: {
         maxProbes: admission.limits.maxProbesPerSession,
         resumeGraceMs: this.limits.resumeGraceMs,
-        unattachedGraceMs: admission.limits.unattachedGraceMs,
+        // Never longer than the resume grace: a session with probes must not go sooner than one without.
+        unattachedGraceMs: Math.min(admission.limits.unattachedGraceMs, this.limits.resumeGraceMs),
         backlogLimit: this.limits.maxQueuedMessages,
       },
       admission,
