@@ -218,14 +218,19 @@ describe('reflector admission limits', () => {
       /too-many-connections: this reflector is at its connection limit/,
     );
 
+    expect(await helloFrom(defer, address, '127.0.0.4'), 'a raw hello: try again later').toMatchObject({
+      ok: false,
+      code: 'too-many-connections',
+      closeCode: 1013,
+    });
     for (const probe of [...probesA, probeB])
       expect(await echoes(probe), 'earlier probes still answer').toBe(true);
     expect(await stillServed(b.control, 4), 'and their sessions').toBe(4);
-    expect(await record.counted('too-many-connections'), 'both refusals counted').toBe(2);
+    expect(await record.counted('too-many-connections'), 'the three refusals counted').toBe(3);
     expect(
       record.logLines().filter((l) => l['reason'] === 'too-many-connections'),
       'and logged',
-    ).toMatchObject([{ on: 'probe' }, { on: 'control' }]);
+    ).toMatchObject([{ on: 'probe' }, { on: 'control' }, { on: 'control' }]);
 
     // Session A leaves with its three probes: the next client is served.
     a.control.send({ type: 'bye' });
