@@ -8,7 +8,7 @@
  * - At accept, before a byte is read: a socket past maxConnections + headroom in all, or past
  *   maxConnectionsPerAddress + ADDRESS_HEADROOM from its address, is destroyed. Cheapest, but the
  *   peer gets no words: only a flood of undecided sockets ever reaches it, and at the total cap the
- *   reflector first displaces the oldest undecided socket (reflector.ts) to let the new one in.
+ *   reflector first displaces the oldest undecided socket to let the new one in (admitAtAccept).
  * - At a probe hello whose MAC checked out: a probe past maxConnections or past its address's
  *   limit is refused, and its session is told why on its control channel.
  * - At a session hello that proved the token: the same two, plus maxSessionsPerAddress. Because
@@ -62,6 +62,29 @@ export class Admission {
     this.groupOfSocket.set(socket, group);
     bump(this.socketsOfGroup, group, 1);
     return null;
+  }
+
+  /**
+   * admitConnection(), except that at the total cap `oldestUndecided` (the oldest accepted socket
+   * still without a complete hello, if any) is uncounted to make room: `displaced`, for the caller
+   * to destroy. So sockets that send nothing cannot keep new clients out: a flood of them would
+   * have to outpace a client's own handshake.
+   */
+  admitAtAccept(
+    socket: Socket,
+    oldestUndecided: Socket | undefined,
+  ): { verdict: AdmissionVerdict; displaced: Socket | null } {
+    const verdict = this.admitConnection(socket);
+    if (verdict?.reason !== 'too-many-connections' || oldestUndecided === undefined)
+      return { verdict, displaced: null };
+    // Only when the newcomer would then be let in: its address may be over its own cap as well.
+    const group = addressGroup(socket.remoteAddress ?? '?');
+    const sameGroup = this.groupOfSocket.get(oldestUndecided) === group ? 1 : 0;
+    const fromGroup = (this.socketsOfGroup.get(group) ?? 0) - sameGroup;
+    if (fromGroup >= this.limits.maxConnectionsPerAddress + ADDRESS_HEADROOM)
+      return { verdict: this.addressFull(group), displaced: null };
+    this.connectionClosed(oldestUndecided);
+    return { verdict: this.admitConnection(socket), displaced: oldestUndecided };
   }
 
   /** An accepted socket closed (safe for one never counted). */

@@ -382,7 +382,14 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       socket.destroy();
       return;
     }
-    if (!this.admitted(socket)) return;
+    // Over a cap: destroyed before it costs a timer, a parser or a byte (admission.ts); at the total
+    // cap the oldest socket still without a complete hello may make room for it instead.
+    const { verdict, displaced } = this.admission.admitAtAccept(socket, this.pending.keys().next().value);
+    if (displaced !== null) this.cut(displaced, 'too-many-connections');
+    if (verdict !== null) {
+      this.cut(socket, verdict.reason);
+      return;
+    }
     this.sockets.add(socket);
     socket.on('close', this.socketOnClose);
     this.pending.set(
@@ -395,25 +402,10 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     sniffConnection(socket, (outcome) => this.socketSniffed(socket, outcome));
   }
 
-  /**
-   * Admission at accept (admission.ts): a socket over a cap is destroyed before it costs a timer, a
-   * parser or a byte. At the total cap it first displaces the oldest socket still without a complete
-   * hello, so that sockets which send nothing cannot keep new clients out: a flood would have to
-   * outpace a client's own handshake.
-   */
-  private admitted(socket: Socket): boolean {
-    let verdict = this.admission.admitConnection(socket);
-    const oldest = this.pending.keys().next();
-    if (verdict?.reason === 'too-many-connections' && oldest.done !== true) {
-      this.refuse(verdict.reason, 'connection', remoteOf(oldest.value));
-      this.admission.connectionClosed(oldest.value);
-      oldest.value.destroy();
-      verdict = this.admission.admitConnection(socket);
-    }
-    if (verdict === null) return true;
-    this.refuse(verdict.reason, 'connection', remoteOf(socket));
+  /** Refuses an accepted socket with nothing said: destroyed, counted and logged. */
+  private cut(socket: Socket, reason: RefusalReason): void {
+    this.refuse(reason, 'connection', remoteOf(socket));
     socket.destroy();
-    return false;
   }
 
   private clearHelloDeadline(socket: Socket): void {
