@@ -132,7 +132,13 @@ export type ProtocolErrorCode =
   /** A test on a probe idle longer than the reflector holds one (its --max-idle-s). */
   | 'idle-too-long'
   /** A second test on a probe before the first was answered: the probe is closed. */
-  | 'test-outstanding';
+  | 'test-outstanding'
+  /** The reflector holds as many connections as it allows in all (reflector/admission.ts). */
+  | 'too-many-connections'
+  /** The client's address (an IPv4 address, an IPv6 /64) holds as many connections as it may. */
+  | 'too-many-connections-per-address'
+  /** The client's address holds as many sessions as it may. */
+  | 'too-many-sessions-per-address';
 
 /**
  * Close codes (RFC 6455's private range) with which a reflector ends a session on one of its
@@ -253,6 +259,9 @@ const ERROR_CODES: readonly ProtocolErrorCode[] = [
   'too-many-sessions',
   'idle-too-long',
   'test-outstanding',
+  'too-many-connections',
+  'too-many-connections-per-address',
+  'too-many-sessions-per-address',
 ];
 
 /** Decodes a message the reflector sent; used by the client. */

@@ -25,6 +25,7 @@ const PROBE_EVENTS: readonly ProbeEventKind[] = ['attached', 'pushed', 'echoed',
 const SESSION_END_REASONS: readonly SessionEndReason[] = [
   'bye',
   'resume grace expired',
+  'unattached grace expired',
   'reflector closing',
   'control-backlog',
   'event-rate',

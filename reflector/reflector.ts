@@ -17,8 +17,10 @@
  *   owns, cleared the moment the last hello byte is read.
  * - Isolation: a malformed, oversized or binary control message, a garbage connection or a slow
  *   hello closes that one connection; every other session keeps being served.
- * - Bounded state: only live sessions are kept. Limits on sessions, probes per session and queued
- *   messages per detached session come from protocol/wire.ts and can be lowered in the options.
+ * - Bounded state: only live sessions are kept. Limits on sessions and queued messages per
+ *   detached session come from protocol/wire.ts and can be lowered in the options; sessions and
+ *   connections per address, connections in all (below the open-file limit) and probes per session
+ *   are admission.ts's, checked at accept, at a probe hello and at a session hello.
  * - close() ends every session and resolves once every accepted socket is closed. While it drains
  *   (at most closeHandshakeMs) the port still answers plain HTTP, so /healthz says 503 to whoever asks;
  *   it stops listening when the drain ends.
@@ -59,7 +61,6 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import {
   CONTROL_PATH,
   CONTROL_SILENCE_LIMIT_MS,
-  MAX_PROBES_PER_SESSION,
   MAX_SESSIONS,
   type ClientMessage,
   SESSION_RESUME_GRACE_MS,
@@ -85,6 +86,8 @@ import { answerHttp, pathOf } from './http-endpoints.js';
 import { remoteOf } from './remote-address.js';
 import { ReflectorMetrics } from './metrics.js';
 import type { RefusalInfo, RefusalReason, RefusalSubject } from './refusal.js';
+import { Admission } from './admission.js';
+import { resolveAdmissionLimits, type AdmissionLimits, type AdmissionOptions } from './admission-limits.js';
 
 /** Messages a detached session queues for its client at most. */
 export const MAX_QUEUED_MESSAGES = 4096;
@@ -92,7 +95,8 @@ export const MAX_QUEUED_MESSAGES = 4096;
 /** How long close() lets control channels finish their close handshake before cutting them. */
 export const CLOSE_HANDSHAKE_MS = 1000;
 
-export interface ReflectorOptions {
+/** Also the admission limits (admission-limits.ts): per address, per session and in all. */
+export interface ReflectorOptions extends AdmissionOptions {
   /** A new connection must be a complete probe hello or an upgraded control channel by then. */
   helloTimeoutMs?: number | undefined;
   /** A control channel silent this long is closed. */
@@ -100,7 +104,6 @@ export interface ReflectorOptions {
   /** How long a session outlives its control channel, waiting for a resume. */
   resumeGraceMs?: number | undefined;
   maxSessions?: number | undefined;
-  maxProbesPerSession?: number | undefined;
   /** Messages queued per detached session; the oldest are dropped beyond this. */
   maxQueuedMessages?: number | undefined;
   /** How long close() waits for close handshakes before destroying what is left. */
@@ -152,7 +155,10 @@ export type ReflectorState = 'idle' | 'binding' | 'listening' | 'closing' | 'clo
 
 type Limits = Required<{
   [
-    K in keyof Omit<ReflectorOptions, 'processMetrics' | 'token' | 'wallClockMs' | 'connectionLimits'>
+    K in keyof Omit<
+      ReflectorOptions,
+      'processMetrics' | 'token' | 'wallClockMs' | 'connectionLimits' | keyof AdmissionOptions
+    >
   ]: number;
 }>;
 
@@ -173,6 +179,8 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   private readonly connectionLimits: ConnectionLimits;
   private readonly controls = new Set<ControlConnection>();
   private readonly sessions: SessionRegistry;
+  /** Who may open one more socket, session or probe (admission.ts). */
+  private readonly admission: Admission;
   /** What /metrics serves. */
   readonly metrics: ReflectorMetrics;
   /** The final byte counts of sockets already closed (live ones are summed at each read). */
@@ -194,27 +202,33 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       silenceLimitMs: options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS,
       resumeGraceMs: options.resumeGraceMs ?? SESSION_RESUME_GRACE_MS,
       maxSessions: options.maxSessions ?? MAX_SESSIONS,
-      maxProbesPerSession: options.maxProbesPerSession ?? MAX_PROBES_PER_SESSION,
       maxQueuedMessages: options.maxQueuedMessages ?? MAX_QUEUED_MESSAGES,
       closeHandshakeMs: options.closeHandshakeMs ?? CLOSE_HANDSHAKE_MS,
       authSkewMs: options.authSkewMs ?? AUTH_SKEW_MS,
     };
+    const admission = new Admission(resolveAdmissionLimits(options));
+    this.admission = admission;
     this.sessions = new SessionRegistry({
       maxSessions: this.limits.maxSessions,
       sessionLimits: {
-        maxProbes: this.limits.maxProbesPerSession,
+        maxProbes: admission.limits.maxProbesPerSession,
         resumeGraceMs: this.limits.resumeGraceMs,
+        // Never longer than the resume grace: a session with probes must not go sooner than one without.
+        unattachedGraceMs: Math.min(admission.limits.unattachedGraceMs, this.limits.resumeGraceMs),
         backlogLimit: this.limits.maxQueuedMessages,
         ...this.connectionLimits,
       },
+      admission,
       token: options.token ?? '',
       skewMs: this.limits.authSkewMs,
       wallClockMs: options.wallClockMs,
       started: (info) => {
+        if (!info.resumed) admission.sessionStarted(info.session, info.remote);
         this.metrics.sessionStarted(info.resumed);
         this.emit('session-start', info);
       },
       ended: (info) => {
+        admission.sessionEnded(info.session);
         this.metrics.sessionEnded(info.reason);
         this.emit('session-end', info);
       },
@@ -228,6 +242,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     const drainedCheck = (): void => this.checkDrained();
     this.socketOnClose = function (this: Socket): void {
       sockets.delete(this);
+      admission.connectionClosed(this);
       closedTraffic.bytesIn += this.bytesRead;
       closedTraffic.bytesOut += this.bytesWritten;
       const timer = pending.get(this);
@@ -300,6 +315,11 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       controls: this.controls.size,
       pending: this.pending.size,
     };
+  }
+
+  /** The admission limits in force (admission-limits.ts), with the open-file limit they came from. */
+  admissionLimits(): AdmissionLimits {
+    return this.admission.limits;
   }
 
   /** Bytes read and written so far, over every socket accepted (property reads: nothing is sent). */
@@ -375,6 +395,14 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       socket.destroy();
       return;
     }
+    // Over a cap: destroyed before it costs a timer, a parser or a byte (admission.ts); at the total
+    // cap the oldest socket still without a complete hello may make room for it instead.
+    const { verdict, displaced } = this.admission.admitAtAccept(socket, this.pending.keys().next().value);
+    if (displaced !== null) this.cut(displaced, 'too-many-connections');
+    if (verdict !== null) {
+      this.cut(socket, verdict.reason);
+      return;
+    }
     this.sockets.add(socket);
     socket.on('close', this.socketOnClose);
     this.acceptedAtMs.set(socket, performance.now());
@@ -386,6 +414,12 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       }, this.limits.helloTimeoutMs),
     );
     sniffConnection(socket, (outcome) => this.socketSniffed(socket, outcome));
+  }
+
+  /** Refuses an accepted socket with nothing said: destroyed, counted and logged. */
+  private cut(socket: Socket, reason: RefusalReason): void {
+    this.refuse(reason, 'connection', remoteOf(socket));
+    socket.destroy();
   }
 
   private clearHelloDeadline(socket: Socket): void {

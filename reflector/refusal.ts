@@ -1,8 +1,9 @@
 /**
  * Why the reflector turned something away: a name for each refusal it makes today, for the
  * `refused` event, the `idlescope_refusals_total{reason}` counter and the log. The protocol's own
- * error codes (protocol/wire.ts) are the refusals a control channel is told about; the other three
- * are probe and connection refusals, which have no channel to be told on (the socket is destroyed).
+ * error codes (protocol/wire.ts) are the refusals a control channel is told about (the admission
+ * limits among them: admission.ts); the other three are probe and connection refusals, which have
+ * no channel to be told on (the socket is destroyed).
  */
 import type { ProtocolErrorCode, SessionLimitReason } from '../protocol/wire.js';
 
@@ -29,6 +30,9 @@ export const REFUSAL_REASONS: readonly RefusalReason[] = [
   'unknown-probe',
   'too-many-probes',
   'too-many-sessions',
+  'too-many-connections',
+  'too-many-connections-per-address',
+  'too-many-sessions-per-address',
   'duplicate-probe',
   'garbage',
   'hello-timeout',

@@ -6,3 +6,10 @@ import { formatHostPort } from '../protocol/address.js';
 export function remoteOf(socket: Socket): string {
   return formatHostPort({ host: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 });
 }
+
+/** The host of a HOST:PORT string as formatHostPort writes it ("[::1]:7000" -> "::1"). */
+export function ipOf(remote: string): string {
+  const colon = remote.lastIndexOf(':');
+  const host = colon < 0 ? remote : remote.slice(0, colon);
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}

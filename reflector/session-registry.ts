@@ -37,6 +37,7 @@ import { CLOSE } from './close-codes.js';
 import { remoteOf } from './remote-address.js';
 import type { ControlConnection } from './control-connection.js';
 import type { RefusalReason, RefusalSubject } from './refusal.js';
+import type { Admission } from './admission.js';
 import { Session, type AttachResult, type SessionEndReason, type SessionLimits } from './session.js';
 
 export interface SessionStartInfo {
@@ -58,6 +59,8 @@ export interface SessionRegistryOptions {
   maxSessions: number;
   /** What each new session is given. */
   sessionLimits: SessionLimits;
+  /** The per-address and total caps a new session or probe must pass (admission.ts). */
+  admission: Pick<Admission, 'admitProbe' | 'admitSession'>;
   /** The shared token every hello must prove ('' when the reflector runs without one). */
   token: string;
   /** How far a hello's ts may be from the reflector's clock (default AUTH_SKEW_MS). */
@@ -115,6 +118,18 @@ export class SessionRegistry {
       const remote = remoteOf(socket);
       socket.destroy();
       this.options.refused('unknown-session', 'probe', remote);
+      return;
+    }
+    const verdict = this.options.admission.admitProbe(socket);
+    if (verdict !== null) {
+      const remote = remoteOf(socket);
+      socket.destroy();
+      session.send({
+        type: 'error',
+        code: verdict.reason,
+        message: `probe ${hello.probe} refused: ${verdict.message}`,
+      });
+      this.options.refused(verdict.reason, 'probe', remote);
       return;
     }
     const result = session.attachProbe(socket, hello.probe, rest);
@@ -230,6 +245,14 @@ export class SessionRegistry {
         `this reflector serves at most ${this.options.maxSessions} sessions at once`,
         CLOSE.policyViolation,
       );
+      return;
+    }
+    const verdict = this.options.admission.admitSession(control.remote);
+    if (verdict !== null) {
+      // A full reflector may have room later (1013); an address at its own cap must end something first.
+      const closeCode =
+        verdict.reason === 'too-many-connections' ? CLOSE.tryAgainLater : CLOSE.policyViolation;
+      control.fail(verdict.reason, verdict.message, closeCode, verdict.short);
       return;
     }
     const id = randomHex();

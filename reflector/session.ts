@@ -6,6 +6,9 @@
  *       |                          |
  *       +--bye / reflector close---+--grace expired--> ended (probes destroyed, timers cleared)
  *
+ * The grace is the resume grace once a probe has attached; before that it is the short unattached
+ * grace, so that sessions opened and dropped without probes do not hold session slots for long.
+ *
  * The session owns two timers: its life (armed at creation, connection-limits.ts maxSessionLifeMs)
  * and the resume grace, only while detached. Probe events that
  * happen while detached are queued (bounded, oldest dropped first) and delivered after the resumed
@@ -55,13 +58,24 @@ import { TokenBucket } from './token-bucket.js';
 
 export type SessionState = 'connected' | 'detached' | 'ended';
 
-export type SessionEndReason = 'bye' | 'resume grace expired' | 'reflector closing' | SessionLimitReason;
+export type SessionEndReason =
+  | 'bye'
+  | 'resume grace expired'
+  /** Its control channel dropped before any probe attached, and the short grace passed. */
+  | 'unattached grace expired'
+  | 'reflector closing'
+  | SessionLimitReason;
 
 export interface SessionLimits extends Partial<
   Pick<ConnectionLimits, 'maxEventsPerS' | 'eventBurst' | 'maxSessionLifeMs' | 'maxIdleMs'>
 > {
   maxProbes: number;
   resumeGraceMs: number;
+  /**
+   * The grace of a session that never attached a probe: it holds nothing a resume would save, so
+   * it gives its slot back soon (reflector/admission-limits.ts DEFAULT_UNATTACHED_GRACE_MS).
+   */
+  unattachedGraceMs: number;
   backlogLimit: number;
 }
 
@@ -163,7 +177,11 @@ export class Session implements ProbeOwner {
     this.state = 'detached';
     // The pause was that channel's; detached, events go to the bounded backlog anyway.
     this.resumeTraffic();
-    this.graceTimer = setTimeout(() => this.end('resume grace expired'), this.limits.resumeGraceMs);
+    const attachedAny = this.usedIds.size > 0;
+    this.graceTimer = setTimeout(
+      () => this.end(attachedAny ? 'resume grace expired' : 'unattached grace expired'),
+      attachedAny ? this.limits.resumeGraceMs : this.limits.unattachedGraceMs,
+    );
   }
 
   /** Sends on the control channel, or queues for a resume if there is none right now. */
@@ -311,6 +329,7 @@ function closeCodeOf(reason: SessionEndReason): number {
     case 'bye':
       return CLOSE.normal;
     case 'resume grace expired':
+    case 'unattached grace expired':
     case 'reflector closing':
       return CLOSE.goingAway;
     case 'control-backlog':

@@ -11,6 +11,7 @@
  * --timeout.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { MAX_PROBES_PER_SESSION } from '../../protocol/wire.js';
 import { Reflector } from '../../reflector/reflector.js';
 import type { MiddleboxMode } from '../demo/middlebox-emulator.js';
 import { EmulatorThread } from '../demo/emulator-thread.js';
@@ -60,7 +61,13 @@ export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryRepor
   const { timeoutS, mode, options, warning } = demoPlan(args);
   if (warning !== null) io.stderr.write(`idlescope demo: ${warning}\n`);
   // Its in-process reflector takes the token the client was given (none: the empty token).
-  const reflector = new Reflector({ token: options.token });
+  // It serves this one run from this machine: the admission limits of a public reflector would
+  // only refuse a large --connections here, so its per-session and per-address caps are lifted.
+  const reflector = new Reflector({
+    token: options.token,
+    maxProbesPerSession: MAX_PROBES_PER_SESSION,
+    maxConnectionsPerAddress: 2 * MAX_PROBES_PER_SESSION,
+  });
   // The run stops on Ctrl-C, and also when the emulator's thread dies: its sockets then close, and
   // what the client saw next would be the emulator's death, not a middlebox's eviction. That abort
   // carries the emulator's error, which the run then ends with (see discoverAndReport).

@@ -10,6 +10,7 @@ import { parseHostPort, type HostPort } from '../../protocol/address.js';
 import { runReflector } from '../../reflector/run-reflector.js';
 import { addressFlag, type FlagValue } from './flag-values.js';
 import { tokenFrom, withTokenFlags, type TokenFlags } from './token-flags.js';
+import { admissionOptionsFrom, withAdmissionFlags, type AdmissionFlags } from './admission-flags.js';
 import type { CliIo } from './cli-io.js';
 import {
   connectionLimitsFrom,
@@ -19,7 +20,7 @@ import {
 
 export { runReflector, type ReflectorIo, type RunReflectorOptions } from '../../reflector/run-reflector.js';
 
-export interface ReflectorArgs extends TokenFlags, ConnectionLimitFlags {
+export interface ReflectorArgs extends TokenFlags, ConnectionLimitFlags, AdmissionFlags {
   listen?: FlagValue;
   quiet: boolean;
   insecureOpen: boolean;
@@ -42,8 +43,8 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     command: 'reflector',
     describe: 'run the server end that idlescope discover measures against',
     builder: (yargs: Argv) =>
-      // Per-session limits (connection-limits.ts): a block of their own.
-      withConnectionLimitFlags(withTokenFlags(yargs))
+      // Per-session limits (connection-limits.ts) and admission limits (admission-flags.ts): a block each.
+      withAdmissionFlags(withConnectionLimitFlags(withTokenFlags(yargs)))
         .option('listen', {
           type: 'string',
           requiresArg: true,
@@ -60,10 +61,11 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     handler: async (args) => {
       const listen = args.listen === undefined ? undefined : parseListen(args.listen);
       const token = tokenFrom(args);
-      // Per-session limits: checked before anything listens.
+      // Per-session and admission limits: checked before anything listens.
       const connectionLimits = connectionLimitsFrom(args);
+      const admission = admissionOptionsFrom(args);
       await runReflector(
-        { listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen, connectionLimits },
+        { listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen, connectionLimits, ...admission },
         io,
       );
     },

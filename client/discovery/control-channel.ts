@@ -56,7 +56,7 @@ import {
 } from '../../protocol/errors.js';
 import { handshakeFailure, type HandshakeStage } from './handshake-failure.js';
 import { ControlHeartbeat } from './control-heartbeat.js';
-import { refusalText, sessionHello } from './session-hello.js';
+import { CAPACITY_REFUSALS, refusalText, sessionHello } from './session-hello.js';
 
 export interface ControlChannelEvents {
   probe: [probe: ProbeId, event: ProbeEventKind];
@@ -66,6 +66,8 @@ export interface ControlChannelEvents {
   resumed: [probes: ProbeId[]];
   /** The reflector is gone for good: the session could not be resumed. Emitted once, then nothing. */
   gone: [why: string];
+  /** The reflector will hold no more probes for this session (CAPACITY_REFUSALS), in words. */
+  refused: [why: string];
 }
 
 /** What the channel has carried, over every WebSocket it opened. */
@@ -360,6 +362,9 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
           return;
         }
         // unknown-probe and the like concern one probe, not the session: the runner's grace handles it.
+        // A capacity refusal concerns every probe still to open: the runner ends with its words.
+        if (CAPACITY_REFUSALS.has(message.code))
+          this.emit('refused', refusalText(message.code, message.message));
         return;
       case 'welcome':
         return;

@@ -152,6 +152,7 @@ class DiscoveryRun {
     const finished = new Promise<void>((resolve) => (this.resolveRun = resolve));
     this.control.on('probe', this.controlOnProbe);
     this.control.once('gone', this.controlOnGone);
+    this.control.once('refused', this.controlOnGone); // no more probes: as lost, with the words
     this.control.on('interrupted', this.controlOnInterrupted);
     this.control.on('resumed', this.controlOnResumed);
     const signal = this.options.signal;
@@ -355,6 +356,7 @@ class DiscoveryRun {
     this.verification?.stop();
     this.control.off('probe', this.controlOnProbe);
     this.control.off('gone', this.controlOnGone);
+    this.control.off('refused', this.controlOnGone);
     this.control.off('interrupted', this.controlOnInterrupted);
     this.control.off('resumed', this.controlOnResumed);
     this.control.close();
