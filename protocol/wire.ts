@@ -129,7 +129,7 @@ export type ProtocolErrorCode =
   | 'unknown-probe'
   | 'too-many-probes'
   | 'too-many-sessions'
-  /** A test on a probe idle longer than the reflector holds one (its --max-idle-s). */
+  /** A test on a probe idle longer than the reflector holds one (its --max-idle). */
   | 'idle-too-long'
   /** A second test on a probe before the first was answered: the probe is closed. */
   | 'test-outstanding'

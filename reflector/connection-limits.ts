@@ -6,12 +6,12 @@
  *   limit                     default    flag                         over it
  *   control pause             1 MiB      --control-pause-bytes        session paused (no reads, no sends)
  *   control hard cap          8 MiB      --control-hard-bytes         session ended: control-backlog
- *   control drain             10 s       --control-drain-s            still paused: ended, control-backlog
+ *   control drain             10 s       --control-drain            still paused: ended, control-backlog
  *   tests per second          2,000/s    --max-events-per-s           session ended: event-rate
  *   tests in a burst          4,000      (2 s of the rate)            session ended: event-rate
- *   session life              6 h        --max-session-life-s         session ended: session-life
- *   longest idle              9,000 s    --max-idle-s                 test refused: idle-too-long
- *   first message             10 s       --hello-timeout-s            socket destroyed: hello-timeout
+ *   session life              6 h        --max-session-life         session ended: session-life
+ *   longest idle              9,000 s    --max-idle                 test refused: idle-too-long
+ *   first message             10 s       --hello-timeout            socket destroyed: hello-timeout
  *   control message size      4 KiB      --max-message-bytes          channel closed (1009): bad-message
  *   outstanding tests/probe   1          (not a flag: the protocol)   probe closed: test-outstanding
  *

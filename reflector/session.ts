@@ -256,7 +256,7 @@ export class Session implements ProbeOwner {
         probe,
         'idle-too-long',
         `${test} on probe ${probe.id} refused: idle ${Math.round(idleMs / 1000)} s, and this reflector ` +
-          `holds a probe idle for at most ${Math.round(this.maxIdleMs / 1000)} s (its --max-idle-s)`,
+          `holds a probe idle for at most ${Math.round(this.maxIdleMs / 1000)} s (its --max-idle)`,
       );
       return false;
     }

@@ -17,11 +17,11 @@ import { secondsFlag, wholeNumberFlag, type FlagValue } from './flag-values.js';
 export interface ConnectionLimitFlags {
   controlPauseBytes?: FlagValue;
   controlHardBytes?: FlagValue;
-  controlDrainS?: FlagValue;
+  controlDrain?: FlagValue;
   maxEventsPerS?: FlagValue;
-  maxSessionLifeS?: FlagValue;
-  maxIdleS?: FlagValue;
-  helloTimeoutS?: FlagValue;
+  maxSessionLife?: FlagValue;
+  maxIdle?: FlagValue;
+  helloTimeout?: FlagValue;
   maxMessageBytes?: FlagValue;
 }
 
@@ -43,22 +43,19 @@ export function withConnectionLimitFlags<T>(yargs: Argv<T>): Argv<T & Connection
     'control-hard-bytes',
     `end a session whose control channel holds this many (default ${D.controlHardBytes / MIB} MiB)`,
   );
-  option(
-    'control-drain-s',
-    `end a paused session not drained within this (default ${s(D.controlDrainMs)} s)`,
-  );
+  option('control-drain', `end a paused session not drained within this (default ${s(D.controlDrainMs)} s)`);
   option(
     'max-events-per-s',
     `tests (pushes, echoed pings) per second per session; bursts of twice that (default ${D.maxEventsPerS})`,
   );
-  option('max-session-life-s', `end a session this long after it began (default ${s(D.maxSessionLifeMs)} s)`);
+  option('max-session-life', `end a session this long after it began (default ${s(D.maxSessionLifeMs)} s)`);
   option(
-    'max-idle-s',
+    'max-idle',
     `refuse a test on a probe idle longer than this; clients need --max below it ` +
       `(default ${s(D.maxIdleMs)} s)`,
   );
   option(
-    'hello-timeout-s',
+    'hello-timeout',
     `destroy a connection without a probe or control hello this long after accept ` +
       `(default ${s(D.helloTimeoutMs)} s)`,
   );
@@ -84,12 +81,12 @@ export function connectionLimitsFrom(flags: ConnectionLimitFlags): GivenLimits {
   const given: GivenLimits = {
     controlPauseBytes: bytes('control-pause-bytes', flags.controlPauseBytes),
     controlHardBytes: bytes('control-hard-bytes', flags.controlHardBytes),
-    controlDrainMs: ms('control-drain-s', flags.controlDrainS),
+    controlDrainMs: ms('control-drain', flags.controlDrain),
     maxEventsPerS: rate,
     eventBurst: rate === undefined ? undefined : 2 * rate,
-    maxSessionLifeMs: ms('max-session-life-s', flags.maxSessionLifeS),
-    maxIdleMs: ms('max-idle-s', flags.maxIdleS),
-    helloTimeoutMs: ms('hello-timeout-s', flags.helloTimeoutS),
+    maxSessionLifeMs: ms('max-session-life', flags.maxSessionLife),
+    maxIdleMs: ms('max-idle', flags.maxIdle),
+    helloTimeoutMs: ms('hello-timeout', flags.helloTimeout),
     maxMessageBytes:
       flags.maxMessageBytes === undefined
         ? undefined

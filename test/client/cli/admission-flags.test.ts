@@ -37,7 +37,10 @@ describe('admission flags', () => {
     [{ maxSessionsPerAddress: '0' }, /--max-sessions-per-address must be a whole number from 1/],
     [{ maxProbesPerSession: '20000' }, /--max-probes-per-session must be a whole number from 1 to 16384/],
     [{ maxConnections: 'many' }, /--max-connections must be a whole number/],
-    [{ unattachedGrace: '-1' }, /--unattached-grace must be a positive number of seconds/],
+    [
+      { unattachedGrace: '-1' },
+      /--unattached-grace must be a positive duration \(90, 90s, 15m, 2h or 1h30m; a plain number is seconds\), got "-1"/,
+    ],
   ])('refuses %o', (flags, message) => {
     expect(() => admissionOptionsFrom(flags), 'a usage error naming the flag').toThrow(UsageError);
     expect(() => admissionOptionsFrom(flags), 'the message').toThrow(message);

@@ -24,11 +24,11 @@ describe('connectionLimitsFrom', () => {
         connectionLimitsFrom({
           controlPauseBytes: '65536',
           controlHardBytes: '1048576',
-          controlDrainS: '2.5',
+          controlDrain: '2.5',
           maxEventsPerS: '300',
-          maxSessionLifeS: '3600',
-          maxIdleS: '7500',
-          helloTimeoutS: '3',
+          maxSessionLife: '3600',
+          maxIdle: '7500',
+          helloTimeout: '3',
           maxMessageBytes: '1024',
         }),
       ),
@@ -46,8 +46,9 @@ describe('connectionLimitsFrom', () => {
   });
 
   it('refuses values that make no sense, naming the flag', () => {
-    expect(thrown(() => connectionLimitsFrom({ maxIdleS: '0' })).message).toBe(
-      '--max-idle-s must be a positive number of seconds, got "0"',
+    expect(thrown(() => connectionLimitsFrom({ maxIdle: '0' })).message).toBe(
+      '--max-idle must be a positive duration (90, 90s, 15m, 2h or 1h30m; a plain number is seconds), ' +
+        'got "0"',
     );
     expect(thrown(() => connectionLimitsFrom({ maxMessageBytes: '100000' })).message).toBe(
       '--max-message-bytes must be a whole number from 512 to 4096, got "100000"',
