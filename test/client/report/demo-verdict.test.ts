@@ -10,23 +10,11 @@ import {
   toJsonDemo,
   type DemoSetting,
 } from '../../../client/report/demo-verdict.js';
-import type { Direction, DirectionResult } from '../../../client/search/types.js';
+import type { Direction } from '../../../client/search/types.js';
+import { directionResult } from '../../helpers/direction-result.js';
 
-function result(direction: Direction, survivedMs: number | null, evictedMs: number | null): DirectionResult {
-  return {
-    direction,
-    survivedMs,
-    evictedMs,
-    eviction: evictedMs === null ? null : 'silent-drop',
-    confidence: 0.9,
-    findings: [],
-    notes: [],
-    probesSent: 10,
-    connectionsOpened: 10,
-    peakConnections: 10,
-    observations: [],
-  };
-}
+const result = (direction: Direction, survivedMs: number | null, evictedMs: number | null) =>
+  directionResult(direction, survivedMs, evictedMs);
 
 const SETTING: DemoSetting = { emulatedTimeoutMs: 20_000, mode: 'drop', maxMs: 60_000 };
 
