@@ -13,7 +13,8 @@
  *   longest idle              9,000 s    --max-idle                 test refused: idle-too-long
  *   first message             10 s       --hello-timeout            socket destroyed: hello-timeout
  *   control message size      4 KiB      --max-message-bytes          channel closed (1009): bad-message
- *   outstanding tests/probe   1          (not a flag: the protocol)   probe closed: test-outstanding
+ *   answers in flight/probe   2          (not a flag: probe.ts says     probe closed: test-outstanding
+ *                                         why two, not one)
  *
  * Why these numbers:
  * - An honest discover keeps its control channel's send buffer near empty (it reads every event as
