@@ -24,6 +24,7 @@ import {
   type SessionId,
 } from '../protocol/wire.js';
 import { BoundedQueue } from './bounded-queue.js';
+import { seenEndpointOf } from './remote-address.js';
 import { CLOSE } from './close-codes.js';
 import {
   type AttachedProbe,
@@ -149,7 +150,10 @@ export class Session implements ProbeOwner {
     this.usedIds.add(id);
     const probe = createProbe(socket, id, this);
     this.probes.set(id, probe);
-    this.probeEvent(probe, 'attached');
+    this.onProbeEvent('attached');
+    // Where the probe came from, read from the socket (no I/O), so the client can tell its NAT.
+    const seen = seenEndpointOf(socket);
+    this.send({ type: 'probe', probe: id, event: 'attached', ...(seen === null ? {} : { seen }) });
     startProbe(probe, rest);
     return 'attached';
   }

@@ -5,6 +5,8 @@
 import { knownMiddleboxHint, limitingDirection, recommend, type Recommendation } from './recommendation.js';
 import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
 import type { RunCost } from '../discovery/run-cost.js';
+import type { RunSettings } from '../discovery/run-settings.js';
+import type { ProbeRecord } from '../discovery/probe-log.js';
 import type { VerificationResult } from '../verification/verification-run.js';
 import { recommendationLines, settingsLines } from './advice-text.js';
 import { bytes, duration, estimate, jsonSeconds, preciseSeconds } from './format.js';
@@ -17,6 +19,16 @@ export interface ReportError {
   message: string;
 }
 import { resultNotes } from './findings-text.js';
+import { observeNat } from './nat-observation.js';
+import { natSentences } from './nat-text.js';
+import {
+  toJsonNat,
+  toJsonProbes,
+  toJsonSettings,
+  type JsonNat,
+  type JsonProbe,
+  type JsonSettings,
+} from './run-record-json.js';
 
 /** Everything a discovery run learned. */
 export interface DiscoveryReport {
@@ -35,6 +47,12 @@ export interface DiscoveryReport {
   verification: VerificationResult | null;
   /** Only when the run failed (reflector unreachable or lost, ...); absent when it did not. */
   error?: ReportError;
+  /** When the run started (ISO 8601, UTC), for history; absent in reports made without a run. */
+  startedAt?: string;
+  /** What the run was asked to do; absent in reports made without a run. */
+  settings?: RunSettings;
+  /** Every probe connection's life (the timeline, what the reflector saw); absent: not recorded. */
+  probes?: ProbeRecord[];
 }
 
 export interface JsonDirection {
@@ -101,6 +119,14 @@ export interface JsonReport {
   verification: JsonVerification | null;
   /** Only in a run that failed: the error's stable code and one-line message. */
   error?: ReportError;
+  /** When the run started (ISO 8601, UTC); null in a report made without a run. */
+  started_at: string | null;
+  /** What the run was asked to do; null in a report made without a run. */
+  settings: JsonSettings | null;
+  /** What the reflector saw of your connections' addresses; null when no probe was compared. */
+  nat: JsonNat | null;
+  /** Every probe connection's life, in the order opened (see run-record-json.ts). */
+  probes: JsonProbe[];
 }
 
 /**
@@ -183,6 +209,10 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
     },
     verification: toJsonVerification(report.verification),
     ...(report.error === undefined ? {} : { error: { ...report.error } }),
+    started_at: report.startedAt ?? null,
+    settings: toJsonSettings(report.settings),
+    nat: toJsonNat(report.probes ?? []),
+    probes: toJsonProbes(report.probes ?? []),
   };
 }
 
@@ -327,6 +357,13 @@ export function renderHuman(report: DiscoveryReport): string {
     for (const line of diesFirstText(report, limiting.direction)) out.push(line);
     const hint = hintFor(limiting.result);
     if (hint !== null) out.push(`Looks like: ${hint}.`);
+  }
+
+  const nat = observeNat(report.probes ?? []);
+  if (nat !== null) {
+    out.push('');
+    out.push('What the reflector saw:');
+    for (const sentence of natSentences(nat)) out.push(...wrap(sentence, WRAP_COLUMNS, '  ', '  '));
   }
 
   out.push('');
