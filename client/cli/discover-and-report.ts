@@ -17,17 +17,21 @@ import { IdlescopeError, asIdlescopeError } from '../../protocol/errors.js';
 import { createProgressDisplay } from './progress.js';
 import { EXIT, exitCodeFor, type CliIo } from './cli-io.js';
 import type { SearchFlags } from './search-flags.js';
+import type { RunKeeper } from './run-keeping.js';
 
 /**
  * Runs a search with progress and prints the report; the exit code says how it ended. A run that
  * never started (the control channel failed) rejects with its error after the --json document.
  * A command may abort `io.signal` with an IdlescopeError as the reason (the demo does when its
  * emulator dies): the run then ends with that error instead of as interrupted.
+ * `keep` (discover's history and HTML, run-keeping.ts) sees the report before it is printed; what
+ * it failed at is told after the report, and fails a run that otherwise succeeded.
  */
 export async function discoverAndReport(
   options: DiscoveryOptions,
   flags: SearchFlags,
   io: CliIo,
+  keep?: RunKeeper,
 ): Promise<DiscoveryReport> {
   const startedMs = performance.now();
   const display = flags.quiet ? null : createProgressDisplay(io.stderr);
@@ -54,13 +58,18 @@ export async function discoverAndReport(
     error === null || outcome.report.error !== undefined
       ? outcome.report
       : { ...outcome.report, error: errorOf(error) };
-  io.stdout.write(flags.json ? `${renderJson(report)}\n` : `${renderHuman(report)}\n`);
+  const kept = keep === undefined ? null : await keep(report);
+  const keptLines = kept === null || kept.lines.length === 0 ? '' : `\n\n${kept.lines.join('\n')}`;
+  io.stdout.write(flags.json ? `${renderJson(report)}\n` : `${renderHuman(report)}${keptLines}\n`);
   if (error !== null) {
     io.stderr.write(`idlescope: ${error.message} (partial results above)\n`);
     io.setExitCode(exitCodeFor(error));
   } else if (outcome.end === 'interrupted') {
     io.stderr.write(`idlescope: interrupted (partial results above)\n`);
     io.setExitCode(EXIT.interrupted);
+  } else if (kept?.error != null) {
+    io.stderr.write(`idlescope: ${kept.error.message}\n`);
+    io.setExitCode(exitCodeFor(kept.error));
   } else {
     io.setExitCode(EXIT.measured);
   }

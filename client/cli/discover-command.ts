@@ -11,27 +11,30 @@ import {
 } from './search-flags.js';
 import { discoverAndReport } from './discover-and-report.js';
 import type { CliIo } from './cli-io.js';
+import { runKeeper, withKeepFlags, type KeepFlags } from './run-keeping.js';
 
-type DiscoverArgs = SearchFlags & { reflector: string };
+type DiscoverArgs = SearchFlags & KeepFlags & { reflector: string };
 
 export function discoverCommand(io: CliIo): CommandModule<object, DiscoverArgs> {
   return {
     command: 'discover',
     describe: 'find the idle timeout between here and a reflector',
     builder: (yargs) =>
-      withSearchFlags(
-        yargs.option('reflector', {
-          type: 'string',
-          demandOption: true,
-          requiresArg: true,
-          describe: 'HOST:PORT of an idlescope reflector',
-        }),
-        { min: 1, max: DEFAULT_MAX_S },
+      withKeepFlags(
+        withSearchFlags(
+          yargs.option('reflector', {
+            type: 'string',
+            demandOption: true,
+            requiresArg: true,
+            describe: 'HOST:PORT of an idlescope reflector',
+          }),
+          { min: 1, max: DEFAULT_MAX_S },
+        ),
       ) as unknown as Argv<DiscoverArgs>,
     handler: async (args) => {
       const reflector = parseReflector(args.reflector);
       const options = { ...searchOptionsFrom(args), reflector };
-      await discoverAndReport(options, args, io);
+      await discoverAndReport(options, args, io, runKeeper(args, io));
     },
   };
 }

@@ -14,10 +14,12 @@ import { discoverCommand } from './discover-command.js';
 import { demoCommand } from './demo-command.js';
 import { reflectorCommand } from './reflector-command.js';
 import { verifyCommand } from './verify-command.js';
+import { reportCommand } from './report-command.js';
+import { historyCommand } from './history-command.js';
 import { usageLine } from './usage-line.js';
 import { EXIT, exitCodeFor, type CliIo } from './cli-io.js';
 
-const COMMANDS = ['discover', 'verify', 'reflector', 'demo'] as const;
+const COMMANDS = ['discover', 'verify', 'reflector', 'demo', 'report', 'history'] as const;
 
 const interrupt = new AbortController();
 let interrupts = 0;
@@ -57,7 +59,9 @@ try {
     .command(reflectorCommand(io))
     .command(verifyCommand(io))
     .command(demoCommand(io))
-    .demandCommand(1, 'name a command: discover, verify, reflector or demo')
+    .command(reportCommand(io))
+    .command(historyCommand(io))
+    .demandCommand(1, 'name a command: discover, verify, reflector, demo, report or history')
     .strict()
     .recommendCommands()
     .help()

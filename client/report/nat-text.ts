@@ -53,7 +53,8 @@ export function natSentences(nat: NatObservation): string[] {
     );
   } else {
     lines.push(
-      `Your address arrives unchanged (${locals}), but a NAT or firewall on the path changes ports.`,
+      `Your address arrives unchanged (${locals}), but something on the path (a NAT, a firewall or ` +
+        `a proxy) changes ports.`,
     );
   }
   lines.push(portSentence(nat));
