@@ -56,6 +56,33 @@ describe('the HTML report, as markup', () => {
     expect(page).toContain('data-survived-s="349" data-evicted-s="350"');
   });
 
+  it('shows the verification: the setting, its verdict per direction, the controls', () => {
+    const run = savedRun({ startedAt: null, network: null, timeoutS: 350 });
+    const setting = { kind: 'keepalive' as const, idle_s: 240, interval_s: 10, count: 3 };
+    const test = { outcome: 'alive' as const, held_s: 400, idle_at_test_s: 400 };
+    run.verification = {
+      keepalive: {
+        setting,
+        verdict: 'proven',
+        directions: { inbound: { verdict: 'proven', why: null, tested_with: setting, test, kernel: null } },
+      },
+      heartbeat: null,
+      keepalive_skipped: null,
+      controls: { inbound: { outcome: 'silent-drop', held_s: 400, idle_at_test_s: 400 } },
+      connections_opened: 2,
+    };
+    const page = renderHtml(run);
+    expect(page).toContain(
+      '<tr><th>Keepalive</th><td>TCP keepalive idle 240 s, interval 10 s, count 3: ' +
+        '<span class="verdict-proven">proven</span><ul><li>inbound: ' +
+        '<span class="verdict-proven">proven</span>, ' +
+        'held 400 s, idle at test 400 s: alive</li></ul></td></tr>',
+    );
+    expect(page).toContain(
+      '<tr><th>Controls (no refresh)</th><td>inbound: silent-drop after 400 s</td></tr>',
+    );
+  });
+
   it('says the answer first', () => {
     expect(answerLine(savedRun({ startedAt: null, network: null, timeoutS: 350 }))).toBe(
       'Idle connections die after 350 s (between 349 s and 350 s), inbound, silent drop: use TCP keepalive ' +
