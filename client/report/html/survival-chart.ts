@@ -79,11 +79,13 @@ function bracketSvg(survived: number | null, evicted: number | null, axis: Axis,
   }
   if (evicted !== null) {
     const x = px(axis.x(evicted));
+    const nearRight = axis.x(evicted) > axis.left + 0.8 * axis.width;
     parts.push(
       el('line', { class: 'bracket-evicted', 'data-s': evicted, x1: x, y1, x2: x, y2 }),
       el(
         'text',
-        { class: 'bracket-label evicted', x, y: px(top + 124), 'text-anchor': 'start' },
+        // Near the right edge the label reads leftwards, so it is never cut off.
+        { class: 'bracket-label evicted', x, y: px(top + 124), 'text-anchor': nearRight ? 'end' : 'start' },
         `evicted ${seconds(evicted)}`,
       ),
     );
