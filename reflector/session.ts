@@ -36,9 +36,11 @@ import {
   type ProbeId,
   type ReflectorMessage,
   type SessionId,
+  type SeenEndpoint,
 } from '../protocol/wire.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.js';
 import { BoundedQueue } from './bounded-queue.js';
+import { seenEndpointOf } from './remote-address.js';
 import { CLOSE } from './close-codes.js';
 import {
   type AttachedProbe,
@@ -231,7 +233,8 @@ export class Session implements ProbeOwner {
     this.usedIds.add(id);
     const probe = createProbe(socket, id, this);
     this.probes.set(id, probe);
-    this.probeEvent(probe, 'attached');
+    // Where the probe came from, read from the socket (no I/O), so the client can tell its NAT.
+    this.probeEvent(probe, 'attached', seenEndpointOf(socket));
     startProbe(probe, rest, this.paused);
     return 'attached';
   }
@@ -279,9 +282,9 @@ export class Session implements ProbeOwner {
     });
   }
 
-  probeEvent(probe: AttachedProbe, event: ProbeEventKind): void {
+  probeEvent(probe: AttachedProbe, event: ProbeEventKind, seen: SeenEndpoint | null = null): void {
     this.onProbeEvent(event);
-    this.send({ type: 'probe', probe: probe.id, event });
+    this.send({ type: 'probe', probe: probe.id, event, ...(seen === null ? {} : { seen }) });
   }
 
   probeGone(probe: AttachedProbe, end: ProbeEnd): void {

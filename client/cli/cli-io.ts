@@ -75,6 +75,8 @@ export const EXIT_CODE_OF: Readonly<Record<IdlescopeErrorCode, ExitCode>> = {
   // A plan is checked as flags are parsed (`verify`), so a bad one is bad usage.
   IDLESCOPE_KEEPALIVE_PLAN: EXIT.usage,
   IDLESCOPE_KEEPALIVE_SOCKET: EXIT.failure,
+  IDLESCOPE_REPORT_FILE: EXIT.failure,
+  IDLESCOPE_HISTORY: EXIT.failure,
   IDLESCOPE_INTERNAL: EXIT.failure,
 };
 

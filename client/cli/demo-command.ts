@@ -103,7 +103,7 @@ export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryRepor
       { ...options, reflector: front, dial: front },
       args,
       { ...io, signal: stop.signal },
-      (report) => ({ ...report, demo: demoVerdict(report.directions, setting) }),
+      { annotate: (report) => ({ ...report, demo: demoVerdict(report.directions, setting) }) },
     );
   } finally {
     io.signal.removeEventListener('abort', ioOnAbort);

@@ -18,6 +18,7 @@ import { IdlescopeError, asIdlescopeError } from '../../protocol/errors.js';
 import { createProgressDisplay } from './live-view/live-display.js';
 import { EXIT, exitCodeFor, type CliIo } from './cli-io.js';
 import type { SearchFlags } from './search-flags.js';
+import type { RunKeeper } from './run-keeping.js';
 
 /**
  * Runs a search with progress and prints the report; the exit code says how it ended. A run that
@@ -25,12 +26,14 @@ import type { SearchFlags } from './search-flags.js';
  * A command may abort `io.signal` with an IdlescopeError as the reason (the demo does when its
  * emulator dies): the run then ends with that error instead of as interrupted. `annotate` adds
  * what the command knows of the report before it is printed (the demo: whether it found its T).
+ * `keep` (discover's history and HTML, run-keeping.ts) sees the report before it is printed; what
+ * it failed at is told after the report, and fails a run that otherwise succeeded.
  */
 export async function discoverAndReport(
   options: DiscoveryOptions,
   flags: SearchFlags,
   io: CliIo,
-  annotate: (report: DiscoveryReport) => DiscoveryReport = (report) => report,
+  extras: { annotate?: (report: DiscoveryReport) => DiscoveryReport; keep?: RunKeeper } = {},
 ): Promise<DiscoveryReport> {
   const startedMs = performance.now();
   const display = flags.quiet
@@ -58,17 +61,20 @@ export async function discoverAndReport(
   const reason: unknown = io.signal.reason;
   const error =
     outcome.error ?? (outcome.end === 'interrupted' && reason instanceof IdlescopeError ? reason : null);
+  const annotate = extras.annotate ?? ((r: DiscoveryReport): DiscoveryReport => r);
   const report = annotate(
     error === null || outcome.report.error !== undefined
       ? outcome.report
       : { ...outcome.report, error: errorOf(error) },
   );
+  const kept = extras.keep === undefined ? null : await extras.keep(report);
+  const keptLines = kept === null || kept.lines.length === 0 ? '' : `\n\n${kept.lines.join('\n')}`;
   // The report fits a terminal it is printed on; into a file or a pipe it keeps the default width.
   const columns = io.stdout.isTTY === true ? io.stdout.columns : undefined;
   io.stdout.write(
     flags.json
       ? `${renderJson(report)}\n`
-      : `${renderHuman(report, columns === undefined ? {} : { columns })}\n`,
+      : `${renderHuman(report, columns === undefined ? {} : { columns })}${keptLines}\n`,
   );
   if (error !== null) {
     io.stderr.write(`idlescope: ${error.message} (partial results above)\n`);
@@ -76,6 +82,9 @@ export async function discoverAndReport(
   } else if (outcome.end === 'interrupted') {
     io.stderr.write(`idlescope: interrupted (partial results above)\n`);
     io.setExitCode(EXIT.interrupted);
+  } else if (kept?.error != null) {
+    io.stderr.write(`idlescope: ${kept.error.message}\n`);
+    io.setExitCode(exitCodeFor(kept.error));
   } else {
     io.setExitCode(EXIT.measured);
   }

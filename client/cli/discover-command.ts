@@ -7,22 +7,22 @@ import { DEFAULT_MAX_S, searchOptionsFrom, withSearchFlags, type SearchFlags } f
 import { reflectorFrom, withReflectorArgument, type ReflectorArgs } from './reflector-argument.js';
 import { discoverAndReport } from './discover-and-report.js';
 import type { CliIo } from './cli-io.js';
+import { runKeeper, withKeepFlags, type KeepFlags } from './run-keeping.js';
 
-type DiscoverArgs = SearchFlags & ReflectorArgs;
+type DiscoverArgs = SearchFlags & ReflectorArgs & KeepFlags;
 
 export function discoverCommand(io: CliIo): CommandModule<object, DiscoverArgs> {
   return {
     command: 'discover [address]',
     describe: 'find the idle timeout between here and a reflector',
     builder: (yargs) =>
-      withSearchFlags(withReflectorArgument(yargs), {
-        min: 1,
-        max: DEFAULT_MAX_S,
-      }) as unknown as Argv<DiscoverArgs>,
+      withKeepFlags(
+        withSearchFlags(withReflectorArgument(yargs), { min: 1, max: DEFAULT_MAX_S }),
+      ) as unknown as Argv<DiscoverArgs>,
     handler: async (args) => {
       const reflector = reflectorFrom('discover', args);
       const options = { ...searchOptionsFrom(args), reflector };
-      await discoverAndReport(options, args, io);
+      await discoverAndReport(options, args, io, { keep: runKeeper(args, io) });
     },
   };
 }

@@ -9,11 +9,13 @@ import { discoverCommand } from './discover-command.js';
 import { demoCommand } from './demo-command.js';
 import { reflectorCommand } from './reflector-command.js';
 import { verifyCommand } from './verify-command.js';
+import { reportCommand } from './report-command.js';
+import { historyCommand } from './history-command.js';
 import { exitCodeLines, type CliIo } from './cli-io.js';
 import { withEnvDefaults } from './env-defaults.js';
 import { TOKEN_ENV } from './token-flags.js';
 
-export const COMMANDS = ['discover', 'verify', 'reflector', 'demo'] as const;
+export const COMMANDS = ['discover', 'verify', 'reflector', 'demo', 'report', 'history'] as const;
 
 /** Shown by `idlescope --help`, each an example and what it does. */
 const EXAMPLES: readonly (readonly [string, string])[] = [
@@ -22,6 +24,9 @@ const EXAMPLES: readonly (readonly [string, string])[] = [
   ['$0 discover HOST:7000', 'the idle timeout between here and that reflector'],
   ['$0 discover HOST:7000 --max 15m -j', 'idle up to 15 minutes only; one JSON document'],
   ['$0 verify HOST:7000 --heartbeat 4m', 'prove a heartbeat of 4 minutes on the path'],
+  ['$0 discover HOST:7000 --html run.html', 'the same, and a page to look at and send'],
+  ['$0 history', 'the runs saved so far, newest first'],
+  ['$0 report RUN.json --html out.html', 'the page of any saved run'],
   ['$0 completion >> ~/.bashrc', 'tab completion for bash (zsh: ~/.zshrc)'],
 ];
 
@@ -69,8 +74,10 @@ export function program({ args, io, env, usageFailure }: ProgramContext): Argv {
       .command(withEnvironment(reflectorCommand(io), env))
       .command(withEnvironment(verifyCommand(io), env))
       .command(withEnvironment(demoCommand(io), env))
+      .command(withEnvironment(reportCommand(io), env))
+      .command(withEnvironment(historyCommand(io), env))
       .completion('completion', 'print a shell completion script (bash or zsh)')
-      .demandCommand(1, 'name a command: discover, verify, reflector or demo')
+      .demandCommand(1, 'name a command: discover, verify, reflector, demo, report or history')
       .strict()
       .recommendCommands()
       .example(EXAMPLES.map(([command, what]) => [command, what]))

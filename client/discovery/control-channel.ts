@@ -41,6 +41,7 @@ import {
   versionMismatch,
   type ClientMessage,
   type ProbeEventKind,
+  type SeenEndpoint,
   type ProbeId,
   type ReflectorMessage,
   type SessionId,
@@ -59,7 +60,8 @@ import { ControlHeartbeat } from './control-heartbeat.js';
 import { CAPACITY_REFUSALS, refusalText, sessionHello } from './session-hello.js';
 
 export interface ControlChannelEvents {
-  probe: [probe: ProbeId, event: ProbeEventKind];
+  /** `seen`: with 'attached', where the reflector saw the probe come from (null: not said). */
+  probe: [probe: ProbeId, event: ProbeEventKind, seen: SeenEndpoint | null];
   /** The channel dropped; resuming. Commands sent now are lost. */
   interrupted: [why: string];
   /** The same session again, with the probes the reflector still holds. */
@@ -347,7 +349,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private handle(message: ReflectorMessage): void {
     switch (message.type) {
       case 'probe':
-        this.emit('probe', message.probe, message.event);
+        this.emit('probe', message.probe, message.event, message.seen ?? null);
         return;
       case 'heartbeat-ack':
         this.heartbeat.acked(message.seq);

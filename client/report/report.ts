@@ -9,6 +9,8 @@ import { mobileCostLines } from './mobile-cost-text.js';
 import { answerLine } from './answer-line.js';
 import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
 import type { RunCost } from '../discovery/run-cost.js';
+import type { RunSettings } from '../discovery/run-settings.js';
+import type { ProbeRecord } from '../discovery/probe-log.js';
 import type { VerificationResult } from '../verification/verification-run.js';
 import { recommendationLines, settingsLines } from './advice-text.js';
 import { bytes, duration, estimate, jsonSeconds, preciseSeconds } from './format.js';
@@ -22,6 +24,16 @@ export interface ReportError {
 }
 import { resultNotes } from './findings-text.js';
 import { demoVerdictLine, toJsonDemo, type DemoVerdict, type JsonDemo } from './demo-verdict.js';
+import { observeNat } from './nat-observation.js';
+import { natSentences } from './nat-text.js';
+import {
+  toJsonNat,
+  toJsonProbes,
+  toJsonSettings,
+  type JsonNat,
+  type JsonProbe,
+  type JsonSettings,
+} from './run-record-json.js';
 
 /** Everything a discovery run learned. */
 export interface DiscoveryReport {
@@ -42,6 +54,12 @@ export interface DiscoveryReport {
   error?: ReportError;
   /** Only in `idlescope demo`'s report: whether it found the timeout it emulated. */
   demo?: DemoVerdict;
+  /** When the run started (ISO 8601, UTC), for history; absent in reports made without a run. */
+  startedAt?: string;
+  /** What the run was asked to do; absent in reports made without a run. */
+  settings?: RunSettings;
+  /** Every probe connection's life (the timeline, what the reflector saw); absent: not recorded. */
+  probes?: ProbeRecord[];
 }
 
 export interface JsonDirection {
@@ -115,6 +133,14 @@ export interface JsonReport {
   error?: ReportError;
   /** Only in `idlescope demo`'s report (demo-verdict.ts). */
   demo?: JsonDemo;
+  /** When the run started (ISO 8601, UTC); null in a report made without a run. */
+  started_at: string | null;
+  /** What the run was asked to do; null in a report made without a run. */
+  settings: JsonSettings | null;
+  /** What the reflector saw of your connections' addresses; null when no probe was compared. */
+  nat: JsonNat | null;
+  /** Every probe connection's life, in the order opened (see run-record-json.ts). */
+  probes: JsonProbe[];
 }
 
 export interface JsonHint {
@@ -237,6 +263,10 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
     verification: toJsonVerification(report.verification),
     ...(report.error === undefined ? {} : { error: { ...report.error } }),
     ...(report.demo === undefined ? {} : { demo: toJsonDemo(report.demo) }),
+    started_at: report.startedAt ?? null,
+    settings: toJsonSettings(report.settings),
+    nat: toJsonNat(report.probes ?? []),
+    probes: toJsonProbes(report.probes ?? []),
   };
 }
 
@@ -411,6 +441,13 @@ export function renderHuman(report: DiscoveryReport, options: HumanOptions = {})
       const sentence = `${hint.text[0]?.toUpperCase()}${hint.text.slice(1)}.`;
       out.push(...wrap(sentence, columns, '', '  '), `  source: ${hint.middlebox.source}`);
     }
+  }
+
+  const nat = observeNat(report.probes ?? []);
+  if (nat !== null) {
+    out.push('');
+    out.push('What the reflector saw:');
+    for (const sentence of natSentences(nat)) out.push(...wrap(sentence, columns, '  ', '  '));
   }
 
   out.push('');

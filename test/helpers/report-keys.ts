@@ -13,6 +13,10 @@ export const TOP_KEYS = [
   'recommendation',
   'cost',
   'verification',
+  'started_at',
+  'settings',
+  'nat',
+  'probes',
 ];
 export const TIMEOUT_KEYS = ['survived_s', 'evicted_s', 'eviction', 'direction', 'hint', 'hints'];
 export const DIRECTION_KEYS = ['survived_s', 'evicted_s', 'eviction', 'confidence', 'notes', 'probes_sent'];

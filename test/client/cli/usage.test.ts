@@ -146,7 +146,7 @@ const CASES: { name: string; args: string[]; reason: string; hint: boolean }[] =
   {
     name: 'an unknown command',
     args: ['frob'],
-    reason: 'unknown command "frob": name one of discover, verify, reflector or demo',
+    reason: 'unknown command "frob": name one of discover, verify, reflector, demo, report or history',
     hint: true,
   },
   {
@@ -155,7 +155,12 @@ const CASES: { name: string; args: string[]; reason: string; hint: boolean }[] =
     reason: 'unknown command "discovr": did you mean discover?',
     hint: true,
   },
-  { name: 'no command', args: [], reason: 'name a command: discover, verify, reflector or demo', hint: true },
+  {
+    name: 'no command',
+    args: [],
+    reason: 'name a command: discover, verify, reflector, demo, report or history',
+    hint: true,
+  },
   {
     name: 'a demo --mode that is not one',
     args: ['demo', '--mode', 'x'],
