@@ -25,6 +25,8 @@ export const EXIT = {
   listen: 5,
   /** verify: nothing proven either way (the control connection survived too, or the path never dropped). */
   inconclusive: 6,
+  /** The proxy (--proxy or the environment) is unreachable, refused the tunnel, or wants credentials. */
+  proxy: 7,
   interrupted: 130,
 } as const;
 
@@ -44,6 +46,11 @@ export const EXIT_CODE_OF: Readonly<Record<IdlescopeErrorCode, ExitCode>> = {
   // A plan is checked as flags are parsed (`verify`), so a bad one is bad usage.
   IDLESCOPE_KEEPALIVE_PLAN: EXIT.usage,
   IDLESCOPE_KEEPALIVE_SOCKET: EXIT.failure,
+  IDLESCOPE_BAD_PROXY_URL: EXIT.usage,
+  IDLESCOPE_PROXY_UNREACHABLE: EXIT.proxy,
+  IDLESCOPE_PROXY_REFUSED: EXIT.proxy,
+  IDLESCOPE_PROXY_AUTH: EXIT.proxy,
+  IDLESCOPE_NOT_A_PROXY: EXIT.proxy,
   IDLESCOPE_INTERNAL: EXIT.failure,
 };
 
