@@ -15,6 +15,7 @@ import { renderHuman, renderJson, type DiscoveryReport } from '../report/report.
 import { formatHostPort } from '../../protocol/address.js';
 import { IdlescopeError, asIdlescopeError } from '../../protocol/errors.js';
 import { createProgressDisplay } from './progress.js';
+import { proxyRoute } from '../transport/proxy-dialer.js';
 import { EXIT, exitCodeFor, type CliIo } from './cli-io.js';
 import type { SearchFlags } from './search-flags.js';
 
@@ -76,6 +77,7 @@ function unstartedReport(
   return {
     reflector: formatHostPort(options.reflector),
     transport: 'tcp',
+    proxy: proxyRoute(options.dialer),
     elapsedMs,
     connectionsUsed: 0,
     aborted: error.message,

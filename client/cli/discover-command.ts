@@ -11,8 +11,11 @@ import {
 } from './search-flags.js';
 import { discoverAndReport } from './discover-and-report.js';
 import type { CliIo } from './cli-io.js';
+import { dialerFrom, withProxyFlags, type ProxyFlags } from './proxy-flags.js';
+import { proxyRoute } from '../transport/proxy-dialer.js';
+import { planVerification } from '../verification/plan-verification.js';
 
-type DiscoverArgs = SearchFlags & { reflector: string };
+type DiscoverArgs = SearchFlags & ProxyFlags & { reflector: string };
 
 export function discoverCommand(io: CliIo): CommandModule<object, DiscoverArgs> {
   return {
@@ -20,7 +23,7 @@ export function discoverCommand(io: CliIo): CommandModule<object, DiscoverArgs> 
     describe: 'find the idle timeout between here and a reflector',
     builder: (yargs) =>
       withSearchFlags(
-        yargs.option('reflector', {
+        withProxyFlags(yargs).option('reflector', {
           type: 'string',
           demandOption: true,
           requiresArg: true,
@@ -30,8 +33,19 @@ export function discoverCommand(io: CliIo): CommandModule<object, DiscoverArgs> 
       ) as unknown as Argv<DiscoverArgs>,
     handler: async (args) => {
       const reflector = parseReflector(args.reflector);
-      const options = { ...searchOptionsFrom(args), reflector };
-      await discoverAndReport(options, args, io);
+      const search = searchOptionsFrom(args);
+      const dialer = dialerFrom(args, reflector);
+      const proxy = proxyRoute(dialer);
+      // Through a proxy the heartbeat is what must hold: the verification is planned knowing it.
+      const verification =
+        search.verification === undefined || proxy === null
+          ? {}
+          : { verification: { ...search.verification, plan: planThrough(proxy) } };
+      await discoverAndReport({ ...search, ...verification, reflector, dialer }, args, io);
     },
   };
+}
+
+function planThrough(proxy: string): typeof planVerification {
+  return (directions) => planVerification(directions, { proxy });
 }

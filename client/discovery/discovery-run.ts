@@ -19,6 +19,7 @@ import type { DiscoveryReport } from '../report/report.js';
 import { RunCostMeter } from './run-cost.js';
 import { ProbeSlots } from './probe-slots.js';
 import type { RawDialer } from '../transport/raw-dialer.js';
+import { proxyRoute } from '../transport/proxy-dialer.js';
 import { probeLink, type ProbeTransport } from '../transport/probe-transport.js';
 import {
   VerificationRun,
@@ -394,6 +395,7 @@ class DiscoveryRun {
     return {
       reflector: formatHostPort(this.options.reflector),
       transport: 'tcp',
+      proxy: proxyRoute(this.options.dialer),
       elapsedMs: this.now() - this.startedMs,
       connectionsUsed,
       aborted: this.abortReason,

@@ -2,7 +2,13 @@
  * The result of a discovery run, rendered as stable JSON (schema 1) or as text for a terminal.
  * Pure: both renderers are functions of the report alone.
  */
-import { knownMiddleboxHint, limitingDirection, recommend, type Recommendation } from './recommendation.js';
+import {
+  knownMiddleboxHint,
+  limitingDirection,
+  recommend,
+  type Recommendation,
+  type RecommendOptions,
+} from './recommendation.js';
 import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
 import type { RunCost } from '../discovery/run-cost.js';
 import type { VerificationResult } from '../verification/verification-run.js';
@@ -23,6 +29,8 @@ export interface DiscoveryReport {
   /** The reflector as given, "host:port". */
   reflector: string;
   transport: 'tcp';
+  /** The proxy every connection went through, its URL without credentials; absent or null: direct. */
+  proxy?: string | null;
   elapsedMs: number;
   connectionsUsed: number;
   /** Why the run ended early (e.g. "reflector lost"), or null when it finished. */
@@ -52,6 +60,8 @@ export interface JsonReport {
   schema: 1;
   reflector: string;
   transport: 'tcp';
+  /** The proxy every connection went through (`http://host:port`, no credentials), null: direct. */
+  proxy: string | null;
   elapsed_s: number;
   connections_used: number;
   aborted: string | null;
@@ -114,10 +124,15 @@ function hintFor(result: DirectionResult | null): string | null {
   return knownMiddleboxHint(estimateMs / 1000);
 }
 
+/** How the run ended and which way it went, as the recommendation weighs them. */
+function recommendOptions(report: DiscoveryReport): RecommendOptions {
+  return { aborted: report.aborted !== null, proxy: report.proxy ?? null };
+}
+
 /** The report as a plain object following schema 1. */
 export function toJsonReport(report: DiscoveryReport): JsonReport {
   const limiting = limitingDirection(report.directions);
-  const rec = recommend(report.directions, { aborted: report.aborted !== null });
+  const rec = recommend(report.directions, recommendOptions(report));
   const limitingResult = limiting?.result ?? null;
   const evicted = limitingResult?.evictedMs != null;
   const directions = {} as Record<Direction, JsonDirection | null>;
@@ -140,6 +155,7 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
     schema: 1,
     reflector: report.reflector,
     transport: report.transport,
+    proxy: report.proxy ?? null,
     elapsed_s: jsonSeconds(report.elapsedMs),
     connections_used: report.connectionsUsed,
     aborted: report.aborted,
@@ -290,12 +306,13 @@ function diesFirstText(report: DiscoveryReport, limiting: Direction): string[] {
 
 /** The report as scannable multi-line text for a terminal, without a trailing newline. No colours. */
 export function renderHuman(report: DiscoveryReport): string {
-  const rec = recommend(report.directions, { aborted: report.aborted !== null });
+  const rec = recommend(report.directions, recommendOptions(report));
   const limiting = limitingDirection(report.directions);
   const out: string[] = [];
 
+  const via = report.proxy == null ? '' : ` via proxy ${report.proxy}`;
   out.push(
-    `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}, ` +
+    `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}${via}, ` +
       `${duration(report.elapsedMs)}, ${report.connectionsUsed} ` +
       `connection${report.connectionsUsed === 1 ? '' : 's'}`,
   );
@@ -327,6 +344,8 @@ export function renderHuman(report: DiscoveryReport): string {
     for (const line of diesFirstText(report, limiting.direction)) out.push(line);
     const hint = hintFor(limiting.result);
     if (hint !== null) out.push(`Looks like: ${hint}.`);
+    if (report.proxy != null)
+      out.push(`Through a proxy: this is the whole path's timeout, usually the proxy's own (see Why).`);
   }
 
   out.push('');

@@ -17,7 +17,6 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { Client } from 'undici';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
 import {
   NotAProxyError,
@@ -58,6 +57,7 @@ export class HttpConnectDialer implements RawDialer {
     const authority = formatHostPort(target);
     const headers: Record<string, string> = { host: authority };
     if (this.authorization !== null) headers['proxy-authorization'] = this.authorization;
+    const { Client } = await loadUndici();
     const client = new Client(this.origin, {
       connectTimeout: this.connectTimeoutMs,
       headersTimeout: this.answerTimeoutMs,
@@ -113,3 +113,11 @@ export class HttpConnectDialer implements RawDialer {
 }
 
 function noop(): void {}
+
+let undici: Promise<typeof import('undici')> | null = null;
+
+/** undici takes 100-300 ms to load: only a run that goes through an HTTP proxy pays for it. */
+function loadUndici(): Promise<typeof import('undici')> {
+  undici ??= import('undici');
+  return undici;
+}

@@ -41,3 +41,8 @@ export function chooseDialer(
   const fromEnv = proxyFromEnv(target);
   return fromEnv === null ? directDialer : proxyDialer(parseProxyUrl(fromEnv.url, fromEnv.variable), options);
 }
+
+/** The proxy a dialer goes through, as a report names it; null for a direct one (or none given). */
+export function proxyRoute(dialer: RawDialer | undefined): string | null {
+  return dialer === undefined || dialer.route === directDialer.route ? null : dialer.route;
+}

@@ -5,6 +5,7 @@ export const TOP_KEYS = [
   'schema',
   'reflector',
   'transport',
+  'proxy',
   'elapsed_s',
   'connections_used',
   'aborted',
