@@ -29,12 +29,12 @@ function tracked(defer: Defer, server: Server): { sockets: Set<Socket>; track(so
   };
 }
 
-async function listen(server: Server): Promise<HostPort> {
+async function listen(server: Server, host = '127.0.0.1', port = 0): Promise<HostPort> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, host, () => resolve());
   });
-  return { host: '127.0.0.1', port: (server.address() as AddressInfo).port };
+  return { host, port: (server.address() as AddressInfo).port };
 }
 
 export interface EchoServer {
@@ -156,8 +156,23 @@ function reader(socket: Socket): { read(n: number): Promise<Buffer>; detach(): v
   };
 }
 
+export interface Socks5ServerOptions {
+  /** Where to listen (default 127.0.0.1 port 0; the lab's socks scenario: its middlebox address). */
+  host?: string;
+  port?: number;
+  /**
+   * Closes a tunnel (FIN on both legs) once no byte has crossed it either way for this long, as a
+   * forward proxy's idle timeout does; absent: never.
+   */
+  idleTimeoutMs?: number;
+}
+
 /** A SOCKS5 server (CONNECT only) that tunnels or refuses as `mode` says. */
-export async function startSocks5Server(defer: Defer, mode: Socks5Mode): Promise<Socks5Server> {
+export async function startSocks5Server(
+  defer: Defer,
+  mode: Socks5Mode,
+  options: Socks5ServerOptions = {},
+): Promise<Socks5Server> {
   const requests: Socks5Server['requests'] = [];
   const server = createServer();
   const { sockets, track } = tracked(defer, server);
@@ -199,12 +214,26 @@ export async function startSocks5Server(defer: Defer, mode: Socks5Mode): Promise
       socket.write(reply(0));
       upstream.pipe(socket);
       socket.pipe(upstream);
+      const idleMs = options.idleTimeoutMs;
+      if (idleMs === undefined) return;
+      let timer: NodeJS.Timeout | null = null;
+      const arm = (): void => {
+        if (timer !== null) clearTimeout(timer);
+        timer = setTimeout(() => {
+          socket.end();
+          upstream.end();
+        }, idleMs);
+      };
+      arm();
+      socket.on('data', arm);
+      upstream.on('data', arm);
+      socket.once('close', () => timer !== null && clearTimeout(timer));
     });
     upstream.once('error', () => socket.end(reply(5)));
     socket.once('close', () => upstream.destroy());
     upstream.once('close', () => socket.destroy());
   };
-  return { address: await listen(server), requests, open: () => sockets.size };
+  return { address: await listen(server, options.host, options.port), requests, open: () => sockets.size };
 }
 
 /** A port on 127.0.0.1 where nothing listens (a server bound, then closed). */
