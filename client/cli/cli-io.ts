@@ -44,6 +44,9 @@ export const EXIT_CODE_OF: Readonly<Record<IdlescopeErrorCode, ExitCode>> = {
   // A plan is checked as flags are parsed (`verify`), so a bad one is bad usage.
   IDLESCOPE_KEEPALIVE_PLAN: EXIT.usage,
   IDLESCOPE_KEEPALIVE_SOCKET: EXIT.failure,
+  IDLESCOPE_TLS_CERTIFICATE: EXIT.reflector,
+  IDLESCOPE_TLS_PIN: EXIT.reflector,
+  IDLESCOPE_NOT_TLS: EXIT.reflector,
   IDLESCOPE_INTERNAL: EXIT.failure,
 };
 
