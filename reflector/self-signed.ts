@@ -8,7 +8,6 @@
  */
 import { X509Certificate, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import forge from 'node-forge';
 import { certificateFingerprint } from '../protocol/tls-pin.js';
 import type { TlsIdentity } from './transport-layers.js';
 
@@ -23,8 +22,12 @@ export interface SelfSignedIdentity extends TlsIdentity {
   fingerprint: string;
 }
 
-/** Makes a certificate for `names` (host names or IP addresses) plus localhost and loopback. */
-export function selfSignedIdentity(names: readonly string[] = []): SelfSignedIdentity {
+/**
+ * Makes a certificate for `names` (host names or IP addresses) plus localhost and loopback.
+ * node-forge is loaded here, not at start: only --self-signed (and the demo over TLS) needs it.
+ */
+export async function selfSignedIdentity(names: readonly string[] = []): Promise<SelfSignedIdentity> {
+  const { default: forge } = await import('node-forge');
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },

@@ -75,7 +75,8 @@ function unstartedReport(
 ): DiscoveryReport {
   return {
     reflector: formatHostPort(options.reflector),
-    transport: 'tcp',
+    transport: options.transport?.name ?? 'tcp',
+    tlsVersion: null,
     elapsedMs,
     connectionsUsed: 0,
     aborted: error.message,

@@ -393,7 +393,8 @@ class DiscoveryRun {
     }
     return {
       reflector: formatHostPort(this.options.reflector),
-      transport: 'tcp',
+      transport: this.options.transport?.name ?? 'tcp',
+      tlsVersion: this.control.tlsVersion,
       elapsedMs: this.now() - this.startedMs,
       connectionsUsed,
       aborted: this.abortReason,

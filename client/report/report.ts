@@ -10,6 +10,7 @@ import { recommendationLines, settingsLines } from './advice-text.js';
 import { bytes, duration, estimate, jsonSeconds, preciseSeconds } from './format.js';
 import { toJsonVerification, verificationLines, type JsonVerification } from './verification-report.js';
 import type { IdlescopeErrorCode } from '../../protocol/errors.js';
+import type { TransportName } from '../transport/probe-transport.js';
 
 /** Why a run failed, when it did: a stable code and the one-line message. */
 export interface ReportError {
@@ -22,7 +23,10 @@ import { resultNotes } from './findings-text.js';
 export interface DiscoveryReport {
   /** The reflector as given, "host:port". */
   reflector: string;
-  transport: 'tcp';
+  /** What the probes ran over (the control channel followed: wss with TLS, ws otherwise). */
+  transport: TransportName;
+  /** The TLS version negotiated ('TLSv1.3'), null without TLS. */
+  tlsVersion: string | null;
   elapsedMs: number;
   connectionsUsed: number;
   /** Why the run ended early (e.g. "reflector lost"), or null when it finished. */
@@ -51,7 +55,9 @@ export interface JsonDirection {
 export interface JsonReport {
   schema: 1;
   reflector: string;
-  transport: 'tcp';
+  transport: TransportName;
+  /** The TLS version negotiated ("TLSv1.3"), null without TLS. */
+  tls_version: string | null;
   elapsed_s: number;
   connections_used: number;
   aborted: string | null;
@@ -140,6 +146,7 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
     schema: 1,
     reflector: report.reflector,
     transport: report.transport,
+    tls_version: report.tlsVersion,
     elapsed_s: jsonSeconds(report.elapsedMs),
     connections_used: report.connectionsUsed,
     aborted: report.aborted,
@@ -295,7 +302,8 @@ export function renderHuman(report: DiscoveryReport): string {
   const out: string[] = [];
 
   out.push(
-    `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}, ` +
+    `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}` +
+      `${report.tlsVersion === null ? '' : ` (${report.tlsVersion})`}, ` +
       `${duration(report.elapsedMs)}, ${report.connectionsUsed} ` +
       `connection${report.connectionsUsed === 1 ? '' : 's'}`,
   );

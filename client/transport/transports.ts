@@ -3,8 +3,7 @@
  * dialed socket as it is, tls and wss over TLS (tls-layer.ts). The control channel follows: wss
  * wherever the probes use TLS, ws otherwise.
  */
-import { UsageError } from '../../protocol/errors.js';
-import { TRANSPORT_NAMES, type ProbeTransport, type TransportName } from './probe-transport.js';
+import type { ProbeTransport, TransportName } from './probe-transport.js';
 import { tcpTransport } from './tcp-transport.js';
 import { tlsLayer, type TlsTrust } from './tls-layer.js';
 import { tlsTransport } from './tls-transport.js';
@@ -25,13 +24,4 @@ export function createTransport(name: TransportName, trust: TlsTrust): ProbeTran
       throw new Error(`unknown transport ${String(never)}`);
     }
   }
-}
-
-/** A --transport value, or a UsageError naming the ones there are. */
-export function parseTransportName(text: string): TransportName {
-  const name = text.trim().toLowerCase();
-  if ((TRANSPORT_NAMES as readonly string[]).includes(name)) return name as TransportName;
-  throw new UsageError(
-    `--transport: unknown transport ${JSON.stringify(text)} (one of ${TRANSPORT_NAMES.join(', ')})`,
-  );
 }

@@ -5,6 +5,7 @@ export const TOP_KEYS = [
   'schema',
   'reflector',
   'transport',
+  'tls_version',
   'elapsed_s',
   'connections_used',
   'aborted',
