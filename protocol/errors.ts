@@ -23,6 +23,9 @@ export type IdlescopeErrorCode =
   | 'IDLESCOPE_PROXY_REFUSED'
   | 'IDLESCOPE_PROXY_AUTH'
   | 'IDLESCOPE_NOT_A_PROXY'
+  | 'IDLESCOPE_TLS_CERTIFICATE'
+  | 'IDLESCOPE_TLS_PIN'
+  | 'IDLESCOPE_NOT_TLS'
   | 'IDLESCOPE_INTERNAL';
 
 export class IdlescopeError extends Error {
@@ -257,6 +260,52 @@ export class ReflectorStateError extends IdlescopeError {
 export class EmulatorThreadError extends IdlescopeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('IDLESCOPE_EMULATOR_THREAD', message, options);
+  }
+}
+
+/** The reflector's certificate is not trusted: its name does not match, or no CA vouches for it. */
+export class TlsCertificateError extends IdlescopeError {
+  constructor(
+    readonly reflector: string,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'IDLESCOPE_TLS_CERTIFICATE',
+      `reflector ${reflector}: TLS certificate not trusted: ${why}`,
+      options,
+    );
+  }
+}
+
+/** The reflector's certificate is not the one --pin names. */
+export class TlsPinMismatchError extends IdlescopeError {
+  constructor(
+    readonly reflector: string,
+    readonly pinned: string,
+    readonly presented: string,
+  ) {
+    super(
+      'IDLESCOPE_TLS_PIN',
+      `reflector ${reflector}: TLS certificate ${presented} does not match --pin ${pinned} ` +
+        '(a different reflector, a new self-signed certificate, or something in the path)',
+    );
+  }
+}
+
+/** A TLS transport met something that does not speak TLS (a reflector without a certificate). */
+export class NotTlsError extends IdlescopeError {
+  constructor(
+    readonly reflector: string,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'IDLESCOPE_NOT_TLS',
+      `${reflector} did not complete a TLS handshake (${why}): is the reflector run with --cert/--key ` +
+        'or --self-signed? Without TLS, use --transport tcp or ws',
+      options,
+    );
   }
 }
 

@@ -3,6 +3,6 @@ import type { Socket } from 'node:net';
 import { formatHostPort } from '../protocol/address.js';
 
 /** Read it before destroy(): a destroyed socket no longer knows its peer. */
-export function remoteOf(socket: Socket): string {
+export function remoteOf(socket: Pick<Socket, 'remoteAddress' | 'remotePort'>): string {
   return formatHostPort({ host: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 });
 }

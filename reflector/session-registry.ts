@@ -11,7 +11,7 @@
  * MAC proves the session's secret; until then nothing is written to it, and a refused one is closed.
  */
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
+import type { ProbeStream } from './probe.js';
 import {
   AUTH_SKEW_MS,
   ReplayGuard,
@@ -97,7 +97,7 @@ export class SessionRegistry {
   }
 
   /** The reflector-side socket of an open probe, for diagnostics and tests. Never write to it. */
-  probeSocket(session: SessionId, probe: ProbeId): Socket | undefined {
+  probeSocket(session: SessionId, probe: ProbeId): ProbeStream | undefined {
     return this.sessions.get(session)?.probeSocket(probe);
   }
 
@@ -105,7 +105,7 @@ export class SessionRegistry {
    * A probe's hello is complete: it joins its session if its MAC proves the session's secret, or
    * the socket is destroyed with nothing written and the session untouched.
    */
-  attachProbe(socket: Socket, hello: ProbeHello, rest: Buffer): void {
+  attachProbe(socket: ProbeStream, hello: ProbeHello, rest: Buffer): void {
     const session = this.sessions.get(hello.session);
     // The peer's address is read before destroy(): a destroyed socket no longer knows it.
     if (session === undefined || !macsEqual(probeMac(session.secret, session.id, hello.probe), hello.mac)) {

@@ -15,7 +15,6 @@
  * hellos and resumes; it never sends it. A probe id is accepted once per session: a replayed hello
  * of a probe that has ended is refused like a duplicate.
  */
-import type { Socket } from 'node:net';
 import {
   PROTOCOL_VERSION,
   type ProbeEventKind,
@@ -33,6 +32,7 @@ import {
   startProbe,
   type ProbeEnd,
   type ProbeOwner,
+  type ProbeStream,
 } from './probe.js';
 
 export type SessionState = 'connected' | 'detached' | 'ended';
@@ -134,7 +134,7 @@ export class Session implements ProbeOwner {
   }
 
   /** Takes over a probe socket whose hello named this session. The caller destroys it unless attached. */
-  attachProbe(socket: Socket, id: ProbeId, rest: Buffer): AttachResult {
+  attachProbe(socket: ProbeStream, id: ProbeId, rest: Buffer): AttachResult {
     if (this.state === 'ended') return 'session-ended';
     // The first connection with an id wins: a newer one is a client bug or a replay.
     if (this.usedIds.has(id)) return 'duplicate';
@@ -173,7 +173,7 @@ export class Session implements ProbeOwner {
   }
 
   /** The reflector-side socket of an open probe (diagnostics and tests; never write to it). */
-  probeSocket(id: ProbeId): Socket | undefined {
+  probeSocket(id: ProbeId): ProbeStream | undefined {
     return this.probes.get(id)?.socket;
   }
 

@@ -51,6 +51,9 @@ export const EXIT_CODE_OF: Readonly<Record<IdlescopeErrorCode, ExitCode>> = {
   IDLESCOPE_PROXY_REFUSED: EXIT.proxy,
   IDLESCOPE_PROXY_AUTH: EXIT.proxy,
   IDLESCOPE_NOT_A_PROXY: EXIT.proxy,
+  IDLESCOPE_TLS_CERTIFICATE: EXIT.reflector,
+  IDLESCOPE_TLS_PIN: EXIT.reflector,
+  IDLESCOPE_NOT_TLS: EXIT.reflector,
   IDLESCOPE_INTERNAL: EXIT.failure,
 };
 

@@ -12,6 +12,9 @@ import { Reflector } from '../../reflector/reflector.js';
 import type { MiddleboxMode } from '../demo/middlebox-emulator.js';
 import { EmulatorThread } from '../demo/emulator-thread.js';
 import { searchOptionsFrom, withSearchFlags, type SearchFlags } from './search-flags.js';
+import { selfSignedIdentity } from '../../reflector/self-signed.js';
+import { createTransport } from '../transport/transports.js';
+import { tcpTransport } from '../transport/tcp-transport.js';
 import { discoverAndReport } from './discover-and-report.js';
 import { choiceFlag, requiredSecondsFlag, type FlagValue } from './flag-values.js';
 import type { CliIo } from './cli-io.js';
@@ -27,9 +30,17 @@ type DemoArgs = SearchFlags & { timeout: FlagValue; mode: FlagValue };
 export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryReport> {
   const timeoutS = requiredSecondsFlag('timeout', args.timeout);
   const mode = choiceFlag('mode', args.mode, MODES);
-  const options = withHeartbeatOnlyVerification(searchOptionsFrom(args));
+  const searched = withHeartbeatOnlyVerification(searchOptionsFrom(args));
+  // With TLS its in-process reflector has a certificate of its own, which the client pins (unless
+  // told another --pin, which then fails as a wrong pin does).
+  const transport = searched.transport ?? tcpTransport;
+  const identity = transport.tls === null ? undefined : await selfSignedIdentity();
+  const options =
+    identity === undefined || args.pin !== undefined
+      ? searched
+      : { ...searched, transport: createTransport(transport.name, { pin: identity.fingerprint }) };
   // Its in-process reflector takes the token the client was given (none: the empty token).
-  const reflector = new Reflector({ token: options.token });
+  const reflector = new Reflector({ token: options.token, tls: identity });
   // The run stops on Ctrl-C, and also when the emulator's thread dies: its sockets then close, and
   // what the client saw next would be the emulator's death, not a middlebox's eviction. That abort
   // carries the emulator's error, which the run then ends with (see discoverAndReport).

@@ -76,8 +76,9 @@ function unstartedReport(
 ): DiscoveryReport {
   return {
     reflector: formatHostPort(options.reflector),
-    transport: 'tcp',
     proxy: proxyRoute(options.dialer),
+    transport: options.transport?.name ?? 'tcp',
+    tlsVersion: null,
     elapsedMs,
     connectionsUsed: 0,
     aborted: error.message,

@@ -10,11 +10,12 @@ import { parseHostPort, type HostPort } from '../../protocol/address.js';
 import { runReflector } from '../../reflector/run-reflector.js';
 import { addressFlag, type FlagValue } from './flag-values.js';
 import { tokenFrom, withTokenFlags, type TokenFlags } from './token-flags.js';
+import { certificateFrom, withCertificateFlags, type CertificateFlags } from './certificate-flags.js';
 import type { CliIo } from './cli-io.js';
 
 export { runReflector, type ReflectorIo, type RunReflectorOptions } from '../../reflector/run-reflector.js';
 
-export interface ReflectorArgs extends TokenFlags {
+export interface ReflectorArgs extends TokenFlags, CertificateFlags {
   listen?: FlagValue;
   quiet: boolean;
   insecureOpen: boolean;
@@ -37,7 +38,7 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     command: 'reflector',
     describe: 'run the server end that idlescope discover measures against',
     builder: (yargs: Argv) =>
-      withTokenFlags(yargs)
+      withCertificateFlags(withTokenFlags(yargs))
         .option('listen', {
           type: 'string',
           requiresArg: true,
@@ -54,7 +55,10 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     handler: async (args) => {
       const listen = args.listen === undefined ? undefined : parseListen(args.listen);
       const token = tokenFrom(args);
-      await runReflector({ listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen }, io);
+      // A self-signed certificate names the listen host too, unless that is a wildcard.
+      const names = listen === undefined || ['::', '0.0.0.0'].includes(listen.host) ? [] : [listen.host];
+      const tls = await certificateFrom(args, names);
+      await runReflector({ listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen, tls }, io);
     },
   };
 }

@@ -16,6 +16,7 @@ import { EXIT, exitCodeFor, type CliIo, type ExitCode } from './cli-io.js';
 import { verifyOptionsFrom, type VerifyFlags, type VerifyOptions } from './verify-flags.js';
 import { withTokenFlags } from './token-flags.js';
 import { dialerFrom, withProxyFlags, type ProxyFlags } from './proxy-flags.js';
+import { withTransportFlags } from './transport-flags.js';
 import { JSON_FLAG } from './search-flags.js';
 
 /** The line --dead-peer prints on stderr (unless --quiet) once the path is known to work. */
@@ -29,7 +30,7 @@ export function verifyCommand(io: CliIo): CommandModule<object, VerifyFlags> {
     command: 'verify',
     describe: 'prove a keepalive or heartbeat setting on the path to a reflector',
     builder: (yargs) =>
-      withProxyFlags(withTokenFlags(yargs))
+      withProxyFlags(withTransportFlags(withTokenFlags(yargs)))
         .option('reflector', { ...str('HOST:PORT of an idlescope reflector'), demandOption: true })
         .option('keepalive-idle', str('TCP keepalive: idle before the first probe, whole seconds'))
         .option(

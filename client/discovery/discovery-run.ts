@@ -394,8 +394,9 @@ class DiscoveryRun {
     }
     return {
       reflector: formatHostPort(this.options.reflector),
-      transport: 'tcp',
       proxy: proxyRoute(this.options.dialer),
+      transport: this.options.transport?.name ?? 'tcp',
+      tlsVersion: this.control.tlsVersion,
       elapsedMs: this.now() - this.startedMs,
       connectionsUsed,
       aborted: this.abortReason,

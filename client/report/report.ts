@@ -16,6 +16,7 @@ import { recommendationLines, settingsLines } from './advice-text.js';
 import { bytes, duration, estimate, jsonSeconds, preciseSeconds } from './format.js';
 import { toJsonVerification, verificationLines, type JsonVerification } from './verification-report.js';
 import type { IdlescopeErrorCode } from '../../protocol/errors.js';
+import type { TransportName } from '../transport/probe-transport.js';
 
 /** Why a run failed, when it did: a stable code and the one-line message. */
 export interface ReportError {
@@ -28,9 +29,12 @@ import { resultNotes } from './findings-text.js';
 export interface DiscoveryReport {
   /** The reflector as given, "host:port". */
   reflector: string;
-  transport: 'tcp';
   /** The proxy every connection went through, its URL without credentials; absent or null: direct. */
   proxy?: string | null;
+  /** What the probes ran over (the control channel followed: wss with TLS, ws otherwise). */
+  transport: TransportName;
+  /** The TLS version negotiated ('TLSv1.3'), null without TLS. */
+  tlsVersion: string | null;
   elapsedMs: number;
   connectionsUsed: number;
   /** Why the run ended early (e.g. "reflector lost"), or null when it finished. */
@@ -59,9 +63,11 @@ export interface JsonDirection {
 export interface JsonReport {
   schema: 1;
   reflector: string;
-  transport: 'tcp';
   /** The proxy every connection went through (`http://host:port`, no credentials), null: direct. */
   proxy: string | null;
+  transport: TransportName;
+  /** The TLS version negotiated ("TLSv1.3"), null without TLS. */
+  tls_version: string | null;
   elapsed_s: number;
   connections_used: number;
   aborted: string | null;
@@ -156,6 +162,7 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
     reflector: report.reflector,
     transport: report.transport,
     proxy: report.proxy ?? null,
+    tls_version: report.tlsVersion,
     elapsed_s: jsonSeconds(report.elapsedMs),
     connections_used: report.connectionsUsed,
     aborted: report.aborted,
@@ -312,7 +319,8 @@ export function renderHuman(report: DiscoveryReport): string {
 
   const via = report.proxy == null ? '' : ` via proxy ${report.proxy}`;
   out.push(
-    `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}${via}, ` +
+    `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}` +
+      `${report.tlsVersion === null ? '' : ` (${report.tlsVersion})`}${via}, ` +
       `${duration(report.elapsedMs)}, ${report.connectionsUsed} ` +
       `connection${report.connectionsUsed === 1 ? '' : 's'}`,
   );

@@ -6,6 +6,7 @@ export const TOP_KEYS = [
   'reflector',
   'transport',
   'proxy',
+  'tls_version',
   'elapsed_s',
   'connections_used',
   'aborted',

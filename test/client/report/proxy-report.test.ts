@@ -36,6 +36,7 @@ function report(proxy: string | null): DiscoveryReport {
   return {
     reflector: 'reflector.example:7000',
     transport: 'tcp',
+    tlsVersion: null,
     proxy,
     elapsedMs: 40_000,
     connectionsUsed: 12,
