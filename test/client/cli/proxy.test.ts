@@ -1,11 +1,12 @@
 /**
  * `idlescope discover` through a proxy, the real CLI on loopback: every connection (control channel
- * and probes) goes through `--proxy` or the environment's proxy and the report names it; a proxy
- * that refuses (403), wants credentials (407), is down, or a SOCKS5 refusal is one line on stderr
- * and exit 7; a bad proxy URL is exit 2 before anything opens; `--no-proxy` ignores the environment.
+ * and probes, raw TCP or wss) goes through `--proxy` or the environment's proxy, and the report
+ * names it; a proxy that refuses (403), wants credentials (407), is down, or a SOCKS5 refusal is one
+ * line on stderr and exit 7; a bad proxy URL is exit 2 before anything opens; `--no-proxy` ignores
+ * the environment.
  */
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
+import { runCli, spawnCli } from '../../helpers/cli.js';
 import { useTeardown } from '../../helpers/teardown.js';
 import { startReflector } from '../../helpers/loopback-stack.js';
 import { closedPort, startConnectProxy, startSocks5Server } from '../../helpers/test-proxies.js';
@@ -82,6 +83,47 @@ describe.concurrent('idlescope discover through a proxy', () => {
       expect(direct.code, `exit code (stderr: ${direct.stderr})`).toBe(0);
       expect((parseOneDocument(direct.stdout) as JsonReport).proxy, '--no-proxy: direct').toBeNull();
       expect(socks.requests.length, 'nothing more went through it').toBe(seen);
+    },
+  );
+
+  it(
+    'carries the wss transport through the proxy too: TLS and the WebSocket inside the tunnel',
+    { timeout: 40_000 },
+    async ({ onTestFinished }) => {
+      const defer = useTeardown(onTestFinished);
+      const reflectorCli = spawnCli(
+        defer,
+        ['reflector', '--listen', '127.0.0.1:0', '--self-signed', '--quiet'],
+        38_000,
+        CLEAN_ENV,
+      );
+      const [, pin = ''] = await reflectorCli.stdoutMatches(/certificate (sha256:[0-9a-f]+)/, 20_000);
+      const [, reflector = ''] = await reflectorCli.stdoutMatches(/listening on (\S+)/, 20_000);
+      const proxy = await startConnectProxy(defer, { kind: 'tunnel' });
+      const route = `http://${formatHostPort(proxy.address)}`;
+      const result = await runCli(
+        defer,
+        [
+          'discover',
+          '--reflector',
+          reflector,
+          '--transport',
+          'wss',
+          '--pin',
+          pin,
+          '--proxy',
+          route,
+          ...SHORT,
+        ],
+        25_000,
+        CLEAN_ENV,
+      );
+      expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(0);
+      const report = parseOneDocument(result.stdout) as JsonReport & { tls_version: string | null };
+      expect([report.transport, report.tls_version, report.proxy]).toEqual(['wss', 'TLSv1.3', route]);
+      expect(proxy.requests.length, 'the control channel and every probe went through it').toBe(
+        1 + report.cost.connections_opened,
+      );
     },
   );
 
