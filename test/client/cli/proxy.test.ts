@@ -14,6 +14,11 @@ import { formatHostPort } from '../../../protocol/address.js';
 import type { JsonReport } from '../../../client/report/report.js';
 import { parseErrorDocument, parseOneDocument } from './error-document.js';
 
+/*
+ * Bounds: each CLI takes 1-2 s of start-up alone, and up to 11 run at once here; 25 s is room for a
+ * loaded 2-core machine (15 s was exceeded with seven other suites running).
+ */
+
 /** A short run on loopback (nothing evicts there): enough to see where its connections went. */
 const SHORT = ['--min', '0.5', '--max', '1', '--connections', '4', '--no-verify', '--quiet', '--json'];
 const CLEAN_ENV = {
@@ -150,7 +155,7 @@ describe.concurrent('idlescope discover through a proxy', () => {
   for (const c of REFUSALS) {
     it(
       `exits 7 on ${c.name}, with one line and the --json document`,
-      { timeout: 20_000 },
+      { timeout: 60_000 },
       async ({ onTestFinished }) => {
         const defer = useTeardown(onTestFinished);
         const reflector = '127.0.0.1:9';
@@ -164,7 +169,7 @@ describe.concurrent('idlescope discover through a proxy', () => {
         const result = await runCli(
           defer,
           ['discover', '--reflector', reflector, '--proxy', route, '--json'],
-          15_000,
+          25_000,
           CLEAN_ENV,
         );
         const message = `proxy ${route} ${c.said.replace('REFLECTOR', reflector)}`;
@@ -178,13 +183,13 @@ describe.concurrent('idlescope discover through a proxy', () => {
     );
   }
 
-  it('exits 7 when the proxy is down, naming it', { timeout: 20_000 }, async ({ onTestFinished }) => {
+  it('exits 7 when the proxy is down, naming it', { timeout: 60_000 }, async ({ onTestFinished }) => {
     const defer = useTeardown(onTestFinished);
     const route = `http://${formatHostPort(await closedPort())}`;
     const result = await runCli(
       defer,
       ['discover', '--reflector', '127.0.0.1:9', '--proxy', route],
-      15_000,
+      25_000,
       CLEAN_ENV,
     );
     expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(7);
@@ -195,13 +200,13 @@ describe.concurrent('idlescope discover through a proxy', () => {
 
   it(
     'exits 2 on an unknown proxy scheme, before anything opens, naming where it came from',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async ({ onTestFinished }) => {
       const defer = useTeardown(onTestFinished);
       const flag = await runCli(
         defer,
         ['discover', '--reflector', '127.0.0.1:9', '--proxy', 'ftp://p:21', '--json'],
-        15_000,
+        25_000,
         CLEAN_ENV,
       );
       expect(flag.code).toBe(2);
@@ -209,7 +214,7 @@ describe.concurrent('idlescope discover through a proxy', () => {
       expect(flag.stderr).toBe(
         'idlescope: --proxy: bad proxy URL "ftp://p:21": unknown scheme "ftp": use http, https, socks5, socks5h\n',
       );
-      const env = await runCli(defer, ['discover', '--reflector', '127.0.0.1:9'], 15_000, {
+      const env = await runCli(defer, ['discover', '--reflector', '127.0.0.1:9'], 25_000, {
         ...CLEAN_ENV,
         ALL_PROXY: 'socks4://p:1080',
       });
