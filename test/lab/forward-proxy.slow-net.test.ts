@@ -156,8 +156,9 @@ describeLab('idlescope discover through a forward proxy in the lab', unavailable
           ' - Local (0.0.0.0:0); no route to that network: check the address and the network\n',
       );
       expect(report(result).error, why).toMatchObject({ code: 'IDLESCOPE_REFLECTOR_UNREACHABLE' });
-      // No route fails the connect() itself: no SYN is sent, nothing waits for the 10 s timeout.
-      expect(result.elapsedMs, `fails fast (the CLI's start-up included)\n${why}`).toBeLessThan(8000);
+      // No route fails the connect() itself: no SYN is sent, nothing waits for the 10 s connect timeout.
+      // The report's elapsed_s is from the run's start to the failure, the CLI's start-up left out.
+      expect(result.report['elapsed_s'], `fails at once\n${why}`).toBeLessThan(1);
     },
     CASE_TIMEOUT_MS,
   );

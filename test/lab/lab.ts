@@ -51,7 +51,8 @@ export { SCENARIOS, SCENARIO_SPECS, type Scenario } from './scenarios.js';
 /** The repository root: the working directory for programs run inside the lab. */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-const DAEMON_READY_TIMEOUT_MS = 5_000;
+/** haproxy listens within ms; the socks fixture needs tsx's start-up (10 s or more under load). */
+const DAEMON_READY_TIMEOUT_MS = 30_000;
 const CHILD_EXIT_GRACE_MS = 1_000;
 
 export interface LabOptions {
@@ -241,7 +242,7 @@ class NamespaceLab implements Lab {
       const daemon = forwardProxyDaemon(forward, this.timeoutS, pid, nodeArgv);
       const config = daemon.configName === null ? '' : join(tempDir, daemon.configName);
       if (daemon.configName !== null) await writeFile(config, daemon.config);
-      await this.startDaemon(daemon.argv(config), daemon.port);
+      await this.startDaemon(daemon.argv(config), daemon.port, `the ${forward} proxy`);
       this.proxyUrl = daemon.url;
     }
   }
@@ -263,8 +264,7 @@ class NamespaceLab implements Lab {
   }
 
   /** Starts a daemon in the middlebox namespace and waits until it listens on `port`. */
-  private async startDaemon(argv: readonly string[], port: number): Promise<void> {
-    const name = argv[0] ?? '?';
+  private async startDaemon(argv: readonly string[], port: number, name = argv[0] ?? '?'): Promise<void> {
     const daemon = this.spawn(this.middleboxNs, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     daemon.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
