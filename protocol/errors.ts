@@ -20,6 +20,14 @@ export type IdlescopeErrorCode =
   | 'IDLESCOPE_KEEPALIVE_SOCKET'
   | 'IDLESCOPE_REPORT_FILE'
   | 'IDLESCOPE_HISTORY'
+  | 'IDLESCOPE_BAD_PROXY_URL'
+  | 'IDLESCOPE_PROXY_UNREACHABLE'
+  | 'IDLESCOPE_PROXY_REFUSED'
+  | 'IDLESCOPE_PROXY_AUTH'
+  | 'IDLESCOPE_NOT_A_PROXY'
+  | 'IDLESCOPE_TLS_CERTIFICATE'
+  | 'IDLESCOPE_TLS_PIN'
+  | 'IDLESCOPE_NOT_TLS'
   | 'IDLESCOPE_INTERNAL';
 
 export class IdlescopeError extends Error {
@@ -123,6 +131,82 @@ export class ReflectorLostError extends IdlescopeError {
   }
 }
 
+/**
+ * A proxy URL that cannot be used: not a URL, an unknown scheme, no host. `source` names where it
+ * came from (`--proxy`, or the environment variable that held it).
+ */
+export class ProxyUrlError extends IdlescopeError {
+  constructor(
+    readonly source: string,
+    readonly input: string,
+    reason: string,
+  ) {
+    super('IDLESCOPE_BAD_PROXY_URL', `${source}: bad proxy URL ${JSON.stringify(input)}: ${reason}`);
+  }
+}
+
+/**
+ * The proxy itself could not be reached (refused, no route, no answer, a name that does not resolve),
+ * or it hung up before it answered. `proxy` is its URL without credentials.
+ */
+export class ProxyUnreachableError extends IdlescopeError {
+  constructor(
+    readonly proxy: string,
+    cause: unknown,
+  ) {
+    const hint = systemCodeOf(cause) === 'ECONNREFUSED' ? '; nothing listens there: is the proxy up?' : '';
+    super('IDLESCOPE_PROXY_UNREACHABLE', `cannot reach proxy ${proxy}: ${describeCause(cause)}${hint}`, {
+      cause,
+    });
+  }
+}
+
+/**
+ * The proxy answered but would not open the tunnel: an HTTP status other than 2xx and 407 to CONNECT
+ * (403 by policy, 502/503 when it cannot reach the target), or a SOCKS5 reply other than success.
+ * `answer` is what it said ("403 Forbidden", "connection not allowed by ruleset").
+ */
+export class ProxyRefusedError extends IdlescopeError {
+  constructor(
+    readonly proxy: string,
+    readonly target: string,
+    readonly answer: string,
+  ) {
+    super('IDLESCOPE_PROXY_REFUSED', `proxy ${proxy} refused the tunnel to ${target}: ${answer}`);
+  }
+}
+
+/** The proxy wants credentials (HTTP 407, no acceptable SOCKS5 method), or refused the ones given. */
+export class ProxyAuthError extends IdlescopeError {
+  constructor(
+    readonly proxy: string,
+    readonly answer: string,
+    readonly credentialsGiven: boolean,
+  ) {
+    super(
+      'IDLESCOPE_PROXY_AUTH',
+      `proxy ${proxy} ${credentialsGiven ? 'did not accept the credentials given' : 'needs credentials'}` +
+        ` (${answer}): ${credentialsGiven ? 'check' : 'give'} them in the URL, as ` +
+        `scheme://user:password@host:port`,
+    );
+  }
+}
+
+/** Something answered at the proxy's address, but not the proxy protocol its URL names. */
+export class NotAProxyError extends IdlescopeError {
+  constructor(
+    readonly proxy: string,
+    readonly seen: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'IDLESCOPE_NOT_A_PROXY',
+      `${proxy} ${seen}: not the proxy its URL names (is the scheme right?)`,
+      options,
+    );
+  }
+}
+
 /** The reflector's listening socket could not be bound (port in use, no permission, no such address). */
 export class ReflectorListenError extends IdlescopeError {
   constructor(
@@ -202,6 +286,52 @@ export class HistoryError extends IdlescopeError {
     cause: unknown,
   ) {
     super('IDLESCOPE_HISTORY', `run history in ${dir}: ${describeCause(cause)}`, { cause });
+  }
+}
+
+/** The reflector's certificate is not trusted: its name does not match, or no CA vouches for it. */
+export class TlsCertificateError extends IdlescopeError {
+  constructor(
+    readonly reflector: string,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'IDLESCOPE_TLS_CERTIFICATE',
+      `reflector ${reflector}: TLS certificate not trusted: ${why}`,
+      options,
+    );
+  }
+}
+
+/** The reflector's certificate is not the one --pin names. */
+export class TlsPinMismatchError extends IdlescopeError {
+  constructor(
+    readonly reflector: string,
+    readonly pinned: string,
+    readonly presented: string,
+  ) {
+    super(
+      'IDLESCOPE_TLS_PIN',
+      `reflector ${reflector}: TLS certificate ${presented} does not match --pin ${pinned} ` +
+        '(a different reflector, a new self-signed certificate, or something in the path)',
+    );
+  }
+}
+
+/** A TLS transport met something that does not speak TLS (a reflector without a certificate). */
+export class NotTlsError extends IdlescopeError {
+  constructor(
+    readonly reflector: string,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'IDLESCOPE_NOT_TLS',
+      `${reflector} did not complete a TLS handshake (${why}): is the reflector run with --cert/--key ` +
+        'or --self-signed? Without TLS, use --transport tcp or ws',
+      options,
+    );
   }
 }
 

@@ -36,6 +36,22 @@ export const PROTOCOL_VERSION = 2;
 /** The WebSocket path of the control channel. */
 export const CONTROL_PATH = '/idlescope';
 
+/**
+ * The WebSocket path of a probe over ws/wss: after the upgrade, its hello is the first binary
+ * message, and every test byte one binary message of one byte.
+ */
+export const PROBE_PATH = '/idlescope/probe';
+
+/** Largest WebSocket message a probe carries (its hello), and both sides' ws `maxPayload` for it. */
+export const MAX_PROBE_MESSAGE_BYTES = 64;
+
+/**
+ * Session tickets a reflector's TLS 1.3 sends after the handshake (OpenSSL's default, which Node
+ * keeps, and which Node offers no way to set to 0): the client waits for them before its hello, so
+ * that they cross the path before a probe's idle clock starts (client/transport/tls-layer.ts).
+ */
+export const TLS13_SESSION_TICKETS = 2;
+
 /** Default reflector port. */
 export const DEFAULT_PORT = 7000;
 
@@ -350,13 +366,18 @@ export function encodeProbeHello(hello: ProbeHello): Buffer {
 
 /**
  * What the first bytes of a connection say it is. `need-more` means the prefix is consistent with
- * a probe hello or an HTTP request but too short to decide.
+ * a probe hello or an HTTP request but too short to decide; `tls` is a TLS handshake record, inside
+ * which the same two kinds are told apart again.
  */
-export type ConnectionKind = 'probe' | 'control' | 'need-more' | 'garbage';
+export type ConnectionKind = 'probe' | 'control' | 'tls' | 'need-more' | 'garbage';
 
 const HTTP_GET = Buffer.from('GET ', 'ascii');
 
+/** The content type of a TLS handshake record: the first byte of every TLS ClientHello. */
+export const TLS_HANDSHAKE_RECORD = 0x16;
+
 export function classifyConnection(firstBytes: Buffer): ConnectionKind {
+  if (firstBytes.length > 0 && firstBytes[0] === TLS_HANDSHAKE_RECORD) return 'tls';
   const isPrefixOf = (want: Buffer): boolean => {
     const n = Math.min(firstBytes.length, want.length);
     return firstBytes.subarray(0, n).equals(want.subarray(0, n));

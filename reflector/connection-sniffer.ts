@@ -1,13 +1,14 @@
 /**
  * Tells what a freshly accepted connection is from its first bytes (protocol/wire.ts
- * `classifyConnection`) and, for a probe, reads exactly its hello.
+ * `classifyConnection`) and, for a probe, reads exactly its hello. It reads a TCP socket, the TLS
+ * socket over one (where TLS itself is garbage), or a WebSocket probe's messages alike.
  *
  * The sniffer owns no timer: the reflector's hello deadline covers a connection that never says
  * enough. It reads only what the peer sends and never writes, so it cannot disturb a probe. When it
  * has decided, it stops listening and PAUSES the socket, so that no byte is lost between it and the
  * next owner (the probe listeners, or the HTTP parser after `unshift`).
  */
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   PROBE_HELLO_BYTES,
   PROBE_VERSION_OFFSET,
@@ -25,11 +26,13 @@ export type SniffOutcome =
    * `rest` is whatever the peer sent after it (normally nothing).
    */
   | { kind: 'probe'; hello: ProbeHello; rest: Buffer }
+  /** A TLS ClientHello: `head` is every byte read so far, to be unshifted for the TLS server. */
+  | { kind: 'tls'; head: Buffer }
   /** Neither, or a malformed hello. */
   | { kind: 'garbage'; reason: string };
 
 /** Reads from `socket` until its first bytes decide what it is, then calls `done` exactly once. */
-export function sniffConnection(socket: Socket, done: (outcome: SniffOutcome) => void): void {
+export function sniffConnection(socket: Duplex, done: (outcome: SniffOutcome) => void): void {
   let buffered: Buffer = Buffer.alloc(0);
   const finish = (outcome: SniffOutcome): void => {
     socket.removeListener('data', socketOnData);
@@ -47,6 +50,9 @@ export function sniffConnection(socket: Socket, done: (outcome: SniffOutcome) =>
         return;
       case 'control':
         finish({ kind: 'control', head: buffered });
+        return;
+      case 'tls':
+        finish({ kind: 'tls', head: buffered });
         return;
       case 'probe': {
         // Another version's hello may be shorter than ours: refuse it now, not at the hello deadline.

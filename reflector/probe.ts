@@ -26,9 +26,16 @@
  * client's bytes wait in the kernel and TCP's window holds the sender back. Pausing sends nothing.
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ECHO_BYTE, PING_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../protocol/wire.js';
 
 export type ProbeState = 'attached' | 'gone';
+
+/**
+ * What a probe's bytes travel on: the accepted TCP socket, a TLS socket over it, or a WebSocket's
+ * messages (protocol/websocket-byte-stream.ts). Each ends with 'end' on a close and 'error' on an RST.
+ */
+export type ProbeStream = Duplex & Pick<Socket, 'remoteAddress' | 'remotePort'>;
 
 /** What ended a probe, as reported to the client; null when the owner discarded it. */
 export type ProbeEnd = Extract<ProbeEventKind, 'reset' | 'closed'>;
@@ -58,7 +65,7 @@ export type PushResult = 'pushed' | 'gone' | 'refused';
  */
 export interface AttachedProbe {
   readonly id: ProbeId;
-  readonly socket: Socket;
+  readonly socket: ProbeStream;
   readonly owner: ProbeOwner;
   state: ProbeState;
   /** performance.now() at attach: when the probe's idle period began on this side. */
@@ -77,10 +84,10 @@ export const MAX_ANSWERS_IN_FLIGHT = 2;
 const PUSH = Buffer.of(PUSH_BYTE);
 const ECHO = Buffer.of(ECHO_BYTE);
 
-const probeOfSocket = new WeakMap<Socket, AttachedProbe>();
+const probeOfSocket = new WeakMap<ProbeStream, AttachedProbe>();
 
 /** Creates the record and installs the listeners; the socket stays paused until startProbe(). */
-export function createProbe(socket: Socket, id: ProbeId, owner: ProbeOwner): AttachedProbe {
+export function createProbe(socket: ProbeStream, id: ProbeId, owner: ProbeOwner): AttachedProbe {
   const probe: AttachedProbe = {
     id,
     socket,
@@ -184,17 +191,17 @@ function writeAnswer(probe: AttachedProbe, byte: Buffer): void {
   });
 }
 
-function probeSocketOnData(this: Socket, chunk: Buffer): void {
+function probeSocketOnData(this: ProbeStream, chunk: Buffer): void {
   const probe = probeOfSocket.get(this);
   if (probe !== undefined) probeBytes(probe, chunk);
 }
 
-function probeSocketOnEnd(this: Socket): void {
+function probeSocketOnEnd(this: ProbeStream): void {
   const probe = probeOfSocket.get(this);
   if (probe !== undefined) endProbe(probe, 'closed');
 }
 
-function probeSocketOnError(this: Socket, error: NodeJS.ErrnoException): void {
+function probeSocketOnError(this: ProbeStream, error: NodeJS.ErrnoException): void {
   const probe = probeOfSocket.get(this);
   if (probe === undefined) return;
   // RST seen by reading (ECONNRESET) or by writing (EPIPE) is what an evicting middlebox causes.
@@ -203,7 +210,7 @@ function probeSocketOnError(this: Socket, error: NodeJS.ErrnoException): void {
   endProbe(probe, error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 'reset' : 'closed');
 }
 
-function probeSocketOnClose(this: Socket): void {
+function probeSocketOnClose(this: ProbeStream): void {
   const probe = probeOfSocket.get(this);
   if (probe !== undefined) endProbe(probe, 'closed');
 }

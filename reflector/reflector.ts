@@ -5,8 +5,10 @@
  *
  *   accept --setTimeout(0), keepalive off, nodelay--> sniff first bytes
  *     "GET "  -> internal HTTP server (never listening) -> upgrade on CONTROL_PATH -> ControlConnection
+ *              upgrade on PROBE_PATH -> first binary message sniffed as below (a ws/wss probe)
  *              (any other GET: /, /healthz, /metrics or 404, then closed: http-endpoints.ts)
  *     "IDLS"  -> read exactly PROBE_HELLO_BYTES -> hello deadline cleared -> MAC checked -> attached
+ *     0x16    -> TLS server over the socket (with a certificate: transport-layers.ts) -> sniffed again
  *     else    -> destroyed
  *
  * Guarantees
@@ -61,6 +63,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import {
   CONTROL_PATH,
   CONTROL_SILENCE_LIMIT_MS,
+  PROBE_PATH,
   MAX_SESSIONS,
   type ClientMessage,
   SESSION_RESUME_GRACE_MS,
@@ -85,6 +88,9 @@ import { ReflectorListenError, ReflectorStateError } from '../protocol/errors.js
 import { answerHttp, pathOf } from './http-endpoints.js';
 import { remoteOf } from './remote-address.js';
 import { ReflectorMetrics } from './metrics.js';
+import type { SecureContext } from 'node:tls';
+import { WebSocketProbes, acceptTls, reflectorSecureContext, type TlsIdentity } from './transport-layers.js';
+import type { ProbeStream } from './probe.js';
 import type { RefusalInfo, RefusalReason, RefusalSubject } from './refusal.js';
 import { Admission } from './admission.js';
 import { resolveAdmissionLimits, type AdmissionLimits, type AdmissionOptions } from './admission-limits.js';
@@ -118,6 +124,8 @@ export interface ReflectorOptions extends AdmissionOptions {
   wallClockMs?: (() => number) | undefined;
   /** Per-connection and per-session limits (connection-limits.ts); helloTimeoutMs above wins. */
   connectionLimits?: GivenLimits | undefined;
+  /** A certificate and key: TLS is served on the same port, beside plain connections. */
+  tls?: TlsIdentity | undefined;
 }
 
 /** Bytes read from and written to every accepted socket since the reflector started. */
@@ -157,7 +165,7 @@ type Limits = Required<{
   [
     K in keyof Omit<
       ReflectorOptions,
-      'processMetrics' | 'token' | 'wallClockMs' | 'connectionLimits' | keyof AdmissionOptions
+      'processMetrics' | 'token' | 'wallClockMs' | 'connectionLimits' | 'tls' | keyof AdmissionOptions
     >
   ]: number;
 }>;
@@ -170,6 +178,11 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   private readonly server: NetServer;
   private readonly http: HttpServer;
   private readonly wss: WebSocketServer;
+  private readonly probeWss = new WebSocketProbes();
+  /** The certificate's context, null when the reflector serves no TLS. */
+  private readonly secureContext: SecureContext | null;
+  /** The accepted TCP socket under each TLS socket (hello deadlines are kept by the TCP socket). */
+  private readonly tcpOf = new WeakMap<Duplex, Socket>();
   /** Every accepted socket until its 'close'. */
   private readonly sockets = new Set<Socket>();
   /** Accepted sockets still under their hello deadline, with that deadline's timer. */
@@ -197,6 +210,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       ...options.connectionLimits,
       helloTimeoutMs: options.helloTimeoutMs ?? options.connectionLimits?.helloTimeoutMs,
     });
+    this.secureContext = options.tls === undefined ? null : reflectorSecureContext(options.tls);
     this.limits = {
       helloTimeoutMs: this.connectionLimits.helloTimeoutMs,
       silenceLimitMs: options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS,
@@ -333,7 +347,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   }
 
   /** The reflector-side socket of an open probe, for diagnostics and tests. Never write to it. */
-  probeSocket(session: SessionId, probe: ProbeId): Socket | undefined {
+  probeSocket(session: SessionId, probe: ProbeId): ProbeStream | undefined {
     return this.sessions.probeSocket(session, probe);
   }
 
@@ -355,6 +369,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       for (const control of this.controls) control.close(CLOSE.goingAway, 'reflector closing');
       for (const socket of [...this.pending.keys()]) socket.destroy();
       this.wss.close();
+      this.probeWss.close();
       // Close handshakes get a moment; whatever is still open after it is cut.
       const cutoff = setTimeout(() => {
         stopListening();
@@ -413,7 +428,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
         socket.destroy();
       }, this.limits.helloTimeoutMs),
     );
-    sniffConnection(socket, (outcome) => this.socketSniffed(socket, outcome));
+    sniffConnection(socket, (outcome) => this.socketSniffed(socket, socket, outcome));
   }
 
   /** Refuses an accepted socket with nothing said: destroyed, counted and logged. */
@@ -422,15 +437,25 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     socket.destroy();
   }
 
-  private clearHelloDeadline(socket: Socket): void {
+  private clearHelloDeadline(stream: Duplex): void {
+    const socket = (this.tcpOf.get(stream) ?? stream) as Socket;
     this.acceptedAtMs.delete(socket);
     const timer = this.pending.get(socket);
     if (timer === undefined) return;
     clearTimeout(timer);
-    this.pending.delete(socket);
+    this.pending.delete(socket as Socket);
   }
 
-  private socketSniffed(socket: Socket, outcome: SniffOutcome): void {
+  /**
+   * What `stream` turned out to be: the accepted `socket` itself, TLS over it, or a WebSocket
+   * probe's messages (which can only be a probe).
+   */
+  private socketSniffed(
+    socket: Socket,
+    stream: ProbeStream,
+    outcome: SniffOutcome,
+    within: 'tcp' | 'tls' | 'websocket' = 'tcp',
+  ): void {
     switch (outcome.kind) {
       case 'garbage':
         this.refuse('garbage', 'connection', remoteOf(socket));
@@ -443,14 +468,30 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
         }
         // The hello is complete: from this instant nothing of ours may fire on this socket.
         this.clearHelloDeadline(socket);
-        this.sessions.attachProbe(socket, outcome.hello, outcome.rest);
+        this.sessions.attachProbe(stream, outcome.hello, outcome.rest, socket);
         return;
       case 'control':
+        if (within === 'websocket') {
+          this.socketSniffed(socket, stream, { kind: 'garbage', reason: 'HTTP inside a probe' });
+          return;
+        }
         // The deadline stays until the upgrade completes, so a stalled handshake is cut too.
-        socket.unshift(outcome.head);
-        this.http.emit('connection', socket);
-        socket.resume();
+        stream.unshift(outcome.head);
+        this.http.emit('connection', stream);
+        stream.resume();
         return;
+      case 'tls': {
+        if (within !== 'tcp' || this.secureContext === null) {
+          this.socketSniffed(socket, stream, { kind: 'garbage', reason: 'TLS, and no certificate here' });
+          return;
+        }
+        const tls = acceptTls(socket, outcome.head, this.secureContext, () =>
+          this.refuse('garbage', 'connection', remoteOf(socket)),
+        );
+        this.tcpOf.set(tls, socket);
+        sniffConnection(tls, (inner) => this.socketSniffed(socket, tls, inner, 'tls'));
+        return;
+      }
       default: {
         const never: never = outcome;
         throw new Error(`unhandled sniff outcome ${JSON.stringify(never)}`);
@@ -476,7 +517,8 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
 
   private httpOnUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const raw = request.socket;
-    if (this.state !== 'listening' || pathOf(request.url) !== CONTROL_PATH) {
+    const path = pathOf(request.url);
+    if (this.state !== 'listening' || (path !== CONTROL_PATH && path !== PROBE_PATH)) {
       if (!fitsPreAuthBudget(raw, NOT_FOUND.length)) {
         socket.destroy();
         return;
@@ -489,6 +531,14 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     // and a plain one is answered with exactly UPGRADE_RESPONSE_BYTES, if the request paid for them.
     if (!isPlainUpgrade(request) || !fitsPreAuthBudget(raw, UPGRADE_RESPONSE_BYTES)) {
       socket.destroy();
+      return;
+    }
+    if (path === PROBE_PATH) {
+      const tcp = this.tcpOf.get(raw) ?? raw;
+      // The hello deadline stays until the probe's hello message is in.
+      this.probeWss.upgrade(request, socket, head, (probe) =>
+        sniffConnection(probe, (outcome) => this.socketSniffed(tcp, probe, outcome, 'websocket')),
+      );
       return;
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => this.controlOpened(ws, raw));

@@ -4,7 +4,7 @@ import { formatHostPort } from '../protocol/address.js';
 import type { SeenEndpoint } from '../protocol/wire.js';
 
 /** Read it before destroy(): a destroyed socket no longer knows its peer. */
-export function remoteOf(socket: Socket): string {
+export function remoteOf(socket: Pick<Socket, 'remoteAddress' | 'remotePort'>): string {
   return formatHostPort({ host: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 });
 }
 
@@ -16,7 +16,7 @@ export function ipOf(remote: string): string {
 }
 
 /** The peer as the wire's `seen` reports it; null once the socket no longer knows it. */
-export function seenEndpointOf(socket: Socket): SeenEndpoint | null {
+export function seenEndpointOf(socket: Pick<Socket, 'remoteAddress' | 'remotePort'>): SeenEndpoint | null {
   const host = socket.remoteAddress;
   const port = socket.remotePort;
   return host === undefined || port === undefined ? null : { host, port };

@@ -8,7 +8,9 @@
  * is refused with a UsageError (exit 2) unless `insecureOpen` says that anyone may use it, and then
  * a plain warning says so on stderr at start (quiet or not).
  */
+import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
+import { certificateFingerprint } from '../protocol/tls-pin.js';
 import type { Writable } from 'node:stream';
 import { DEFAULT_PORT } from '../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../protocol/address.js';
@@ -59,6 +61,12 @@ export async function runReflector(options: RunReflectorOptions, io: ReflectorIo
     if (io.signal.aborted) return;
     const bound = await listenWithFallback(reflector, options.listen);
     listening = true;
+    // Before the line scripts wait for, so that it has been printed when they read that one.
+    if (options.tls !== undefined)
+      io.stdout.write(
+        `idlescope reflector TLS certificate ${fingerprintOf(options.tls.cert)} ` +
+          '(clients: --transport tls or wss, and --pin with it where no CA vouches for it)\n',
+      );
     io.stdout.write(`idlescope reflector listening on ${formatHostPort(bound)}\n`);
     log?.listening(bound);
     log?.limits(reflector.admissionLimits());
@@ -88,6 +96,11 @@ export async function listenWithFallback(
     if (!(error instanceof ReflectorListenError) || !NO_IPV6.has(error.systemCode ?? '')) throw error;
     return reflector.listen('0.0.0.0', DEFAULT_PORT);
   }
+}
+
+/** The pin of a PEM certificate (its first, where there is a chain). */
+function fingerprintOf(pem: string | Buffer): string {
+  return certificateFingerprint(new X509Certificate(pem).raw);
 }
 
 /** True for an address only this machine can reach: 127.0.0.0/8, ::1, ::ffff:127.x, localhost. */

@@ -10,8 +10,9 @@
  * (constant-time), then the nonce's replay check. A probe joins its session only once its hello's
  * MAC proves the session's secret; until then nothing is written to it, and a refused one is closed.
  */
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { ProbeStream } from './probe.js';
 import {
   AUTH_SKEW_MS,
   ReplayGuard,
@@ -103,15 +104,16 @@ export class SessionRegistry {
   }
 
   /** The reflector-side socket of an open probe, for diagnostics and tests. Never write to it. */
-  probeSocket(session: SessionId, probe: ProbeId): Socket | undefined {
+  probeSocket(session: SessionId, probe: ProbeId): ProbeStream | undefined {
     return this.sessions.get(session)?.probeSocket(probe);
   }
 
   /**
    * A probe's hello is complete: it joins its session if its MAC proves the session's secret, or
-   * the socket is destroyed with nothing written and the session untouched.
+   * the socket is destroyed with nothing written and the session untouched. `tcp` is the TCP socket
+   * under it (the same one for a raw probe; under TLS or WebSocket, what admission counted).
    */
-  attachProbe(socket: Socket, hello: ProbeHello, rest: Buffer): void {
+  attachProbe(socket: ProbeStream, hello: ProbeHello, rest: Buffer, tcp: Socket): void {
     const session = this.sessions.get(hello.session);
     // The peer's address is read before destroy(): a destroyed socket no longer knows it.
     if (session === undefined || !macsEqual(probeMac(session.secret, session.id, hello.probe), hello.mac)) {
@@ -120,7 +122,7 @@ export class SessionRegistry {
       this.options.refused('unknown-session', 'probe', remote);
       return;
     }
-    const verdict = this.options.admission.admitProbe(socket);
+    const verdict = this.options.admission.admitProbe(tcp);
     if (verdict !== null) {
       const remote = remoteOf(socket);
       socket.destroy();

@@ -27,7 +27,6 @@
  * more event. Paused (its control channel not draining: control-connection.ts) it reads none of its
  * probes and queues what it would send; resumed, it reads them again and sends the queue.
  */
-import type { Socket } from 'node:net';
 import {
   PROTOCOL_VERSION,
   SESSION_LIMIT_CLOSE,
@@ -54,6 +53,7 @@ import {
   type ProbeEnd,
   type ProbeOwner,
   type TestKind,
+  type ProbeStream,
 } from './probe.js';
 import type { RefusalReason } from './refusal.js';
 import { TokenBucket } from './token-bucket.js';
@@ -218,7 +218,7 @@ export class Session implements ProbeOwner {
   }
 
   /** Takes over a probe socket whose hello named this session. The caller destroys it unless attached. */
-  attachProbe(socket: Socket, id: ProbeId, rest: Buffer): AttachResult {
+  attachProbe(socket: ProbeStream, id: ProbeId, rest: Buffer): AttachResult {
     if (this.state === 'ended') return 'session-ended';
     // The first connection with an id wins: a newer one is a client bug or a replay.
     if (this.usedIds.has(id)) return 'duplicate';
@@ -293,7 +293,7 @@ export class Session implements ProbeOwner {
   }
 
   /** The reflector-side socket of an open probe (diagnostics and tests; never write to it). */
-  probeSocket(id: ProbeId): Socket | undefined {
+  probeSocket(id: ProbeId): ProbeStream | undefined {
     return this.probes.get(id)?.socket;
   }
 

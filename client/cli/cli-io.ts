@@ -28,6 +28,8 @@ export const EXIT = {
   listen: 5,
   /** verify: nothing proven either way (the control connection survived too, or the path never dropped). */
   inconclusive: 6,
+  /** The proxy (--proxy or the environment) is unreachable, refused the tunnel, or wants credentials. */
+  proxy: 7,
   /** Stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it. */
   interrupted: 130,
   /** Stopped by SIGTERM: 128 + 15. */
@@ -45,6 +47,7 @@ export const EXIT_MEANING: Readonly<Record<keyof typeof EXIT, string>> = {
   notHeld: 'verify: the setting did not hold (or dead-peer detection was not as predicted)',
   listen: 'the reflector could not listen on its address',
   inconclusive: 'verify: nothing proven either way',
+  proxy: 'the proxy could not be reached, refused the tunnel, or wants (other) credentials',
   interrupted: 'stopped by SIGINT (Ctrl-C); a report of what was found so far is printed',
   terminated: 'stopped by SIGTERM; a report of what was found so far is printed',
 };
@@ -77,6 +80,14 @@ export const EXIT_CODE_OF: Readonly<Record<IdlescopeErrorCode, ExitCode>> = {
   IDLESCOPE_KEEPALIVE_SOCKET: EXIT.failure,
   IDLESCOPE_REPORT_FILE: EXIT.failure,
   IDLESCOPE_HISTORY: EXIT.failure,
+  IDLESCOPE_BAD_PROXY_URL: EXIT.usage,
+  IDLESCOPE_PROXY_UNREACHABLE: EXIT.proxy,
+  IDLESCOPE_PROXY_REFUSED: EXIT.proxy,
+  IDLESCOPE_PROXY_AUTH: EXIT.proxy,
+  IDLESCOPE_NOT_A_PROXY: EXIT.proxy,
+  IDLESCOPE_TLS_CERTIFICATE: EXIT.reflector,
+  IDLESCOPE_TLS_PIN: EXIT.reflector,
+  IDLESCOPE_NOT_TLS: EXIT.reflector,
   IDLESCOPE_INTERNAL: EXIT.failure,
 };
 

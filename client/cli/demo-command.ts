@@ -16,6 +16,9 @@ import { Reflector } from '../../reflector/reflector.js';
 import type { MiddleboxMode } from '../demo/middlebox-emulator.js';
 import { EmulatorThread } from '../demo/emulator-thread.js';
 import { searchOptionsFrom, withSearchFlags, type SearchFlags } from './search-flags.js';
+import { selfSignedIdentity } from '../../reflector/self-signed.js';
+import { createTransport } from '../transport/transports.js';
+import { tcpTransport } from '../transport/tcp-transport.js';
 import { discoverAndReport } from './discover-and-report.js';
 import { choiceFlag, requiredSecondsFlag, type FlagValue } from './flag-values.js';
 import type { CliIo } from './cli-io.js';
@@ -58,13 +61,22 @@ export function demoPlan(args: DemoArgs): DemoPlan {
 
 /** Runs discovery through a local emulated middlebox; everything it starts, it stops. */
 export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryReport> {
-  const { timeoutS, mode, options, warning } = demoPlan(args);
+  const { timeoutS, mode, options: searched, warning } = demoPlan(args);
   if (warning !== null) io.stderr.write(`idlescope demo: ${warning}\n`);
+  // With TLS its in-process reflector has a certificate of its own, which the client pins (unless
+  // told another --pin, which then fails as a wrong pin does).
+  const transport = searched.transport ?? tcpTransport;
+  const identity = transport.tls === null ? undefined : await selfSignedIdentity();
+  const options =
+    identity === undefined || args.pin !== undefined
+      ? searched
+      : { ...searched, transport: createTransport(transport.name, { pin: identity.fingerprint }) };
   // Its in-process reflector takes the token the client was given (none: the empty token).
   // It serves this one run from this machine: the admission limits of a public reflector would
   // only refuse a large --connections here, so its per-session and per-address caps are lifted.
   const reflector = new Reflector({
     token: options.token,
+    tls: identity,
     maxProbesPerSession: MAX_PROBES_PER_SESSION,
     maxConnectionsPerAddress: 2 * MAX_PROBES_PER_SESSION,
   });

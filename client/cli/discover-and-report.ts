@@ -16,6 +16,7 @@ import { renderHuman, renderJson, type DiscoveryReport } from '../report/report.
 import { formatHostPort } from '../../protocol/address.js';
 import { IdlescopeError, asIdlescopeError } from '../../protocol/errors.js';
 import { createProgressDisplay } from './live-view/live-display.js';
+import { proxyRoute } from '../transport/proxy-dialer.js';
 import { EXIT, exitCodeFor, type CliIo } from './cli-io.js';
 import type { SearchFlags } from './search-flags.js';
 import type { RunKeeper } from './run-keeping.js';
@@ -99,7 +100,9 @@ function unstartedReport(
 ): DiscoveryReport {
   return {
     reflector: formatHostPort(options.reflector),
-    transport: 'tcp',
+    proxy: proxyRoute(options.dialer),
+    transport: options.transport?.name ?? 'tcp',
+    tlsVersion: null,
     elapsedMs,
     connectionsUsed: 0,
     aborted: error.message,

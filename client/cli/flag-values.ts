@@ -16,7 +16,8 @@ import { AddressError, UsageError } from '../../protocol/errors.js';
 /** What a string-typed yargs flag can hold: its text, its numeric default, or every value if repeated. */
 export type FlagValue = string | number | readonly (string | number)[] | undefined;
 
-function single(name: string, value: FlagValue): string | number | undefined {
+/** The one value of a flag given at most once; a UsageError when it was repeated. */
+export function single(name: string, value: FlagValue): string | number | undefined {
   if (!Array.isArray(value)) return value as string | number | undefined;
   throw new UsageError(`--${name} was given ${value.length} times: give it once`);
 }

@@ -11,6 +11,7 @@ import { runReflector } from '../../reflector/run-reflector.js';
 import { addressFlag, type FlagValue } from './flag-values.js';
 import { tokenFrom, withTokenFlags, type TokenFlags } from './token-flags.js';
 import { admissionOptionsFrom, withAdmissionFlags, type AdmissionFlags } from './admission-flags.js';
+import { certificateFrom, withCertificateFlags, type CertificateFlags } from './certificate-flags.js';
 import type { CliIo } from './cli-io.js';
 import {
   connectionLimitsFrom,
@@ -20,7 +21,7 @@ import {
 
 export { runReflector, type ReflectorIo, type RunReflectorOptions } from '../../reflector/run-reflector.js';
 
-export interface ReflectorArgs extends TokenFlags, ConnectionLimitFlags, AdmissionFlags {
+export interface ReflectorArgs extends TokenFlags, ConnectionLimitFlags, AdmissionFlags, CertificateFlags {
   listen?: FlagValue;
   quiet: boolean;
   insecureOpen: boolean;
@@ -43,8 +44,9 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     command: 'reflector',
     describe: 'run the server end that idlescope discover measures against',
     builder: (yargs: Argv) =>
-      // Per-session limits (connection-limits.ts) and admission limits (admission-flags.ts): a block each.
-      withAdmissionFlags(withConnectionLimitFlags(withTokenFlags(yargs)))
+      // Per-session limits (connection-limits.ts), admission limits (admission-flags.ts) and the
+      // certificate (certificate-flags.ts): a block each.
+      withCertificateFlags(withAdmissionFlags(withConnectionLimitFlags(withTokenFlags(yargs))))
         .option('listen', {
           type: 'string',
           requiresArg: true,
@@ -64,8 +66,19 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
       // Per-session and admission limits: checked before anything listens.
       const connectionLimits = connectionLimitsFrom(args);
       const admission = admissionOptionsFrom(args);
+      // A self-signed certificate names the listen host too, unless that is a wildcard.
+      const names = listen === undefined || ['::', '0.0.0.0'].includes(listen.host) ? [] : [listen.host];
+      const tls = await certificateFrom(args, names);
       await runReflector(
-        { listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen, connectionLimits, ...admission },
+        {
+          listen,
+          quiet: args.quiet,
+          token,
+          insecureOpen: args.insecureOpen,
+          connectionLimits,
+          ...admission,
+          tls,
+        },
         io,
       );
     },

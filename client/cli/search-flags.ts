@@ -19,6 +19,7 @@ import {
   type FlagValue,
 } from './flag-values.js';
 import { tokenFrom, withTokenFlags, type TokenFlags } from './token-flags.js';
+import { transportFrom, withTransportFlags, type TransportFlags } from './transport-flags.js';
 
 /** RFC 5382 REQ-5: an established TCP mapping must live at least 2 h 4 min. */
 export const DEFAULT_MAX_S = 7440;
@@ -32,7 +33,7 @@ const DIRECTION_CHOICES = ['inbound', 'outbound', 'both'] as const;
  * The flags as yargs hands them over: numbers and choices stay the text the user typed (or the
  * default) until searchOptionsFrom() parses them, so a bad one is quoted as typed.
  */
-export interface SearchFlags extends TokenFlags {
+export interface SearchFlags extends TokenFlags, TransportFlags {
   min: FlagValue;
   /** Undefined only where the command derives its own default (the demo). */
   max?: FlagValue;
@@ -63,7 +64,7 @@ export function withSearchFlags<T>(
   defaults: { min: number; max: number | string },
 ): Argv<T & SearchFlags> {
   // Strings, parsed by searchOptionsFrom(): see flag-values.ts.
-  return withTokenFlags(yargs)
+  return withTransportFlags(withTokenFlags(yargs))
     .option('min', {
       type: 'string',
       requiresArg: true,
@@ -137,7 +138,9 @@ export function searchOptionsFrom(flags: SearchFlags): Omit<DiscoveryOptions, 'r
     : {};
   const token = tokenFrom(flags);
   const auth = token === '' ? {} : { token };
+  const transport = transportFrom(flags);
   return {
+    transport,
     minS,
     maxS,
     resolutionS,

@@ -15,6 +15,8 @@ import { renderVerifyHuman, renderVerifyJson, type VerifyReport } from '../repor
 import { EXIT, exitCodeFor, type CliIo, type ExitCode } from './cli-io.js';
 import { verifyOptionsFrom, type VerifyFlags, type VerifyOptions } from './verify-flags.js';
 import { withTokenFlags } from './token-flags.js';
+import { dialerFrom, withProxyFlags, type ProxyFlags } from './proxy-flags.js';
+import { withTransportFlags } from './transport-flags.js';
 import { JSON_FLAG } from './search-flags.js';
 import { withReflectorArgument } from './reflector-argument.js';
 
@@ -29,7 +31,7 @@ export function verifyCommand(io: CliIo): CommandModule<object, VerifyFlags> {
     command: 'verify [address]',
     describe: 'prove a keepalive or heartbeat setting on the path to a reflector',
     builder: (yargs) =>
-      withTokenFlags(withReflectorArgument(yargs))
+      withProxyFlags(withTransportFlags(withTokenFlags(withReflectorArgument(yargs))))
         .option('keepalive-idle', str('TCP keepalive: idle before the first probe, whole seconds'))
         .option(
           'keepalive-interval',
@@ -65,7 +67,8 @@ export function verifyCommand(io: CliIo): CommandModule<object, VerifyFlags> {
         }) as unknown as Argv<VerifyFlags>,
     handler: async (flags) => {
       const options = verifyOptionsFrom(flags);
-      await verifyAndReport(options, flags, io);
+      const dialer = dialerFrom(flags as ProxyFlags, options.reflector);
+      await verifyAndReport({ ...options, dialer }, flags, io);
     },
   };
 }

@@ -20,6 +20,7 @@ import type { VerifyRunOptions } from '../verification/verify-run.js';
 import { choiceFlag, secondsFlag, wholeNumberFlag, wholeSecondsFlag, type FlagValue } from './flag-values.js';
 import { reflectorFrom, type ReflectorArgs } from './reflector-argument.js';
 import { tokenFrom, type TokenFlags } from './token-flags.js';
+import { transportFrom, type TransportFlags } from './transport-flags.js';
 
 /** A hold is this many times the timeout it is given (issue 10: "3 x the timeout"). */
 export const HOLD_PER_TIMEOUT = 3;
@@ -32,7 +33,7 @@ const DEFAULT_GRACE_S = 1.5;
 const DIRECTION_CHOICES = ['inbound', 'outbound', 'both'] as const;
 
 /** The flags as yargs hands them over (strings, parsed here; see flag-values.ts). */
-export interface VerifyFlags extends TokenFlags, ReflectorArgs {
+export interface VerifyFlags extends TokenFlags, ReflectorArgs, TransportFlags {
   keepaliveIdle?: FlagValue;
   keepaliveInterval?: FlagValue;
   keepaliveCount?: FlagValue;
@@ -71,7 +72,8 @@ export function verifyOptionsFrom(
 ): VerifyOptions {
   const reflector = reflectorFrom('verify', flags);
   const token = tokenFrom(flags);
-  const auth = token === '' ? {} : { token };
+  const transport = transportFrom(flags);
+  const auth = { ...(token === '' ? {} : { token }), transport };
   const keepalive = given(flags.keepaliveIdle);
   const heartbeat = given(flags.heartbeat);
   if (keepalive && heartbeat) throw new UsageError('give --keepalive-idle or --heartbeat, not both');
@@ -82,6 +84,9 @@ export function verifyOptionsFrom(
   }
   if (flags.deadPeer && heartbeat)
     throw new UsageError('--dead-peer measures TCP keepalive: give --keepalive-idle, not --heartbeat');
+  // Its verdict reads the kernel's error on the TCP socket itself, which TLS and WebSocket wrap.
+  if (flags.deadPeer && transport.name !== 'tcp')
+    throw new UsageError(`--dead-peer runs over --transport tcp, not ${transport.name}`);
 
   let setting: RefreshSetting;
   let userTimeoutMs: number | undefined;

@@ -23,11 +23,12 @@
  * secret, which it never sends: `credentials` hands it to the probes (their hello MACs) and each
  * resume proves it again. The hello itself and a refusal's words are session-hello.ts's.
  *
- * (About 420 lines, one state machine: the handshake with its failure modes, and the resume loop
+ * (About 440 lines, one state machine: the handshake with its failure modes, and the resume loop
  * that reuses it. Splitting them would put one `open()` in two files.)
  */
 import { EventEmitter } from 'node:events';
-import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import {
   CONTROL_HEARTBEAT_INTERVAL_MS,
@@ -56,8 +57,11 @@ import {
   type IdlescopeError,
 } from '../../protocol/errors.js';
 import { handshakeFailure, type HandshakeStage } from './handshake-failure.js';
+import { connectControl, type ControlSocket } from '../transport/connect-control.js';
 import { ControlHeartbeat } from './control-heartbeat.js';
 import { CAPACITY_REFUSALS, refusalText, sessionHello } from './session-hello.js';
+import { directDialer, type RawDialer } from '../transport/raw-dialer.js';
+import type { TlsLayer } from '../transport/probe-transport.js';
 
 export interface ControlChannelEvents {
   /** `seen`: with 'attached', where the reflector saw the probe come from (null: not said). */
@@ -96,6 +100,10 @@ export interface ControlChannelOptions {
   resumeWindowMs?: number;
   /** The reflector's token ('' or absent: the empty token, for a reflector run without one). */
   token?: string | undefined;
+  /** How each connection reaches the reflector (default: directly). */
+  dialer?: RawDialer | undefined;
+  /** TLS over the dialed connection, for wss:// (default: none, ws://). */
+  tls?: TlsLayer | null | undefined;
 }
 
 /** Default bound on the TCP connection. */
@@ -125,6 +133,10 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   /** Every socket this channel has upgraded, kept for their byte counters (one per resume). */
   private readonly sockets: Socket[] = [];
   private messages = 0;
+  /** Aborted by close(): a dial or TLS handshake under way gives up. */
+  private readonly closed = new AbortController();
+  /** The TLS version of the last WebSocket opened, null without TLS. */
+  tlsVersion: string | null = null;
   session: SessionId | null = null;
 
   constructor(
@@ -170,13 +182,31 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
    * with the probes the reflector still holds; afterwards the socket's death goes to dropped().
    */
   private open(resume: boolean): Promise<ProbeId[]> {
-    const label = formatHostPort(this.reflector);
-    const url = `ws://${label}${CONTROL_PATH}`;
     const connectTimeoutMs = this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const dialer = this.options.dialer ?? directDialer;
+    return connectControl(
+      this.reflector,
+      dialer,
+      this.options.tls ?? null,
+      connectTimeoutMs,
+      this.closed.signal,
+    ).then((connected) => this.handshake(connected, resume, connectTimeoutMs));
+  }
+
+  /** Speaks the WebSocket upgrade and the hello on a connected socket; resolves on the welcome. */
+  private handshake(connected: ControlSocket, resume: boolean, connectTimeoutMs: number): Promise<ProbeId[]> {
+    const label = formatHostPort(this.reflector);
+    const secure = connected.stream !== connected.raw;
+    const url = `${secure ? 'wss' : 'ws'}://${label}${CONTROL_PATH}`;
     const answerTimeoutMs = this.options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
     return new Promise<ProbeId[]>((resolve, reject) => {
+      if (this.state === 'closed') {
+        connected.raw.destroy();
+        reject(new ReflectorUnreachableError(label, new Error('control channel closed while connecting')));
+        return;
+      }
       // Where the handshake got to, so a failure says what answered: nothing, something, HTTP.
-      let stage: HandshakeStage = 'connecting';
+      let stage: HandshakeStage = 'connected';
       let answerTimer: NodeJS.Timeout | null = null;
       const expectAnswer = (ms: number, seen: string): void => {
         if (answerTimer !== null) clearTimeout(answerTimer);
@@ -185,21 +215,14 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
       const ws = new WebSocket(url, {
         perMessageDeflate: false,
         maxPayload: MAX_REFLECTOR_MESSAGE_BYTES,
-        // Bounds the TCP connection; once connected, expectAnswer's shorter timer takes over.
-        handshakeTimeout: connectTimeoutMs,
-        // ws's own is net.createConnection too; this one also notes when TCP is connected.
-        createConnection: ((options: NetConnectOpts) => {
-          const socket = createConnection(options);
-          socket.once('connect', () => {
-            stage = 'connected';
-            expectAnswer(
-              answerTimeoutMs,
-              `accepted the connection but answered nothing in ${answerTimeoutMs / 1000} s`,
-            );
-          });
-          return socket;
-        }) as typeof createConnection,
+        // The connection is there already (dialed, and secured for wss): ws speaks HTTP on it.
+        createConnection: () => connected.stream,
       });
+      this.tlsVersion = secure ? ((connected.stream as TLSSocket).getProtocol() ?? null) : null;
+      expectAnswer(
+        answerTimeoutMs,
+        `accepted the connection but answered nothing in ${answerTimeoutMs / 1000} s`,
+      );
       this.ws = ws;
       let settled = false;
       const fail = (error: IdlescopeError): void => {
@@ -210,17 +233,17 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         ws.terminate();
         reject(error);
       };
-      ws.on('upgrade', (response) => {
+      ws.on('upgrade', () => {
         stage = 'upgraded';
         expectAnswer(
           Math.max(answerTimeoutMs, connectTimeoutMs),
           `upgraded to WebSocket but sent no welcome in ` +
             `${Math.max(answerTimeoutMs, connectTimeoutMs) / 1000} s`,
         );
-        // ws carries its frames on this very socket (ws 8: req 'upgrade' hands it to setSocket()),
-        // and its counters include the HTTP upgrade already written and read on it.
-        response.socket.setNoDelay(true);
-        this.sockets.push(response.socket);
+        // ws carries its frames on this very connection (ws 8: req 'upgrade' hands it to
+        // setSocket()); the TCP socket's counters include the HTTP upgrade (and TLS) on it.
+        connected.raw.setNoDelay(true);
+        this.sockets.push(connected.raw);
       });
       ws.on('unexpected-response', (_request, response) => {
         fail(new NotAReflectorError(label, `answered HTTP ${response.statusCode ?? '(no status)'}`));
@@ -235,7 +258,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         this.sendOn(ws, sessionHello(Date.now(), nonce, start));
       });
       ws.on('error', (error) => {
-        if (!settled) fail(handshakeFailure(label, error, stage, connectTimeoutMs));
+        if (!settled) fail(handshakeFailure(label, error, stage));
         else if (this.ws === ws) this.dropped(`control channel error: ${describeCause(error)}`);
       });
       ws.on('close', (code, reason) => {
@@ -329,6 +352,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     if (this.state === 'closed') return;
     const wasOpen = this.state === 'open';
     this.state = 'closed';
+    this.closed.abort(new Error('control channel closed'));
     this.heartbeat.stop();
     this.heartbeat.dropWaiters();
     if (this.resumeTimer !== null) clearTimeout(this.resumeTimer);

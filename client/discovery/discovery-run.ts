@@ -19,6 +19,9 @@ import { RunCostMeter } from './run-cost.js';
 import { runSettingsOf } from './run-settings.js';
 import { ProbeSlots } from './probe-slots.js';
 import { ProbeLog } from './probe-log.js';
+import type { RawDialer } from '../transport/raw-dialer.js';
+import { proxyRoute } from '../transport/proxy-dialer.js';
+import { probeLink, type ProbeTransport } from '../transport/probe-transport.js';
 import {
   VerificationRun,
   type VerificationPlan,
@@ -36,6 +39,10 @@ export interface DiscoveryOptions {
   dial?: HostPort;
   /** The reflector's token ('' or absent: the empty token, for a reflector run without one). */
   token?: string | undefined;
+  /** How every connection (probes and control channel) reaches the reflector (default: directly). */
+  dialer?: RawDialer | undefined;
+  /** What the probes run over; the control channel is wss when it has TLS (default: raw TCP). */
+  transport?: ProbeTransport | undefined;
   minS: number;
   maxS: number;
   /** Absolute target width; null for the default max(1 s, 1% of the timeout). */
@@ -88,7 +95,12 @@ export const DEFAULT_GRACE_S = 1.5;
  * report and a ReflectorLostError.
  */
 export async function runDiscovery(options: DiscoveryOptions): Promise<DiscoveryOutcome> {
-  const control = new ControlChannel(options.dial ?? options.reflector, { token: options.token });
+  const link = probeLink(options.dialer, options.transport);
+  const control = new ControlChannel(options.dial ?? options.reflector, {
+    token: options.token,
+    dialer: link.dialer,
+    tls: link.transport.tls,
+  });
   await control.connect();
   return new DiscoveryRun(options, control).run();
 }
@@ -125,6 +137,7 @@ class DiscoveryRun {
     this.graceMs = (options.graceS ?? DEFAULT_GRACE_S) * 1000;
     this.probes = new ProbeSlots({
       dial: this.dial,
+      link: probeLink(options.dialer, options.transport),
       graceMs: this.graceMs,
       control,
       cost: this.cost,
@@ -227,6 +240,7 @@ class DiscoveryRun {
     if (verification === undefined) return;
     this.verification = new VerificationRun({
       dial: this.dial,
+      link: probeLink(this.options.dialer, this.options.transport),
       session: this.control.credentials as SessionCredentials,
       minS: this.options.minS,
       maxS: this.options.maxS,
@@ -389,7 +403,9 @@ class DiscoveryRun {
     }
     return {
       reflector: formatHostPort(this.options.reflector),
-      transport: 'tcp',
+      proxy: proxyRoute(this.options.dialer),
+      transport: this.options.transport?.name ?? 'tcp',
+      tlsVersion: this.control.tlsVersion,
       elapsedMs: this.now() - this.startedMs,
       connectionsUsed,
       aborted: this.abortReason,

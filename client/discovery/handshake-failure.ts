@@ -4,21 +4,16 @@
  * upgrade answered wrongly are something else listening there (NotAReflectorError). HTTP answers
  * other than the upgrade and silence are told by the channel itself, which sees them as events.
  */
-import { NotAReflectorError, ReflectorUnreachableError, type IdlescopeError } from '../../protocol/errors.js';
+import { IdlescopeError, NotAReflectorError, ReflectorUnreachableError } from '../../protocol/errors.js';
 
 /**
  * How far a handshake got: the TCP connection, the HTTP upgrade's answer (ws checks it between
  * 'upgrade' and 'open'), the WebSocket open (waiting for the welcome).
  */
-export type HandshakeStage = 'connecting' | 'connected' | 'upgraded' | 'open';
+export type HandshakeStage = 'connected' | 'upgraded' | 'open';
 
 /** The error for `error`, emitted by ws before the welcome, at `stage`. */
-export function handshakeFailure(
-  label: string,
-  error: Error,
-  stage: HandshakeStage,
-  connectTimeoutMs: number,
-): IdlescopeError {
+export function handshakeFailure(label: string, error: Error, stage: HandshakeStage): IdlescopeError {
   const code = (error as NodeJS.ErrnoException).code ?? '';
   if (code.startsWith('HPE_')) {
     const raw = (error as { rawPacket?: unknown }).rawPacket;
@@ -32,7 +27,17 @@ export function handshakeFailure(
     return new NotAReflectorError(label, `answered the WebSocket upgrade wrongly (${error.message})`, {
       cause: error,
     });
-  if (stage === 'connecting' && /timed out/.test(error.message))
+  return new ReflectorUnreachableError(label, error);
+}
+
+/**
+ * The error for a dial that failed (the TCP connection, or the tunnel of a proxy): a timeout of the
+ * dial's signal reads as ETIMEDOUT after connectTimeoutMs; an IdlescopeError (a proxy's own refusal,
+ * worded by its dialer) stands as it is; anything else is an unreachable reflector.
+ */
+export function dialFailure(label: string, error: unknown, connectTimeoutMs: number): IdlescopeError {
+  if (error instanceof IdlescopeError) return error;
+  if (error instanceof Error && error.name === 'TimeoutError')
     return new ReflectorUnreachableError(
       label,
       Object.assign(new Error(`connect ETIMEDOUT after ${connectTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),

@@ -40,6 +40,7 @@ import type { RunCostMeter } from './run-cost.js';
 import { AttachLag } from './attach-lag.js';
 import { pushCrossedAtMs } from './push-dating.js';
 import type { ProbeEndKind, ProbeLog } from './probe-log.js';
+import { DIRECT_TCP, type ProbeLink } from '../transport/probe-transport.js';
 
 /** A probe that has not been attached by the reflector in this time is given up. */
 const ATTACH_TIMEOUT_MS = 10_000;
@@ -68,6 +69,8 @@ export interface ProbeSlotsOwner {
 export interface ProbeSlotsOptions {
   /** Where probe connections go (the reflector, or the demo's emulator in front of it). */
   dial: HostPort;
+  /** How probe connections reach it and what runs over them (default: direct TCP). */
+  link?: ProbeLink | undefined;
   /** --grace, in ms: a test's answer is awaited this long, plus twice the control RTT. */
   graceMs: number;
   /** The control channel: the session, the RTT, inbound pushes and proof that the reflector lives. */
@@ -139,7 +142,13 @@ export class ProbeSlots {
     const session = this.control.credentials as SessionCredentials;
     const id = this.options.allocateProbeId();
     const dial = this.options.dial;
-    const connection = new ProbeConnection(dial.host, dial.port, session, id);
+    const connection = new ProbeConnection(
+      dial.host,
+      dial.port,
+      session,
+      id,
+      this.options.link ?? DIRECT_TCP,
+    );
     const slot: ProbeSlot = {
       id,
       direction,

@@ -15,6 +15,7 @@ import {
   recommendedUserTimeoutMs,
   type DeadPeerDetection,
 } from '../keepalive/dead-peer.js';
+import { proxyKeepaliveReason, throughProxyReason } from './proxy-advice.js';
 import type { KeepalivePlan } from '../keepalive/keepalive-plan.js';
 import { roundSeconds } from './format.js';
 
@@ -208,6 +209,8 @@ function deadPeerReasons(advice: DeadPeerAdvice): string[] {
 export interface RecommendOptions {
   /** The run was stopped early (Ctrl-C, reflector lost): what was not evicted may still be. */
   aborted?: boolean;
+  /** The proxy every connection went through (its URL without credentials), null or absent: none. */
+  proxy?: string | null;
 }
 
 /** Keepalive and heartbeat settings that beat the direction that dies first, with reasons. */
@@ -216,8 +219,10 @@ export function recommend(
   options: RecommendOptions = {},
 ): Recommendation {
   const limiting = limitingDirection(directions);
-  const proxy = terminatingProxy(directions);
-  const reasons: string[] = [];
+  const named = options.proxy ?? null;
+  // A named proxy carries TCP keepalive no further than itself, whatever it does at its timeout.
+  const proxy = named !== null || terminatingProxy(directions);
+  const reasons: string[] = named === null ? [] : [throughProxyReason(named)];
   const onlyDeadPeers = (basis: RecommendationBasis, basedOnS: number | null): Recommendation => {
     // Nothing to beat: a keepalive planned from --max (or from nothing) would be a guess, and a
     // system-wide one would change every socket on the host for no gain on this path.
@@ -307,7 +312,9 @@ export function recommend(
   const { keepaliveIdleS, keepaliveIntervalS, keepaliveCount, heartbeatS } = values;
   const deadPeer = deadPeerAdvice(keepalivePlanFor(survivedS), false);
 
-  if (proxy) {
+  if (named !== null) {
+    reasons.push(proxyKeepaliveReason(named, heartbeatS));
+  } else if (proxy) {
     reasons.push(
       'A terminating proxy closes the connection with FIN at its timeout. TCP keepalive does not stop ' +
         "a terminating proxy's idle timer (it only refreshes your leg to the proxy, and carries no data): " +

@@ -2,7 +2,12 @@
  * The result of a discovery run, rendered as stable JSON (schema 1) or as text for a terminal.
  * Pure: both renderers are functions of the report alone.
  */
-import { limitingDirection, recommend, type Recommendation } from './recommendation.js';
+import {
+  limitingDirection,
+  recommend,
+  type Recommendation,
+  type RecommendOptions,
+} from './recommendation.js';
 import { middleboxHints, type MiddleboxHint } from './middlebox-hints.js';
 import { mobileCost, type PeriodicCost } from './mobile-cost.js';
 import { mobileCostLines } from './mobile-cost-text.js';
@@ -16,6 +21,7 @@ import { recommendationLines, settingsLines } from './advice-text.js';
 import { bytes, duration, estimate, jsonSeconds, preciseSeconds } from './format.js';
 import { toJsonVerification, verificationLines, type JsonVerification } from './verification-report.js';
 import type { IdlescopeErrorCode } from '../../protocol/errors.js';
+import type { TransportName } from '../transport/probe-transport.js';
 
 /** Why a run failed, when it did: a stable code and the one-line message. */
 export interface ReportError {
@@ -39,7 +45,12 @@ import {
 export interface DiscoveryReport {
   /** The reflector as given, "host:port". */
   reflector: string;
-  transport: 'tcp';
+  /** The proxy every connection went through, its URL without credentials; absent or null: direct. */
+  proxy?: string | null;
+  /** What the probes ran over (the control channel followed: wss with TLS, ws otherwise). */
+  transport: TransportName;
+  /** The TLS version negotiated ('TLSv1.3'), null without TLS. */
+  tlsVersion: string | null;
   elapsedMs: number;
   connectionsUsed: number;
   /** Why the run ended early (e.g. "reflector lost"), or null when it finished. */
@@ -76,7 +87,11 @@ export interface JsonDirection {
 export interface JsonReport {
   schema: 1;
   reflector: string;
-  transport: 'tcp';
+  /** The proxy every connection went through (`http://host:port`, no credentials), null: direct. */
+  proxy: string | null;
+  transport: TransportName;
+  /** The TLS version negotiated ("TLSv1.3"), null without TLS. */
+  tls_version: string | null;
   elapsed_s: number;
   connections_used: number;
   aborted: string | null;
@@ -188,10 +203,15 @@ function jsonPeriodicCost(cost: PeriodicCost): JsonPeriodicCost {
   };
 }
 
+/** How the run ended and which way it went, as the recommendation weighs them. */
+function recommendOptions(report: DiscoveryReport): RecommendOptions {
+  return { aborted: report.aborted !== null, proxy: report.proxy ?? null };
+}
+
 /** The report as a plain object following schema 1. */
 export function toJsonReport(report: DiscoveryReport): JsonReport {
   const limiting = limitingDirection(report.directions);
-  const rec = recommend(report.directions, { aborted: report.aborted !== null });
+  const rec = recommend(report.directions, recommendOptions(report));
   const limitingResult = limiting?.result ?? null;
   const evicted = limitingResult?.evictedMs != null;
   const directions = {} as Record<Direction, JsonDirection | null>;
@@ -214,6 +234,8 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
     schema: 1,
     reflector: report.reflector,
     transport: report.transport,
+    proxy: report.proxy ?? null,
+    tls_version: report.tlsVersion,
     elapsed_s: jsonSeconds(report.elapsedMs),
     connections_used: report.connectionsUsed,
     aborted: report.aborted,
@@ -387,7 +409,7 @@ function diesFirstText(report: DiscoveryReport, limiting: Direction): string[] {
 
 /** The report as scannable multi-line text for a terminal, without a trailing newline. No colours. */
 export function renderHuman(report: DiscoveryReport, options: HumanOptions = {}): string {
-  const rec = recommend(report.directions, { aborted: report.aborted !== null });
+  const rec = recommend(report.directions, recommendOptions(report));
   const limiting = limitingDirection(report.directions);
   // Prose is wrapped to a terminal's width when there is one; into a file or a pipe, lines stay
   // whole (greppable), except the reasons, which wrap at the default width as they always have.
@@ -405,8 +427,10 @@ export function renderHuman(report: DiscoveryReport, options: HumanOptions = {})
   });
   out.push(...fit(answer), '');
 
+  const via = report.proxy == null ? '' : ` via proxy ${report.proxy}`;
   out.push(
-    `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}, ` +
+    `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}` +
+      `${report.tlsVersion === null ? '' : ` (${report.tlsVersion})`}${via}, ` +
       `${duration(report.elapsedMs)}, ${report.connectionsUsed} ` +
       `connection${report.connectionsUsed === 1 ? '' : 's'}`,
   );
@@ -441,6 +465,8 @@ export function renderHuman(report: DiscoveryReport, options: HumanOptions = {})
       const sentence = `${hint.text[0]?.toUpperCase()}${hint.text.slice(1)}.`;
       out.push(...wrap(sentence, columns, '', '  '), `  source: ${hint.middlebox.source}`);
     }
+    if (report.proxy != null)
+      out.push(`Through a proxy: this is the whole path's timeout, usually the proxy's own (see Why).`);
   }
 
   const nat = observeNat(report.probes ?? []);

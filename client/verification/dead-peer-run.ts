@@ -23,6 +23,7 @@ import type { Socket } from 'node:net';
 import { PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../../protocol/wire.js';
 import type { SessionCredentials } from '../../protocol/auth.js';
 import type { HostPort } from '../../protocol/address.js';
+import type { ProbeLink } from '../transport/probe-transport.js';
 import { ProbeConnection } from '../discovery/probe-connection.js';
 import { deadPeerDetection, type DeadPeerDetection } from '../keepalive/dead-peer.js';
 import type { KeepalivePlan } from '../keepalive/keepalive-plan.js';
@@ -36,6 +37,8 @@ export const DETECTION_TOLERANCE_MS = 1000;
 
 export interface DeadPeerRunOptions {
   dial: HostPort;
+  /** How the connection reaches the reflector and what runs over it (default: direct TCP). */
+  link?: ProbeLink | undefined;
   session: SessionCredentials;
   probe: ProbeId;
   plan: KeepalivePlan;
@@ -83,6 +86,7 @@ export class DeadPeerRun {
       options.dial.port,
       options.session,
       options.probe,
+      options.link,
     );
     this.connection.on('ready', this.connectionOnReady);
     this.connection.on('failed', (error) => this.end((error as NodeJS.ErrnoException).code ?? 'failed'));

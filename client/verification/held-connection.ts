@@ -18,6 +18,7 @@
  * for the margin that covers it).
  */
 import type { Socket } from 'node:net';
+import type { ProbeLink } from '../transport/probe-transport.js';
 import { ECHO_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../../protocol/wire.js';
 import { ProbeConnection } from '../discovery/probe-connection.js';
 import type { SessionCredentials } from '../../protocol/auth.js';
@@ -45,6 +46,8 @@ export interface HeldConnectionHost {
   applyKeepalive(socket: Socket, setting: KeepaliveSetting): KernelKeepalive;
   /** How long a test may go unanswered before it is a silent drop, ms. */
   graceMs: number;
+  /** How the connection reaches the reflector and what runs over it (default: direct TCP). */
+  link?: ProbeLink | undefined;
 }
 
 export interface HeldTest {
@@ -95,7 +98,7 @@ export class HeldConnection {
   ) {
     this.openedAtMs = host.now();
     this.lastRefreshMs = this.openedAtMs;
-    this.connection = new ProbeConnection(dial.host, dial.port, session, id);
+    this.connection = new ProbeConnection(dial.host, dial.port, session, id, host.link);
     this.connection.on('ready', this.connectionOnReady);
     this.connection.on('failed', () => this.died('reset'));
     this.connection.on('byte', this.connectionOnByte);

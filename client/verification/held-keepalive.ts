@@ -8,6 +8,7 @@ import type { ProbeId } from '../../protocol/wire.js';
 import type { SessionCredentials } from '../../protocol/auth.js';
 import type { HostPort } from '../../protocol/address.js';
 import type { Socket } from 'node:net';
+import type { ProbeLink } from '../transport/probe-transport.js';
 import {
   applyKeepalive,
   keepaliveSupport,
@@ -53,6 +54,8 @@ export function keepaliveSkipReason(platform: NodeJS.Platform): UnsupportedReaso
  */
 export interface HeldPath {
   dial: HostPort;
+  /** How the held connections reach the reflector and what runs over them (default: direct TCP). */
+  link?: ProbeLink | undefined;
   session: SessionCredentials;
   graceMs: number;
   now(): number;

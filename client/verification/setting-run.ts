@@ -163,6 +163,7 @@ export class SettingRun {
       push: options.push,
       applyKeepalive: options.applyKeepalive,
       graceMs: options.graceMs,
+      link: options.link,
     });
     this.held.set(id, connection);
     return connection;

@@ -193,6 +193,7 @@ export class VerificationRun {
         rttMs: this.options.rttMs,
         push: this.options.push,
         applyKeepalive: this.options.applyKeepalive,
+        link: this.options.link,
         graceMs: this.options.graceMs,
       },
     );

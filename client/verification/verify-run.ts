@@ -19,6 +19,8 @@ import { planFixedSetting } from './fixed-setting.js';
 import { heldKeepaliveApplier } from './held-keepalive.js';
 import { SettingRun, type SettingRunResult } from './setting-run.js';
 import type { RefreshSetting } from './verdict.js';
+import type { RawDialer } from '../transport/raw-dialer.js';
+import { probeLink, type ProbeTransport } from '../transport/probe-transport.js';
 
 export type VerifyRunOptions = (
   | {
@@ -36,6 +38,10 @@ export type VerifyRunOptions = (
 ) & {
   /** The reflector's token ('' or absent: the empty token). */
   token?: string | undefined;
+  /** How every connection reaches the reflector (default: directly). */
+  dialer?: RawDialer | undefined;
+  /** What the held connections run over; the control channel is wss when it has TLS (default: tcp). */
+  transport?: ProbeTransport | undefined;
 };
 
 export type VerifyRunResult =
@@ -58,9 +64,11 @@ export interface VerifyHooks {
 export async function runVerify(options: VerifyRunOptions, hooks: VerifyHooks = {}): Promise<VerifyOutcome> {
   const startedMs = performance.now();
   // During --dead-peer the channel dies with the path: no resume attempts to outlive the run.
+  const link = probeLink(options.dialer, options.transport);
+  const channel = { token: options.token, dialer: link.dialer, tls: link.transport.tls };
   const control = new ControlChannel(
     options.reflector,
-    options.mode === 'dead-peer' ? { resumeWindowMs: 0, token: options.token } : { token: options.token },
+    options.mode === 'dead-peer' ? { resumeWindowMs: 0, ...channel } : channel,
   );
   await control.connect();
   const allocate = randomProbeIds();
@@ -74,6 +82,7 @@ export async function runVerify(options: VerifyRunOptions, hooks: VerifyHooks = 
   if (options.mode === 'hold') {
     const run = new SettingRun({
       dial: options.reflector,
+      link,
       session,
       plan: planFixedSetting(options.setting, options.connections, options.directions, options.holdMs),
       timeoutMs: options.timeoutMs,
@@ -91,6 +100,7 @@ export async function runVerify(options: VerifyRunOptions, hooks: VerifyHooks = 
     const applier = heldKeepaliveApplier(options.plan.userTimeoutMs);
     const run = new DeadPeerRun({
       dial: options.reflector,
+      link,
       session,
       probe: allocate(),
       plan: options.plan,

@@ -5,6 +5,8 @@ export const TOP_KEYS = [
   'schema',
   'reflector',
   'transport',
+  'proxy',
+  'tls_version',
   'elapsed_s',
   'connections_used',
   'aborted',

@@ -11,11 +11,18 @@ import { createInterface } from 'node:readline';
 import { formatHostPort } from '../../protocol/address.js';
 import { nodeArgv, type Lab } from './lab.js';
 
+/** The proxy variables discover reads: none of the host's may leak into a lab, which has no way out. */
+const PROXY_VARIABLES = /^(https?|all|no)_proxy$/i;
+
 /**
  * The token every lab reflector and client shares, through IDLESCOPE_TOKEN: the lab listens on
  * namespace addresses, which a reflector without a token refuses (and it tests the token path).
+ * The host's proxy variables are left out (a suite that wants one sets it: `env`).
  */
-export const LAB_ENV = { ...process.env, IDLESCOPE_TOKEN: randomBytes(16).toString('hex') };
+export const LAB_ENV = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !PROXY_VARIABLES.test(name))),
+  IDLESCOPE_TOKEN: randomBytes(16).toString('hex'),
+};
 
 export const CLI_ENTRY = 'client/cli/main.ts';
 const REFLECTOR_READY_LINE = 'idlescope reflector listening on';
@@ -50,6 +57,8 @@ export interface LabDiscoveryOptions {
   timeoutMs?: number;
   /** Receives the reflector's and discover's stderr (progress, diagnostics) as it arrives. */
   onStderr?: (chunk: string, from: 'reflector' | 'discover') => void;
+  /** Added to discover's environment (LAB_ENV), e.g. HTTPS_PROXY. */
+  env?: Record<string, string>;
 }
 
 export interface LabDiscoveryResult {
@@ -189,7 +198,7 @@ export async function runDiscoveryInLab(
     const started = performance.now();
     const discover = lab.spawn(lab.clientNs, nodeArgv(CLI_ENTRY, args), {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: LAB_ENV,
+      env: { ...LAB_ENV, ...options.env },
     });
     let stdout = '';
     let stderr = '';

@@ -8,6 +8,9 @@
  * - The namespaces have no route anywhere but each other: traffic can only reach lab addresses.
  * - Teardown always happens: `destroy()` (idempotent), plus process 'exit' / SIGINT / SIGTERM / SIGHUP
  *   handlers, plus a sweep of namespaces left by crashed earlier runs at every `createLab`.
+ *
+ * (About 420 lines: the namespaces, their links and routes, the daemons a scenario runs and the
+ * teardown are one lifecycle; the scenarios' contents are scenarios.ts's and forward-proxies.ts's.)
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -41,13 +44,15 @@ import {
   middleboxSysctls,
   type Scenario,
 } from './scenarios.js';
+import { forwardProxyDaemon } from './forward-proxies.js';
 
 export { SCENARIOS, SCENARIO_SPECS, type Scenario } from './scenarios.js';
 
 /** The repository root: the working directory for programs run inside the lab. */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-const HAPROXY_READY_TIMEOUT_MS = 5_000;
+/** haproxy listens within ms; the socks fixture needs tsx's start-up (10 s or more under load). */
+const DAEMON_READY_TIMEOUT_MS = 30_000;
 const CHILD_EXIT_GRACE_MS = 1_000;
 
 export interface LabOptions {
@@ -74,6 +79,8 @@ export interface Lab {
   readonly serverNs: string;
   /** The address a server (the reflector) binds inside the server namespace. */
   readonly serverListenHost: string;
+  /** The --proxy URL the client must use (corporate-proxy, socks), or null where it connects itself. */
+  readonly proxyUrl: string | null;
   /** "host:port" the client dials to reach a server listening on `port` (bracketed for IPv6). */
   targetAddress(port: number): string;
   /** Runs argv inside a namespace and waits for it; rejects with LabCommandError on failure. */
@@ -95,6 +102,7 @@ class NamespaceLab implements Lab {
   readonly middleboxNs = namespaceName(this.prefix, 'mb');
   readonly serverNs = namespaceName(this.prefix, 'srv');
   readonly serverListenHost: string;
+  proxyUrl: string | null = null;
   private readonly children = new Set<ChildProcess>();
   private tempDir: string | null = null;
   private destroying: Promise<void> | null = null;
@@ -126,6 +134,9 @@ class NamespaceLab implements Lab {
       case 'nat-lossy':
       case 'nat-loose':
       case 'firewall-reset':
+      case 'corporate-proxy':
+      case 'socks':
+        // Through a forward proxy the client names the server itself, which it has no route to.
         return `${ADDR.server4}:${port}`;
       default: {
         const never: never = this.scenario;
@@ -213,7 +224,7 @@ class NamespaceLab implements Lab {
     if (family === 6) {
       await ipn(this.clientNs, '-6', 'route', 'add', ADDR.serverNet6, 'via', ADDR.mbClient6);
       await ipn(this.serverNs, '-6', 'route', 'add', ADDR.clientNet6, 'via', ADDR.mbServer6);
-    } else if (this.scenario !== 'proxy') {
+    } else if (this.scenario !== 'proxy' && SCENARIO_SPECS[this.scenario].forwardProxy === null) {
       // The server gets no route back to the client subnet: it can only answer through masquerade.
       await ipn(this.clientNs, '-4', 'route', 'add', ADDR.serverNet4, 'via', ADDR.mbClient4);
     }
@@ -224,6 +235,21 @@ class NamespaceLab implements Lab {
     const sysctls = middleboxSysctls(this.scenario, this.timeoutS);
     if (sysctls.length > 0) await this.sysctl(this.middleboxNs, sysctls);
     if (this.scenario === 'proxy') await this.startHaproxy();
+    const forward = SCENARIO_SPECS[this.scenario].forwardProxy;
+    if (forward !== null) {
+      const tempDir = await this.makeTempDir();
+      const pid = join(tempDir, `${forward}.pid`);
+      const daemon = forwardProxyDaemon(forward, this.timeoutS, pid, nodeArgv);
+      const config = daemon.configName === null ? '' : join(tempDir, daemon.configName);
+      if (daemon.configName !== null) await writeFile(config, daemon.config);
+      await this.startDaemon(daemon.argv(config), daemon.port, `the ${forward} proxy`);
+      this.proxyUrl = daemon.url;
+    }
+  }
+
+  private async makeTempDir(): Promise<string> {
+    this.tempDir ??= await mkdtemp(join(tmpdir(), `${TEMP_DIR_PREFIX}${this.prefix}-`));
+    return this.tempDir;
   }
 
   private async sysctl(ns: string, settings: readonly string[]): Promise<void> {
@@ -231,25 +257,28 @@ class NamespaceLab implements Lab {
   }
 
   private async startHaproxy(): Promise<void> {
-    this.tempDir = await mkdtemp(join(tmpdir(), `${TEMP_DIR_PREFIX}${this.prefix}-`));
-    const config = join(this.tempDir, 'haproxy.cfg');
-    await writeFile(config, haproxyConfig(this.timeoutS, join(this.tempDir, 'haproxy.pid')));
-    const haproxy = this.spawn(this.middleboxNs, ['haproxy', '-db', '-f', config], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const tempDir = await this.makeTempDir();
+    const config = join(tempDir, 'haproxy.cfg');
+    await writeFile(config, haproxyConfig(this.timeoutS, join(tempDir, 'haproxy.pid')));
+    await this.startDaemon(['haproxy', '-db', '-f', config], PROXY_PORT_LAST);
+  }
+
+  /** Starts a daemon in the middlebox namespace and waits until it listens on `port`. */
+  private async startDaemon(argv: readonly string[], port: number, name = argv[0] ?? '?'): Promise<void> {
+    const daemon = this.spawn(this.middleboxNs, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    haproxy.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    daemon.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4096);
     });
-    const deadline = performance.now() + HAPROXY_READY_TIMEOUT_MS;
+    const deadline = performance.now() + DAEMON_READY_TIMEOUT_MS;
     for (;;) {
-      if (haproxy.exitCode !== null || haproxy.signalCode !== null) {
-        throw new LabError(`haproxy exited during startup: ${stderr.trim()}`);
+      if (daemon.exitCode !== null || daemon.signalCode !== null) {
+        throw new LabError(`${name} exited during startup: ${stderr.trim()}`);
       }
-      const { stdout } = await this.exec(this.middleboxNs, ['ss', '-Hltn', `sport = :${PROXY_PORT_LAST}`]);
+      const { stdout } = await this.exec(this.middleboxNs, ['ss', '-Hltn', `sport = :${port}`]);
       if (stdout.trim() !== '') return;
       if (performance.now() > deadline)
-        throw new LabError(`haproxy not listening after ${HAPROXY_READY_TIMEOUT_MS} ms: ${stderr.trim()}`);
+        throw new LabError(`${name} not listening after ${DAEMON_READY_TIMEOUT_MS} ms: ${stderr.trim()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -296,7 +325,7 @@ class NamespaceLab implements Lab {
 const TEMP_DIR_PREFIX = 'idlescope-lab-';
 const TEMP_DIR_PATTERN = /^idlescope-lab-isl-(\d+)-/;
 
-/** Removes haproxy temp dirs left by crashed earlier runs (creating pid dead). */
+/** Removes the daemons' temp dirs left by crashed earlier runs (creating pid dead). */
 async function sweepStaleTempDirs(): Promise<void> {
   const entries = await readdir(tmpdir()).catch(() => [] as string[]);
   for (const entry of entries) {
@@ -348,6 +377,7 @@ export async function labAvailability(scenarios: readonly Scenario[] = SCENARIOS
     ['ss', ['ss', '-V']],
   ];
   if (scenarios.includes('proxy')) tools.push(['haproxy', ['haproxy', '-v']]);
+  if (scenarios.includes('corporate-proxy')) tools.push(['tinyproxy', ['tinyproxy', '-v']]);
   for (const [name, argv] of tools) {
     try {
       await runCommand(argv);
@@ -356,7 +386,9 @@ export async function labAvailability(scenarios: readonly Scenario[] = SCENARIOS
         ok: false,
         reason:
           `\`${name}\` is missing or broken (install iproute2, nftables, ` +
-          `procps${scenarios.includes('proxy') ? ', haproxy' : ''})`,
+          `procps${scenarios.includes('proxy') ? ', haproxy' : ''}` +
+          `${scenarios.includes('corporate-proxy') ? ', tinyproxy' : ''}` +
+          ')',
       };
     }
   }

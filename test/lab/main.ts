@@ -93,9 +93,15 @@ try {
     `lab: namespaces ${lab.clientNs}, ${lab.middleboxNs}, ${lab.serverNs}; client dials ` +
       `${lab.targetAddress(port)}`,
   );
+  // Through a forward proxy, unless the pass-through says otherwise (--proxy, --no-proxy).
+  const viaProxy =
+    lab.proxyUrl === null || passThrough.some((a) => a.startsWith('--proxy') || a === '--no-proxy')
+      ? []
+      : ['--proxy', lab.proxyUrl];
+  if (viaProxy.length > 0) console.error(`lab: through the proxy ${lab.proxyUrl ?? ''}`);
   const result = await runDiscoveryInLab(
     lab,
-    ['--min', String(minS), '--max', String(maxS), '--direction', direction, ...passThrough],
+    ['--min', String(minS), '--max', String(maxS), '--direction', direction, ...viaProxy, ...passThrough],
     {
       port,
       onStderr: (chunk) => process.stderr.write(chunk),

@@ -16,6 +16,8 @@ export const SCENARIOS = [
   'proxy',
   'firewall6',
   'nat-lossy',
+  'corporate-proxy',
+  'socks',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -55,6 +57,11 @@ export type Fate = 'survives' | 'silent-drop' | 'reset' | 'close';
 
 export interface ScenarioSpec {
   family: 4 | 6;
+  /**
+   * The forward proxy the client must go through (forward-proxies.ts), or null: the client connects
+   * to the target itself (through whatever the middlebox does to it).
+   */
+  forwardProxy: 'http' | 'socks5' | null;
   /** What happens to data sent after an idle period longer than T, per direction. */
   afterIdle: { outbound: Fate; inbound: Fate };
   summary: string;
@@ -62,11 +69,13 @@ export interface ScenarioSpec {
 
 export const SCENARIO_SPECS: Record<Scenario, ScenarioSpec> = {
   'nat-strict': {
+    forwardProxy: null,
     family: 4,
     afterIdle: { outbound: 'silent-drop', inbound: 'silent-drop' },
     summary: 'masquerade NAT, conntrack loose=0, invalid dropped: both directions die silently',
   },
   'nat-loose': {
+    forwardProxy: null,
     family: 4,
     afterIdle: { outbound: 'survives', inbound: 'reset' },
     summary:
@@ -74,23 +83,43 @@ export const SCENARIO_SPECS: Record<Scenario, ScenarioSpec> = {
       'answered with RST to the server',
   },
   'firewall-reset': {
+    forwardProxy: null,
     family: 4,
     afterIdle: { outbound: 'reset', inbound: 'reset' },
     summary: 'masquerade NAT, conntrack loose=0, invalid answered with tcp reset',
   },
   proxy: {
+    forwardProxy: null,
     family: 4,
     afterIdle: { outbound: 'close', inbound: 'close' },
     summary: 'haproxy mode tcp, timeout client/server T: both legs closed with FIN at T',
   },
   'nat-lossy': {
+    forwardProxy: null,
     family: 4,
     afterIdle: { outbound: 'silent-drop', inbound: 'silent-drop' },
     summary:
       'nat-strict that also drops 3% of the packets it forwards, either way, at random (TCP retransmits ' +
       'them)',
   },
+  'corporate-proxy': {
+    forwardProxy: 'http',
+    family: 4,
+    afterIdle: { outbound: 'close', inbound: 'close' },
+    summary:
+      'no route to the server, only to a forward proxy (tinyproxy, HTTP CONNECT, Timeout T): idle tunnels ' +
+      'closed with FIN on both legs at T',
+  },
+  socks: {
+    forwardProxy: 'socks5',
+    family: 4,
+    afterIdle: { outbound: 'close', inbound: 'close' },
+    summary:
+      'no route to the server, only to a SOCKS5 proxy (written for the lab, idle timeout T): idle ' +
+      'tunnels closed with FIN on both legs at T',
+  },
   firewall6: {
+    forwardProxy: null,
     family: 6,
     afterIdle: { outbound: 'survives', inbound: 'silent-drop' },
     summary:
@@ -114,6 +143,8 @@ export function middleboxSysctls(scenario: Scenario, timeoutS: number): string[]
     case 'firewall6':
       return ['net.ipv6.conf.all.forwarding=1', ...conntrack(1)];
     case 'proxy':
+    case 'corporate-proxy':
+    case 'socks':
       // A terminating proxy: nothing is forwarded, so the client can only reach the server through it.
       return [];
     default: {
@@ -166,6 +197,8 @@ table ip6 idlescope_lab {
 }
 `;
     case 'proxy':
+    case 'corporate-proxy':
+    case 'socks':
       return null;
     default: {
       const never: never = scenario;

@@ -186,7 +186,9 @@ describe('classifyConnection', () => {
     ['GET /idlescope HTTP/1.1', 'control'],
     ['GE', 'need-more'],
     ['POST / HTTP/1.1', 'garbage'],
-    ['\x16\x03\x01', 'garbage'],
+    ['\x16\x03\x01', 'tls'],
+    ['\x16', 'tls'],
+    ['\x15\x03\x01', 'garbage'],
   ])('%j is %s', (text, kind) => {
     expect(classifyConnection(Buffer.from(text, 'latin1'))).toBe(kind);
   });

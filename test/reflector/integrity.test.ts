@@ -81,7 +81,8 @@ describe('reflector measurement integrity', () => {
     const { reflector, address } = await startReflector(defer, { helloTimeoutMs: 200 });
     const { control, session } = await openSession(defer, address);
     await openProbe(defer, address, control, session, 1);
-    const socket = reflector.probeSocket(session.session, 1);
+    // A raw TCP probe's stream is its socket.
+    const socket = reflector.probeSocket(session.session, 1) as Socket | undefined;
     expect(socket, 'the reflector exposes the probe socket').toBeDefined();
     expect(socket!.timeout ?? 0, 'socket timeout is off').toBe(0);
     expect(internal(socket!, 'timeout') ?? null, 'no idle timer armed inside Node').toBeNull();

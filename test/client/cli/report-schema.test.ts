@@ -39,6 +39,7 @@ function simulatedReport(model: MiddleboxModel, directions: Direction[]): Discov
   return {
     reflector: 'simulated:7000',
     transport: 'tcp',
+    tlsVersion: null,
     elapsedMs: stats.elapsedMs,
     connectionsUsed: stats.connectionsOpened,
     aborted: stats.hitLimit ? 'the simulation hit its time limit' : null,

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../protocol/errors.js';
 import { EXIT, exitCodeFor } from '../../../client/cli/cli-io.js';
 import { verifyOptionsFrom, type VerifyFlags } from '../../../client/cli/verify-flags.js';
+import { tcpTransport } from '../../../client/transport/tcp-transport.js';
 
 const BASE: VerifyFlags = {
   reflector: '127.0.0.1:7000',
@@ -40,6 +41,7 @@ describe('verify flags', () => {
         connections: 4,
         directions: ['inbound', 'outbound'],
         graceMs: 1500,
+        transport: tcpTransport,
       });
     },
   );
@@ -61,6 +63,7 @@ describe('verify flags', () => {
       reflector: { host: '127.0.0.1', port: 7000 },
       plan: { idleS: 3, intervalS: 1, count: 2, userTimeoutMs: 4500 },
       waitMs: 600_000,
+      transport: tcpTransport,
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handshakeFailure } from '../../../client/discovery/handshake-failure.js';
+import { dialFailure, handshakeFailure } from '../../../client/discovery/handshake-failure.js';
 import { NotAReflectorError, ReflectorUnreachableError } from '../../../protocol/errors.js';
 
 const LABEL = '127.0.0.1:7000';
@@ -14,12 +14,7 @@ function parseError(raw: Buffer): Error {
 
 describe('handshakeFailure', () => {
   it('quotes the first line of a text banner', () => {
-    const error = handshakeFailure(
-      LABEL,
-      parseError(Buffer.from('220 mail ESMTP\r\nmore')),
-      'connected',
-      10_000,
-    );
+    const error = handshakeFailure(LABEL, parseError(Buffer.from('220 mail ESMTP\r\nmore')), 'connected');
     expect(error, 'class').toBeInstanceOf(NotAReflectorError);
     expect(error.code, 'code').toBe('IDLESCOPE_NOT_A_REFLECTOR');
     expect(error.message, 'message').toBe(`${LABEL} answered "220 mail ESMTP" instead of HTTP${SUFFIX}`);
@@ -27,7 +22,7 @@ describe('handshakeFailure', () => {
 
   it('shows the first bytes of binary in hex (a TLS alert)', () => {
     const raw = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]);
-    const error = handshakeFailure(LABEL, parseError(raw), 'connected', 10_000);
+    const error = handshakeFailure(LABEL, parseError(raw), 'connected');
     expect(error, 'class').toBeInstanceOf(NotAReflectorError);
     expect(error.message, 'message').toBe(
       `${LABEL} answered bytes 15 03 03 00 02 02 46 instead of HTTP${SUFFIX}`,
@@ -35,12 +30,7 @@ describe('handshakeFailure', () => {
   });
 
   it('calls a wrong WebSocket upgrade not a reflector', () => {
-    const error = handshakeFailure(
-      LABEL,
-      new Error('Invalid Sec-WebSocket-Accept header'),
-      'upgraded',
-      10_000,
-    );
+    const error = handshakeFailure(LABEL, new Error('Invalid Sec-WebSocket-Accept header'), 'upgraded');
     expect(error, 'class').toBeInstanceOf(NotAReflectorError);
     expect(error.message, 'message').toBe(
       `${LABEL} answered the WebSocket upgrade wrongly (Invalid Sec-WebSocket-Accept header)${SUFFIX}`,
@@ -48,7 +38,10 @@ describe('handshakeFailure', () => {
   });
 
   it('calls a connection that never completes unreachable, with what to check', () => {
-    const error = handshakeFailure(LABEL, new Error('Opening handshake has timed out'), 'connecting', 10_000);
+    const timeout = Object.assign(new Error('The operation was aborted due to timeout'), {
+      name: 'TimeoutError',
+    });
+    const error = dialFailure(LABEL, timeout, 10_000);
     expect(error, 'class').toBeInstanceOf(ReflectorUnreachableError);
     expect(error.code, 'code').toBe('IDLESCOPE_REFLECTOR_UNREACHABLE');
     expect(error.message, 'message').toBe(
@@ -59,7 +52,7 @@ describe('handshakeFailure', () => {
 
   it('calls a channel reset before the welcome unreachable, not a wrong upgrade', () => {
     const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
-    const error = handshakeFailure(LABEL, reset, 'open', 10_000);
+    const error = handshakeFailure(LABEL, reset, 'open');
     expect(error, 'class').toBeInstanceOf(ReflectorUnreachableError);
     expect(error.message, 'message').toBe(`cannot reach reflector ${LABEL}: read ECONNRESET`);
   });

@@ -75,6 +75,8 @@ export function savedRun({
       packets_estimate: 200,
     },
     verification: null,
+    proxy: null,
+    tls_version: null,
     started_at: startedAt,
     settings: null,
     nat:

@@ -44,6 +44,7 @@ function report(
   return {
     reflector: 'reflector.example:7000',
     transport: 'tcp',
+    tlsVersion: null,
     elapsedMs: 33_456.7891,
     connectionsUsed: 24,
     aborted,
@@ -94,6 +95,7 @@ describe('renderJson', () => {
       schema: 1,
       reflector: 'reflector.example:7000',
       transport: 'tcp',
+      tls_version: null,
       elapsed_s: 33.457,
       connections_used: 24,
       aborted: null,
