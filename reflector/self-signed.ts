@@ -48,8 +48,8 @@ export async function selfSignedIdentity(
   cert.setSubject(subject);
   cert.setIssuer(subject);
   const all = [...(loopback ? ['localhost', '127.0.0.1', '::1'] : []), ...names];
-  const altNames = [...new Set(all.filter((n) => n !== ''))].map(
-    (name) => (isIP(name) === 0 ? { type: 2, value: name } : { type: 7, ip: name }),
+  const altNames = [...new Set(all.filter((n) => n !== ''))].map((name) =>
+    isIP(name) === 0 ? { type: 2, value: name } : { type: 7, ip: name },
   );
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },

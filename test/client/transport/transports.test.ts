@@ -178,7 +178,8 @@ describe('TLS trust and mismatches', () => {
     expect((error as { code?: string }).code, error.message).toBe('IDLESCOPE_NOT_TLS');
     expect(error.message).toMatch(
       new RegExp(
-        `^127\\.0\\.0\\.1:${address.port} did not complete a TLS handshake \\(.*\\): .*--transport tcp or ws$`,
+        `^127\\.0\\.0\\.1:${address.port} did not complete a TLS handshake ` +
+          '\\(.*\\): .*--transport tcp or ws$',
       ),
     );
     await waitFor('the reflector to have no connection left', () => reflector.stats().connections === 0);
