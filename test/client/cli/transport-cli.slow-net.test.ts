@@ -186,7 +186,7 @@ describe.concurrent('transports: failures are one line and exit 3, with nothing 
 describe('reflector --self-signed', () => {
   it(
     'prints the fingerprint that discover --transport wss --pin trusts, and the report names wss and TLS',
-    { timeout: 2 * RUN_MS },
+    { timeout: 4 * RUN_MS },
     async ({ onTestFinished }) => {
       const defer = useTeardown(onTestFinished);
       const reflector = spawnCli(
@@ -200,7 +200,7 @@ describe('reflector --self-signed', () => {
       const port = (await reflector.stdoutMatches(/listening on 127\.0\.0\.1:(\d+)/, RUN_MS))[1] as string;
       const args = ['discover', '--reflector', `127.0.0.1:${port}`, '--transport', 'wss', '--pin', pin];
       const run = ['--min', '1', '--max', '2', '--connections', '4', '--no-verify', '--quiet', '--json'];
-      const result = await runCli(defer, [...args, ...run], RUN_MS);
+      const result = await runCli(defer, [...args, ...run], 2 * RUN_MS);
       expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(0);
       const report = JSON.parse(result.stdout) as { transport: string; tls_version: string | null };
       expect(report.transport, 'transport').toBe('wss');
