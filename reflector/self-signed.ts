@@ -23,10 +23,14 @@ export interface SelfSignedIdentity extends TlsIdentity {
 }
 
 /**
- * Makes a certificate for `names` (host names or IP addresses) plus localhost and loopback.
- * node-forge is loaded here, not at start: only --self-signed (and the demo over TLS) needs it.
+ * Makes a certificate for `names` (host names or IP addresses) plus, unless `loopback` is false,
+ * localhost and the loopback addresses. node-forge is loaded here, not at start: only --self-signed
+ * (and the demo over TLS) needs it.
  */
-export async function selfSignedIdentity(names: readonly string[] = []): Promise<SelfSignedIdentity> {
+export async function selfSignedIdentity(
+  names: readonly string[] = [],
+  { loopback = true }: { loopback?: boolean } = {},
+): Promise<SelfSignedIdentity> {
   const { default: forge } = await import('node-forge');
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -43,8 +47,9 @@ export async function selfSignedIdentity(names: readonly string[] = []): Promise
   const subject = [{ name: 'commonName', value: 'idlescope reflector' }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
-  const altNames = [...new Set(['localhost', '127.0.0.1', '::1', ...names].filter((n) => n !== ''))].map(
-    (name) => (isIP(name) === 0 ? { type: 2, value: name } : { type: 7, ip: name }),
+  const all = [...(loopback ? ['localhost', '127.0.0.1', '::1'] : []), ...names];
+  const altNames = [...new Set(all.filter((n) => n !== ''))].map((name) =>
+    isIP(name) === 0 ? { type: 2, value: name } : { type: 7, ip: name },
   );
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },

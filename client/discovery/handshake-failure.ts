@@ -17,12 +17,24 @@ export function handshakeFailure(label: string, error: Error, stage: HandshakeSt
   const code = (error as NodeJS.ErrnoException).code ?? '';
   if (code.startsWith('HPE_')) {
     const raw = (error as { rawPacket?: unknown }).rawPacket;
+    // A TLS record (an alert, 0x15 0x03): the port wants TLS, as a TLS-terminating proxy's does.
+    const tls = Buffer.isBuffer(raw) && raw.length >= 2 && raw[0]! >= 0x14 && raw[0]! <= 0x17 && raw[1] === 3;
     return new NotAReflectorError(
       label,
-      `answered ${Buffer.isBuffer(raw) ? describeBytes(raw) : 'something'} instead of HTTP`,
+      `answered ${Buffer.isBuffer(raw) ? describeBytes(raw) : 'something'} instead of HTTP` +
+        (tls ? ' (TLS: try --transport tls or wss)' : ''),
       { cause: error },
     );
   }
+  // Closed unanswered once connected: what a TLS-only port (Node's TLS server, a TLS proxy) does with
+  // a plain request. A reflector answers any well-formed upgrade.
+  if (stage === 'connected' && (code === 'ECONNRESET' || /socket hang up/.test(error.message)))
+    return new NotAReflectorError(
+      label,
+      'accepted the connection, then closed it without answering the upgrade (a TLS-only port? ' +
+        'try --transport tls or wss)',
+      { cause: error },
+    );
   if (stage === 'upgraded')
     return new NotAReflectorError(label, `answered the WebSocket upgrade wrongly (${error.message})`, {
       cause: error,

@@ -37,6 +37,8 @@ export const TICKET_WAIT_MS = 1000;
 export interface TlsTrust {
   /** `sha256:<hex>` (protocol/tls-pin.ts): trust exactly this certificate. Null: a CA and the name. */
   pin: string | null;
+  /** CA certificates (PEM) to trust instead of Node's (tests; users have NODE_EXTRA_CA_CERTS). */
+  ca?: string | Buffer | undefined;
 }
 
 /** Certificate failures Node reports by code (OpenSSL's verify errors and the name check). */
@@ -55,6 +57,7 @@ function secure(socket: Socket, target: HostPort, signal: AbortSignal, trust: Tl
       // SNI carries names only; for an IP the certificate is checked against the IP.
       ...(isIP(target.host) === 0 ? { servername: target.host } : {}),
       rejectUnauthorized: trust.pin === null,
+      ...(trust.ca === undefined ? {} : { ca: trust.ca }),
     });
     let tickets = 0;
     let ticketTimer: NodeJS.Timeout | null = null;

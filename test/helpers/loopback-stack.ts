@@ -5,7 +5,7 @@
  *   client ──► [extra hops, e.g. a counting relay] ──► emulator (mode, timeout) ──► reflector
  */
 import net from 'node:net';
-import { Reflector } from '../../reflector/reflector.js';
+import { Reflector, type ReflectorOptions } from '../../reflector/reflector.js';
 import { MiddleboxEmulator, type MiddleboxMode } from '../../client/demo/middlebox-emulator.js';
 import type { HostPort } from '../../protocol/address.js';
 import type { Defer } from './teardown.js';
@@ -22,18 +22,19 @@ export interface LoopbackStack {
 export async function startReflector(
   defer: Defer,
   host = '127.0.0.1',
+  options: ReflectorOptions = {},
 ): Promise<{ reflector: Reflector; reflectorAddress: HostPort }> {
-  const reflector = new Reflector({ closeHandshakeMs: 200 });
+  const reflector = new Reflector({ closeHandshakeMs: 200, ...options });
   defer(() => reflector.close());
   return { reflector, reflectorAddress: await reflector.listen(host, 0) };
 }
 
 export async function startStack(
   defer: Defer,
-  options: { mode: MiddleboxMode; timeoutMs: number; host?: string },
+  options: { mode: MiddleboxMode; timeoutMs: number; host?: string; reflector?: ReflectorOptions },
 ): Promise<LoopbackStack> {
   const host = options.host ?? '127.0.0.1';
-  const { reflector, reflectorAddress } = await startReflector(defer, host);
+  const { reflector, reflectorAddress } = await startReflector(defer, host, options.reflector);
   const emulator = new MiddleboxEmulator({
     target: reflectorAddress,
     timeoutMs: options.timeoutMs,

@@ -59,6 +59,11 @@ export interface LabDiscoveryOptions {
   onStderr?: (chunk: string, from: 'reflector' | 'discover') => void;
   /** Added to discover's environment (LAB_ENV), e.g. HTTPS_PROXY. */
   env?: Record<string, string>;
+  /**
+   * The reflector serves TLS with a certificate of its own (--self-signed), and discover pins the
+   * fingerprint it prints (--pin): for --transport tls and wss.
+   */
+  selfSigned?: boolean;
 }
 
 export interface LabDiscoveryResult {
@@ -107,13 +112,19 @@ export async function stop(child: ChildProcess): Promise<void> {
   }
 }
 
+/** The line a reflector serving TLS prints before it listens, with the fingerprint to pin. */
+const CERTIFICATE_LINE = /^idlescope reflector TLS certificate (sha256:[0-9a-f]{64}) /;
+
 export async function startReflector(
   lab: Lab,
   port: number,
   onStderr: LabDiscoveryOptions['onStderr'],
+  /** Given: the reflector makes a certificate (--self-signed), and this receives its fingerprint. */
+  onPin?: (pin: string) => void,
 ): Promise<ChildProcess> {
   const listen = formatHostPort({ host: lab.serverListenHost, port });
-  const child = lab.spawn(lab.serverNs, nodeArgv(CLI_ENTRY, ['reflector', '--listen', listen]), {
+  const tls = onPin === undefined ? [] : ['--self-signed'];
+  const child = lab.spawn(lab.serverNs, nodeArgv(CLI_ENTRY, ['reflector', '--listen', listen, ...tls]), {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: LAB_ENV,
   });
@@ -135,6 +146,8 @@ export async function startReflector(
         REFLECTOR_READY_TIMEOUT_MS,
       );
       lines.on('line', (line) => {
+        const pin = CERTIFICATE_LINE.exec(line)?.[1];
+        if (pin !== undefined) onPin?.(pin);
         if (!line.startsWith(REFLECTOR_READY_LINE)) return;
         clearTimeout(timer);
         resolve();
@@ -189,9 +202,12 @@ export async function runDiscoveryInLab(
 ): Promise<LabDiscoveryResult> {
   const port = options.port ?? 7000;
   const timeoutMs = options.timeoutMs ?? 15 * 60_000;
-  const reflector = await startReflector(lab, port, options.onStderr);
+  let pin: string | null = null;
+  const onPin = options.selfSigned === true ? (printed: string) => (pin = printed) : undefined;
+  const reflector = await startReflector(lab, port, options.onStderr, onPin);
   try {
     const args = ['discover', '--reflector', lab.targetAddress(port), ...discoverArgs];
+    if (pin !== null) args.push('--pin', pin);
     if (!args.includes('--json')) args.push('--json');
     // A lab run is no network of the user's: kept out of the run history.
     if (!args.includes('--save')) args.push('--no-save');

@@ -25,7 +25,8 @@ describe('handshakeFailure', () => {
     const error = handshakeFailure(LABEL, parseError(raw), 'connected');
     expect(error, 'class').toBeInstanceOf(NotAReflectorError);
     expect(error.message, 'message').toBe(
-      `${LABEL} answered bytes 15 03 03 00 02 02 46 instead of HTTP${SUFFIX}`,
+      `${LABEL} answered bytes 15 03 03 00 02 02 46 instead of HTTP ` +
+        `(TLS: try --transport tls or wss)${SUFFIX}`,
     );
   });
 
