@@ -82,8 +82,11 @@ describe('a report through a proxy', () => {
 
   it('says so in the human report: the header names the proxy, and the timeout is the path’s', () => {
     const text = renderHuman(report(PROXY));
-    expect(text.split('\n')[0]).toMatch(
-      /^idlescope: reflector\.example:7000 over TCP via proxy http:\/\/proxy\.corp:3128, /,
+    expect(text.split('\n')[0], 'the answer first: the heartbeat').toMatch(
+      /^Idle connections die .*: use an application heartbeat every \d+ s \(TCP keepalive does not help here\)/,
+    );
+    expect(text).toMatch(
+      /^idlescope: reflector\.example:7000 over TCP via proxy http:\/\/proxy\.corp:3128, /m,
     );
     expect(text).toContain(
       "Through a proxy: this is the whole path's timeout, usually the proxy's own (see Why).",
