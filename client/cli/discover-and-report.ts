@@ -12,7 +12,8 @@ import {
   type DiscoveryOutcome,
 } from '../discovery/discovery-run.js';
 import { RunCostMeter } from '../discovery/run-cost.js';
-import { renderHuman, renderJson, type DiscoveryReport } from '../report/report.js';
+import { renderJson, type DiscoveryReport } from '../report/report.js';
+import { renderHuman } from '../report/human-report.js';
 import { formatHostPort } from '../../protocol/address.js';
 import { IdlescopeError, asIdlescopeError } from '../../protocol/errors.js';
 import { createProgressDisplay } from './live-view/live-display.js';

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runDiscovery } from '../../client/discovery/discovery-run.js';
-import { renderHuman, toJsonReport } from '../../client/report/report.js';
+import { toJsonReport } from '../../client/report/report.js';
+import { renderHuman } from '../../client/report/human-report.js';
 import { startReflector } from '../helpers/loopback-stack.js';
 import { useTeardown } from '../helpers/teardown.js';
 import { loopbackDiscovery } from '../helpers/loopback-discovery.js';

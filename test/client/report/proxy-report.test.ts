@@ -4,7 +4,8 @@
  * and TCP keepalive not recommended, since towards a proxy it does not keep the far side alive.
  */
 import { describe, expect, it } from 'vitest';
-import { renderHuman, toJsonReport, type DiscoveryReport } from '../../../client/report/report.js';
+import { toJsonReport, type DiscoveryReport } from '../../../client/report/report.js';
+import { renderHuman } from '../../../client/report/human-report.js';
 import { recommend } from '../../../client/report/recommendation.js';
 import { planVerification } from '../../../client/verification/plan-verification.js';
 import { RunCostMeter } from '../../../client/discovery/run-cost.js';

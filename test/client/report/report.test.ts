@@ -7,12 +7,8 @@ import {
 } from '../../helpers/report-keys.js';
 import { describe, expect, it } from 'vitest';
 import { directionResult } from '../../helpers/direction-result.js';
-import {
-  renderHuman,
-  renderJson,
-  toJsonReport,
-  type DiscoveryReport,
-} from '../../../client/report/report.js';
+import { renderHuman } from '../../../client/report/human-report.js';
+import { renderJson, toJsonReport, type DiscoveryReport } from '../../../client/report/report.js';
 import type { Direction, DirectionResult, EvictionKind } from '../../../client/search/types.js';
 
 function result(
