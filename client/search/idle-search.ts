@@ -28,8 +28,8 @@ import { staggeredOpening, staggers } from './opening-waves.js';
 import { judge, SWEEP_MIN_DEPTH_MS, type Judgement } from './evidence.js';
 import { confidenceOf, findingsOf } from './findings.js';
 import { frontierFor, frontierTargets, isNarrow, type Frontier } from './frontier.js';
-import type { TestRecord } from './pass-record.js';
-import { provisionalAfterMs, provisionalView } from './provisional.js';
+import { unansweredCount, type TestRecord } from './pass-record.js';
+import { plansProvisionally, provisionalAfterMs, provisionalView } from './provisional.js';
 import {
   fullTableEvident,
   planRecheck,
@@ -178,7 +178,7 @@ export class IdleSearch implements SearchEngine {
     const batch = this.nextBatch++;
     const probesBefore = this.pool.probesSent;
     let wakeAtMs = this.pool.probeTargets(targets, nowMs, batch, actions);
-    const markMs = this.provisionalMs();
+    const markMs = this.provisionalMs(judgement);
     if (this.pool.probesSent > probesBefore && markMs !== null) wakeAtMs = earliest(wakeAtMs, nowMs + markMs);
     if (this.pool.probesSent > probesBefore) {
       // A verification or sweep batch counts from the moment it really tested something.
@@ -282,7 +282,7 @@ export class IdleSearch implements SearchEngine {
     const probing = this.pool.probing();
     const pending = probing.map((c) => c.probeIdleMs);
     const plain = { judgement: real, records: this.pass.records, pending, provisional: 0 };
-    const view = provisionalView(probing, nowMs, this.provisionalMs());
+    const view = provisionalView(probing, nowMs, this.provisionalMs(real));
     if (real.sweepZone.length > 0) return { ...plain, provisionalAtMs: null };
     if (view.records.length === 0) return { ...plain, provisionalAtMs: view.nextAtMs };
     const records = [...this.pass.records, ...view.records];
@@ -292,14 +292,12 @@ export class IdleSearch implements SearchEngine {
     return { judgement, records, pending: view.awaitedIdles, provisional, provisionalAtMs: view.nextAtMs };
   }
 
-  /**
-   * How long an unanswered test waits to be planned as evicted in this pass (null: never). Not in
-   * a re-check: it tells a full table from loss by how many tests go unanswered, and a table full
-   * of the other direction's connections changes that from one moment to the next (a table of 16,
-   * both directions: a re-check planned on provisional evictions once reported 13 s for T = 350 s).
-   */
-  private provisionalMs(): number | null {
-    return this.earlierPasses.length > 0 ? null : this.provisionalAfterMs;
+  /** How long an unanswered test waits to be planned as evicted now (null: never; provisional.ts). */
+  private provisionalMs(real: Judgement): number | null {
+    const { budget, records } = this.pass;
+    const firstTests = unansweredCount(records, real.lossSuspects, true);
+    const recheck = this.earlierPasses.length > 0;
+    return plansProvisionally({ budget, recheck, firstTests }) ? this.provisionalAfterMs : null;
   }
 
   private evidence(judgement: Judgement): PassEvidence {

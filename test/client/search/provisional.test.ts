@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createSearch, defaultResolutionMs } from '../../../client/search/search-config.js';
-import { provisionalAfterMs, provisionalView } from '../../../client/search/provisional.js';
+import {
+  plansProvisionally,
+  PROVISIONAL_MIN_BUDGET,
+  provisionalAfterMs,
+  provisionalView,
+  TABLE_SUSPECT_FIRST_LOST,
+  TABLE_SUSPECT_FIRST_SHARE,
+} from '../../../client/search/provisional.js';
 import type { Clock } from '../../../client/search/clock-pool.js';
 import type {
   ConnId,
@@ -75,14 +82,14 @@ class Blind extends Watched {
   override controlRtt(): void {}
 }
 
-function search(): Watched {
+function search(maxConnections = PROVISIONAL_MIN_BUDGET): Watched {
   return new Watched(
     createSearch({
       direction: 'inbound',
       minMs: 1 * S,
       maxMs: 120 * S,
       resolutionMs: defaultResolutionMs,
-      maxConnections: 64,
+      maxConnections,
     }),
   );
 }
@@ -157,5 +164,40 @@ describe('provisional evictions', () => {
       expect(r.survivedMs as number).toBeLessThanOrEqual(T);
       expect(r.evictedMs as number).toBeGreaterThanOrEqual(T);
     }
+  });
+
+  it('waits for the records with few clocks: below the budget a search told the RTT is the blind one', () => {
+    const few = PROVISIONAL_MIN_BUDGET / 2;
+    const told = search(few);
+    const stats = simulate([told], new SharpTimeout(T, 'drop'), DEFAULT_SIMULATION);
+    const blind = new Blind(search(few).inner);
+    const blindStats = simulate([blind], new SharpTimeout(T, 'drop'), DEFAULT_SIMULATION);
+    expect(stats.elapsedMs).toBe(blindStats.elapsedMs);
+    expect(told.result().observations).toEqual(blind.result().observations);
+  });
+});
+
+describe('plansProvisionally', () => {
+  const clean = { unanswered: 0, tests: 40 };
+  const budget = PROVISIONAL_MIN_BUDGET;
+
+  it('plans on a first pass with the clocks to spare', () => {
+    expect(plansProvisionally({ budget, recheck: false, firstTests: clean })).toBe(true);
+  });
+
+  it('never in a re-check, nor with fewer connections than the budget', () => {
+    expect(plansProvisionally({ budget, recheck: true, firstTests: clean })).toBe(false);
+    expect(plansProvisionally({ budget: budget - 1, recheck: false, firstTests: clean })).toBe(false);
+  });
+
+  it('stops once a full table is suspected: enough first tests lost, and a large enough share', () => {
+    const tests = 40;
+    const atShare = Math.ceil(TABLE_SUSPECT_FIRST_SHARE * tests);
+    const gate = (unanswered: number, n = tests): boolean =>
+      plansProvisionally({ budget, recheck: false, firstTests: { unanswered, tests: n } });
+    expect(gate(atShare), 'the share of first tests lost').toBe(false);
+    expect(gate(atShare - 1), 'scattered loss, under the share').toBe(true);
+    expect(gate(TABLE_SUSPECT_FIRST_LOST - 1, 2), 'one loss is no table, whatever the share').toBe(true);
+    expect(gate(TABLE_SUSPECT_FIRST_LOST, TABLE_SUSPECT_FIRST_LOST), 'every first test lost').toBe(false);
   });
 });
