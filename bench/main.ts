@@ -7,11 +7,12 @@
  *   --write      regenerate BENCH.md (implied without --quick)
  *   --no-memory  skip the real-socket memory table
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runBench } from './run-bench.js';
 import { renderMarkdown, renderText } from './render.js';
 import { METHOD } from './method.js';
+import { extractLabSection, withLabSection } from './lab/lab-section.js';
 
 const KNOWN = new Set(['--json', '--quick', '--write', '--no-memory']);
 const args = process.argv.slice(2);
@@ -34,7 +35,9 @@ if (write) {
   const shown = args.filter((a) => a !== '--write' && a !== '--json');
   const command = shown.length === 0 ? 'npm run bench' : `npm run bench -- ${shown.join(' ')}`;
   const path = fileURLToPath(new URL('../BENCH.md', import.meta.url));
-  writeFileSync(path, renderMarkdown(report, command, METHOD));
+  // The real-path section is bench:lab's (root, about an hour): kept as it is.
+  const labSection = extractLabSection(readFileSync(path, 'utf8'));
+  writeFileSync(path, withLabSection(renderMarkdown(report, command, METHOD), labSection));
   // Keep stdout exactly the report (one JSON document with --json): say it on stderr.
   console.error(`bench: wrote ${path}`);
 }

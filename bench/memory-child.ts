@@ -14,6 +14,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openAll, sampleMemory as sample, within, type MemorySample } from './loopback-measure.js';
+import { MAX_PROBES_PER_SESSION } from '../protocol/wire.js';
 import { Reflector } from '../reflector/reflector.js';
 import { ControlChannel } from '../client/discovery/control-channel.js';
 import { ProbeConnection } from '../client/discovery/probe-connection.js';
@@ -92,7 +93,12 @@ async function runIdlescope(
   n: number,
   deadlineMs: number,
 ): Promise<{ established: number; before: MemorySample; after: MemorySample; close: () => Promise<void> }> {
-  const reflector = new Reflector();
+  // Up to 4,000 probes in one session from one address: past the per-session default of the
+  // admission limits (reflector/admission-limits.ts), so it is lifted for this measurement.
+  const reflector = new Reflector({
+    maxProbesPerSession: MAX_PROBES_PER_SESSION,
+    maxConnectionsPerAddress: MAX_PROBES_PER_SESSION * 2,
+  });
   const address = await reflector.listen(HOST, 0);
   const control = new ControlChannel(address);
   const probes: ProbeConnection[] = [];

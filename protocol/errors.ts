@@ -18,6 +18,8 @@ export type IdlescopeErrorCode =
   | 'IDLESCOPE_EMULATOR_THREAD'
   | 'IDLESCOPE_KEEPALIVE_PLAN'
   | 'IDLESCOPE_KEEPALIVE_SOCKET'
+  | 'IDLESCOPE_REPORT_FILE'
+  | 'IDLESCOPE_HISTORY'
   | 'IDLESCOPE_INTERNAL';
 
 export class IdlescopeError extends Error {
@@ -176,6 +178,30 @@ export class ReflectorStateError extends IdlescopeError {
 export class EmulatorThreadError extends IdlescopeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('IDLESCOPE_EMULATOR_THREAD', message, options);
+  }
+}
+
+/**
+ * A report file that cannot be read or is not an idlescope report (`idlescope report FILE`), or an
+ * HTML report that cannot be written.
+ */
+export class ReportFileError extends IdlescopeError {
+  constructor(
+    readonly file: string,
+    reason: string,
+    cause?: unknown,
+  ) {
+    super('IDLESCOPE_REPORT_FILE', `report ${file}: ${reason}`, { cause });
+  }
+}
+
+/** The run history cannot be written or read (a directory that is not one, no permission). */
+export class HistoryError extends IdlescopeError {
+  constructor(
+    readonly dir: string,
+    cause: unknown,
+  ) {
+    super('IDLESCOPE_HISTORY', `run history in ${dir}: ${describeCause(cause)}`, { cause });
   }
 }
 

@@ -15,7 +15,11 @@
  *
  * Everything the reflector sees on a probe (hello accepted, byte pushed, ping echoed, RST, FIN) it
  * reports on the control channel, so the client can classify an eviction it could not see itself
- * (a NAT that answers the reflector's push with RST never lets the client see anything).
+ * (a NAT that answers the reflector's push with RST never lets the client see anything). With
+ * 'attached' it also says where the probe came from as its socket saw it (`seen`: the address and
+ * port after every NAT on the path), so the client can tell whether a NAT rewrote it. That report
+ * travels on the control channel, never on the probe: the probe carries nothing after its hello.
+ * `seen` is optional, so a client of this version reads an older reflector's 'attached' as before.
  *
  * Authentication (protocol 2, the HMACs in protocol/auth.ts): the hello proves the token with a MAC
  * over a timestamp and a nonce; the welcome gives the reflector's nonce, from which both sides derive
@@ -24,6 +28,7 @@
  *
  * Decoding is total: every decoder returns a tagged result and never throws on hostile input.
  */
+import { isIP } from 'node:net';
 import { HELLO_MAC_HEX_LENGTH, NONCE_BYTES, PROBE_MAC_BYTES } from './auth.js';
 
 export const PROTOCOL_VERSION = 2;
@@ -79,6 +84,13 @@ const MAC_PATTERN = new RegExp(`^[0-9a-f]{${HELLO_MAC_HEX_LENGTH}}$`);
 export type ProbeId = number;
 export type SessionId = string;
 
+/** A client's address and port as the reflector's socket saw them (after any NAT on the path). */
+export interface SeenEndpoint {
+  /** An IPv4 or IPv6 address, as Node reports a peer (an IPv4-mapped IPv6 one on a dual-stack listener). */
+  host: string;
+  port: number;
+}
+
 /** What the reflector saw happen to a probe connection on its side. */
 export type ProbeEventKind =
   | 'attached' //  hello accepted: the probe is idle from here on
@@ -117,7 +129,8 @@ export type ReflectorMessage =
       resumed: boolean;
       probes: ProbeId[];
     }
-  | { type: 'probe'; probe: ProbeId; event: ProbeEventKind }
+  /** `seen` only with 'attached': where the probe connection came from, as the reflector saw it. */
+  | { type: 'probe'; probe: ProbeId; event: ProbeEventKind; seen?: SeenEndpoint }
   | { type: 'heartbeat-ack'; seq: number }
   | { type: 'error'; code: ProtocolErrorCode; message: string };
 
@@ -128,7 +141,44 @@ export type ProtocolErrorCode =
   | 'unknown-session'
   | 'unknown-probe'
   | 'too-many-probes'
-  | 'too-many-sessions';
+  | 'too-many-sessions'
+  /** A test on a probe idle longer than the reflector holds one (its --max-idle). */
+  | 'idle-too-long'
+  /** A second test on a probe before the first was answered: the probe is closed. */
+  | 'test-outstanding'
+  /** The reflector holds as many connections as it allows in all (reflector/admission.ts). */
+  | 'too-many-connections'
+  /** The client's address (an IPv4 address, an IPv6 /64) holds as many connections as it may. */
+  | 'too-many-connections-per-address'
+  /** The client's address holds as many sessions as it may. */
+  | 'too-many-sessions-per-address';
+
+/**
+ * Close codes (RFC 6455's private range) with which a reflector ends a session on one of its
+ * limits, and what they mean in plain words: the client gives up at once (a resume would be
+ * refused) and says why.
+ */
+export const SESSION_LIMIT_CLOSE = {
+  'control-backlog': 4001,
+  'event-rate': 4002,
+  'session-life': 4003,
+} as const;
+
+export type SessionLimitReason = keyof typeof SESSION_LIMIT_CLOSE;
+
+const SESSION_LIMIT_TEXT: Record<SessionLimitReason, string> = {
+  'control-backlog': 'its control channel was not read (the reflector paused it, then gave up)',
+  'event-rate': 'it asked for more tests per second than the reflector allows',
+  'session-life': 'it lived longer than the reflector lets a session live',
+};
+
+/** The plain words for a session-limit close code, or null for any other code. */
+export function sessionLimitText(closeCode: number): string | null {
+  for (const [reason, code] of Object.entries(SESSION_LIMIT_CLOSE) as [SessionLimitReason, number][]) {
+    if (code === closeCode) return `${reason}: ${SESSION_LIMIT_TEXT[reason]}`;
+  }
+  return null;
+}
 
 /**
  * What both sides say when their protocol versions differ: which side to upgrade. The older side
@@ -167,6 +217,14 @@ const isSessionId = (v: unknown): v is SessionId => typeof v === 'string' && SES
 const isNonce = (v: unknown): v is string => typeof v === 'string' && NONCE_PATTERN.test(v);
 const isMac = (v: unknown): v is string => typeof v === 'string' && MAC_PATTERN.test(v);
 const isTimestamp = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+function decodeSeen(v: unknown): SeenEndpoint | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const { host, port } = v as Record<string, unknown>;
+  if (typeof host !== 'string' || isIP(host) === 0) return null;
+  if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) return null;
+  return { host, port: port as number };
+}
 
 function decodeHello(m: Record<string, unknown>): Decoded<ClientMessage> {
   const version = m['version'];
@@ -220,6 +278,11 @@ const ERROR_CODES: readonly ProtocolErrorCode[] = [
   'unknown-probe',
   'too-many-probes',
   'too-many-sessions',
+  'idle-too-long',
+  'test-outstanding',
+  'too-many-connections',
+  'too-many-connections-per-address',
+  'too-many-sessions-per-address',
 ];
 
 /** Decodes a message the reflector sent; used by the client. */
@@ -237,10 +300,14 @@ export function decodeReflectorMessage(raw: string | Buffer): Decoded<ReflectorM
       return { ok: true, value: { type: 'welcome', version, session, nonce, resumed, probes } };
     }
     case 'probe': {
-      const { probe, event } = m;
+      const { probe, event, seen } = m;
       if (!isUint32(probe)) return fail('probe.probe must be a probe id');
       if (!PROBE_EVENTS.includes(event as ProbeEventKind)) return fail('probe.event is not a known event');
-      return { ok: true, value: { type: 'probe', probe, event: event as ProbeEventKind } };
+      const value = { type: 'probe' as const, probe, event: event as ProbeEventKind };
+      if (seen === undefined) return { ok: true, value };
+      const endpoint = decodeSeen(seen);
+      if (endpoint === null) return fail('probe.seen needs an IP address (host) and a port');
+      return { ok: true, value: { ...value, seen: endpoint } };
     }
     case 'heartbeat-ack':
       return isUint32(m['seq'])

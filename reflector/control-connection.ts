@@ -12,6 +12,15 @@
  * sends is cut to the bytes the peer has sent (pre-auth-budget.ts); its close frame then carries no
  * reason, or there is none and a TCP FIN ends it; either way the socket is destroyed FIN_GRACE_MS
  * later at most (on the silence timer's slot: still one timer).
+ *
+ * Issue 11's controls, on this channel:
+ * - First message: until its hello is accepted, the silence timer's deadline is the first-message
+ *   deadline (connection-limits.ts helloTimeoutMs, counted from accept): refused as hello-timeout.
+ * - Every close this side starts is cut FIN_GRACE_MS later (terminate) if the peer has not closed by
+ *   then, and so is a channel ws found broken (an oversized or malformed frame): after a protocol
+ *   error no socket waits for ws's own 30 s close handshake. Both count as refusals.
+ * - Backpressure (control-backpressure.ts): a channel whose peer does not read pauses its session,
+ *   stops reading its own socket too, and ends the session when it does not drain.
  */
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
@@ -23,6 +32,9 @@ import {
   type ReflectorMessage,
 } from '../protocol/wire.js';
 import { CLOSE } from './close-codes.js';
+import { DEFAULT_CONNECTION_LIMITS } from './connection-limits.js';
+import { ControlBackpressure, type BackpressureLimits, type DrainSource } from './control-backpressure.js';
+import type { RefusalReason } from './refusal.js';
 import {
   BARE_CLOSE_FRAME_BYTES,
   boundedErrorText,
@@ -37,8 +49,19 @@ export interface ControlHandlers {
   message(control: ControlConnection, message: ClientMessage): void;
   closed(control: ControlConnection): void;
   /** This channel was refused something (an `error` message is on its way): for counters and logs. */
-  failed(control: ControlConnection, code: ProtocolErrorCode): void;
+  failed(control: ControlConnection, code: RefusalReason): void;
 }
+
+/** A channel's limits: backpressure, and how long is left of its first-message deadline. */
+export interface ControlLimits extends BackpressureLimits {
+  /** From now, how long the peer has to get its hello accepted. */
+  helloDeadlineMs: number;
+}
+
+const DEFAULT_CONTROL_LIMITS: ControlLimits = {
+  ...DEFAULT_CONNECTION_LIMITS,
+  helloDeadlineMs: DEFAULT_CONNECTION_LIMITS.helloTimeoutMs,
+};
 
 const WS_OPEN = 1; // WebSocket.OPEN, without a value import of ws in this module
 
@@ -50,22 +73,39 @@ export class ControlConnection implements SessionChannel {
   session: Session | null = null;
   private lastHeardMs = performance.now();
   private silenceTimer: NodeJS.Timeout | null = null;
+  /** performance.now() by which the hello must have been accepted. */
+  private readonly helloDeadlineAtMs: number;
+  private readonly backpressure: ControlBackpressure;
 
   constructor(
     private readonly ws: WebSocket,
     /** The accepted TCP socket under `ws`: its counters bound what is sent before auth. */
-    private readonly socket: ByteCounters & Pick<Socket, 'end'>,
+    private readonly socket: ByteCounters & Pick<Socket, 'end'> & DrainSource,
     /** The peer as HOST:PORT, for logs. */
     readonly remote: string,
     private readonly silenceLimitMs: number,
     private readonly handlers: ControlHandlers,
+    limits: ControlLimits = DEFAULT_CONTROL_LIMITS,
   ) {
     ws.on('message', (data, isBinary) => this.wsOnMessage(data, isBinary));
     // ws emits 'error' at most once and always follows it with 'close' (an oversized frame closes
-    // with 1009 by itself), so 'close' is where the cleanup happens.
-    ws.on('error', swallow);
+    // with 1009 by itself), so 'close' is where the cleanup happens; the error is counted and the
+    // socket cut soon, since ws would otherwise wait 30 s for the peer's close frame.
+    ws.on('error', (error: Error & { code?: string }) => this.wsOnError(error));
     ws.on('close', () => this.wsOnClose());
-    this.armSilence(silenceLimitMs);
+    this.helloDeadlineAtMs = performance.now() + Math.max(0, limits.helloDeadlineMs);
+    this.backpressure = new ControlBackpressure(socket, limits, {
+      pause: () => {
+        ws.pause();
+        this.session?.pauseTraffic();
+      },
+      resume: () => {
+        ws.resume();
+        this.session?.resumeTraffic();
+      },
+      overflow: () => this.overflowed(),
+    });
+    this.armSilence(Math.min(silenceLimitMs, Math.max(0, limits.helloDeadlineMs)));
   }
 
   /** True while messages sent now will reach the peer. */
@@ -83,6 +123,7 @@ export class ControlConnection implements SessionChannel {
   send(message: ReflectorMessage): void {
     if (this.ws.readyState !== WS_OPEN) return;
     this.ws.send(encodeMessage(message));
+    this.backpressure.afterSend(this.ws.bufferedAmount);
   }
 
   /**
@@ -164,21 +205,51 @@ export class ControlConnection implements SessionChannel {
     }, FIN_GRACE_MS);
   }
 
-  /** Starts the close handshake; the 'close' event completes the teardown. */
+  /**
+   * Starts the close handshake; the 'close' event completes the teardown. A peer that has not
+   * closed FIN_GRACE_MS later is cut.
+   */
   close(code: number, reason: string): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     const unauthenticated = this.state === 'awaiting-hello';
     this.state = 'closing';
     this.stopSilence();
+    this.backpressure.stop();
     if (!unauthenticated) this.ws.close(code, reason);
     else if (preAuthBudget(this.socket) >= BARE_CLOSE_FRAME_BYTES) this.ws.close(code);
-    else this.ws.terminate();
+    else {
+      this.ws.terminate();
+      return;
+    }
+    this.armCut();
   }
 
   /** Cuts the connection without a handshake. */
   terminate(): void {
     this.stopSilence();
+    this.backpressure.stop();
     this.ws.terminate();
+  }
+
+  /** The peer did not read its channel: its session ends (control-backlog), or the channel alone. */
+  private overflowed(): void {
+    const session = this.session;
+    if (session !== null) {
+      session.endOnLimit('control-backlog');
+      return;
+    }
+    this.handlers.failed(this, 'control-backlog');
+    this.terminate();
+  }
+
+  private wsOnError(error: Error & { code?: string }): void {
+    if (this.state === 'closed') return;
+    const tooLarge = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+    if (this.state !== 'closing') this.handlers.failed(this, tooLarge ? 'message-too-large' : 'bad-frame');
+    this.state = 'closing';
+    this.stopSilence();
+    this.backpressure.stop();
+    this.armCut();
   }
 
   private wsOnMessage(data: RawData, isBinary: boolean): void {
@@ -205,6 +276,7 @@ export class ControlConnection implements SessionChannel {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.stopSilence();
+    this.backpressure.stop();
     this.handlers.closed(this);
   }
 
@@ -215,9 +287,20 @@ export class ControlConnection implements SessionChannel {
   private silenceOnTimeout(): void {
     this.silenceTimer = null;
     if (this.state !== 'awaiting-hello' && this.state !== 'open') return;
-    const quietMs = performance.now() - this.lastHeardMs;
+    const nowMs = performance.now();
+    if (this.state === 'awaiting-hello' && nowMs >= this.helloDeadlineAtMs) {
+      this.state = 'closing';
+      this.handlers.failed(this, 'hello-timeout');
+      this.ws.terminate();
+      return;
+    }
+    // Paused, this side is not reading: the peer's heartbeats wait unread, so it is not silent.
+    if (this.backpressure.paused) this.lastHeardMs = nowMs;
+    const quietMs = nowMs - this.lastHeardMs;
     if (quietMs < this.silenceLimitMs) {
-      this.armSilence(this.silenceLimitMs - quietMs);
+      const untilMs = this.silenceLimitMs - quietMs;
+      const helloLeftMs = this.helloDeadlineAtMs - nowMs;
+      this.armSilence(this.state === 'awaiting-hello' ? Math.min(untilMs, helloLeftMs) : untilMs);
       return;
     }
     // A peer this quiet is most likely gone: a close handshake would only wait for nobody.
@@ -230,5 +313,3 @@ export class ControlConnection implements SessionChannel {
     this.silenceTimer = null;
   }
 }
-
-function swallow(): void {}

@@ -22,7 +22,15 @@ export interface MetricsSource {
 }
 
 const PROBE_EVENTS: readonly ProbeEventKind[] = ['attached', 'pushed', 'echoed', 'reset', 'closed'];
-const SESSION_END_REASONS: readonly SessionEndReason[] = ['bye', 'resume grace expired', 'reflector closing'];
+const SESSION_END_REASONS: readonly SessionEndReason[] = [
+  'bye',
+  'resume grace expired',
+  'unattached grace expired',
+  'reflector closing',
+  'control-backlog',
+  'event-rate',
+  'session-life',
+];
 
 export class ReflectorMetrics {
   readonly registry = new Registry();

@@ -5,6 +5,8 @@
  *
  *   event           level  limited  fields
  *   listen          info   no       address
+ *   limits          info   no       the admission limits and the open-file limit they came from
+ *   limits-warning  warn   no       message (a cap above what the open-file limit allows)
  *   session-start   info   per IP   session (8 hex digits), remote, resumed, probes
  *   session-end     info   per IP   session, reason, probes, droppedMessages
  *   refused         warn   per IP   reason, on (control | probe | connection), remote
@@ -24,6 +26,11 @@ import { formatHostPort } from '../protocol/address.js';
 import { LogRateLimiter } from './log-rate-limiter.js';
 import type { Reflector } from './reflector.js';
 import type { RefusalInfo } from './refusal.js';
+import { ipOf } from './remote-address.js';
+import { addressGroup } from './address-group.js';
+import type { AdmissionLimits } from './admission-limits.js';
+
+export { ipOf } from './remote-address.js';
 
 export interface ReflectorLogOptions {
   /** Lines per source IP per window, at most. */
@@ -72,7 +79,7 @@ export class ReflectorLog {
     this.summaryTimer.unref();
 
     reflector.on('session-start', (info) => {
-      const ip = ipOf(info.remote);
+      const ip = keyOf(info.remote);
       this.ipOfSession.set(info.session, ip);
       this.write(ip, 'session-start', 'info', {
         session: info.session.slice(0, 8),
@@ -92,7 +99,7 @@ export class ReflectorLog {
       });
     });
     reflector.on('refused', (info) => {
-      this.write(ipOf(info.remote), eventOfRefusal(info), 'warn', {
+      this.write(keyOf(info.remote), eventOfRefusal(info), 'warn', {
         reason: info.reason,
         on: info.on,
         remote: info.remote,
@@ -103,6 +110,17 @@ export class ReflectorLog {
 
   listening(address: HostPort): void {
     this.logger.info({ event: 'listen', address: formatHostPort(address) }, 'listening');
+  }
+
+  /** The admission limits in force, and where the open-file limit they are sized from was read. */
+  limits(limits: AdmissionLimits): void {
+    const { warnings, openFiles, ...caps } = limits;
+    this.logger.info(
+      { event: 'limits', openFiles: openFiles.limit, openFilesFrom: openFiles.source, ...caps },
+      `open-file limit ${openFiles.limit} (${openFiles.source}), reserve ${limits.fdReserve}: ` +
+        `at most ${limits.maxConnections} connections (+${limits.connectionHeadroom} for control channels)`,
+    );
+    for (const message of warnings) this.logger.warn({ event: 'limits-warning', message }, message);
   }
 
   /** Writes what was suppressed since the last summary, if anything. */
@@ -132,6 +150,11 @@ export class ReflectorLog {
   }
 }
 
+/** The budget a line is charged to: the peer's address group, so a /64 shares one (address-group.ts). */
+function keyOf(remote: string): string {
+  return addressGroup(ipOf(remote));
+}
+
 function eventOfRefusal(info: RefusalInfo): string {
   switch (info.reason) {
     case 'unknown-session':
@@ -139,25 +162,28 @@ function eventOfRefusal(info: RefusalInfo): string {
       return info.on === 'control' ? 'resume-failed' : 'refused';
     case 'too-many-sessions':
     case 'too-many-probes':
+    case 'too-many-connections':
+    case 'too-many-connections-per-address':
+    case 'too-many-sessions-per-address':
     case 'bad-version':
     case 'unauthorized':
+    case 'idle-too-long':
+    case 'control-backlog':
+    case 'event-rate':
+    case 'session-life':
       return 'refused';
     case 'bad-message':
     case 'unknown-probe':
     case 'duplicate-probe':
     case 'garbage':
     case 'hello-timeout':
+    case 'test-outstanding':
+    case 'message-too-large':
+    case 'bad-frame':
       return 'protocol-error';
     default: {
       const never: never = info.reason;
       throw new Error(`unhandled refusal ${JSON.stringify(never)}`);
     }
   }
-}
-
-/** The host of a HOST:PORT string as formatHostPort writes it ("[::1]:7000" -> "::1"). */
-export function ipOf(remote: string): string {
-  const colon = remote.lastIndexOf(':');
-  const host = colon < 0 ? remote : remote.slice(0, colon);
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }

@@ -17,8 +17,10 @@
  *   owns, cleared the moment the last hello byte is read.
  * - Isolation: a malformed, oversized or binary control message, a garbage connection or a slow
  *   hello closes that one connection; every other session keeps being served.
- * - Bounded state: only live sessions are kept. Limits on sessions, probes per session and queued
- *   messages per detached session come from protocol/wire.ts and can be lowered in the options.
+ * - Bounded state: only live sessions are kept. Limits on sessions and queued messages per
+ *   detached session come from protocol/wire.ts and can be lowered in the options; sessions and
+ *   connections per address, connections in all (below the open-file limit) and probes per session
+ *   are admission.ts's, checked at accept, at a probe hello and at a session hello.
  * - close() ends every session and resolves once every accepted socket is closed. While it drains
  *   (at most closeHandshakeMs) the port still answers plain HTTP, so /healthz says 503 to whoever asks;
  *   it stops listening when the drain ends.
@@ -59,10 +61,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import {
   CONTROL_PATH,
   CONTROL_SILENCE_LIMIT_MS,
-  MAX_CONTROL_MESSAGE_BYTES,
-  MAX_PROBES_PER_SESSION,
   MAX_SESSIONS,
-  PROBE_HELLO_TIMEOUT_MS,
+  type ClientMessage,
   SESSION_RESUME_GRACE_MS,
   type ProbeId,
   type SessionId,
@@ -72,6 +72,7 @@ import { formatHostPort, type HostPort } from '../protocol/address.js';
 import { sniffConnection, type SniffOutcome } from './connection-sniffer.js';
 import { CLOSE } from './close-codes.js';
 import { ControlConnection } from './control-connection.js';
+import { connectionLimits, type ConnectionLimits, type GivenLimits } from './connection-limits.js';
 import {
   BANNER,
   NOT_FOUND,
@@ -85,6 +86,8 @@ import { answerHttp, pathOf } from './http-endpoints.js';
 import { remoteOf } from './remote-address.js';
 import { ReflectorMetrics } from './metrics.js';
 import type { RefusalInfo, RefusalReason, RefusalSubject } from './refusal.js';
+import { Admission } from './admission.js';
+import { resolveAdmissionLimits, type AdmissionLimits, type AdmissionOptions } from './admission-limits.js';
 
 /** Messages a detached session queues for its client at most. */
 export const MAX_QUEUED_MESSAGES = 4096;
@@ -92,7 +95,8 @@ export const MAX_QUEUED_MESSAGES = 4096;
 /** How long close() lets control channels finish their close handshake before cutting them. */
 export const CLOSE_HANDSHAKE_MS = 1000;
 
-export interface ReflectorOptions {
+/** Also the admission limits (admission-limits.ts): per address, per session and in all. */
+export interface ReflectorOptions extends AdmissionOptions {
   /** A new connection must be a complete probe hello or an upgraded control channel by then. */
   helloTimeoutMs?: number | undefined;
   /** A control channel silent this long is closed. */
@@ -100,7 +104,6 @@ export interface ReflectorOptions {
   /** How long a session outlives its control channel, waiting for a resume. */
   resumeGraceMs?: number | undefined;
   maxSessions?: number | undefined;
-  maxProbesPerSession?: number | undefined;
   /** Messages queued per detached session; the oldest are dropped beyond this. */
   maxQueuedMessages?: number | undefined;
   /** How long close() waits for close handshakes before destroying what is left. */
@@ -113,6 +116,8 @@ export interface ReflectorOptions {
   authSkewMs?: number | undefined;
   /** The wall clock hellos are judged by, ms since the epoch (default Date.now; tests move it). */
   wallClockMs?: (() => number) | undefined;
+  /** Per-connection and per-session limits (connection-limits.ts); helloTimeoutMs above wins. */
+  connectionLimits?: GivenLimits | undefined;
 }
 
 /** Bytes read from and written to every accepted socket since the reflector started. */
@@ -149,7 +154,12 @@ export interface ReflectorEvents {
 export type ReflectorState = 'idle' | 'binding' | 'listening' | 'closing' | 'closed';
 
 type Limits = Required<{
-  [K in keyof Omit<ReflectorOptions, 'processMetrics' | 'token' | 'wallClockMs'>]: number;
+  [
+    K in keyof Omit<
+      ReflectorOptions,
+      'processMetrics' | 'token' | 'wallClockMs' | 'connectionLimits' | keyof AdmissionOptions
+    >
+  ]: number;
 }>;
 
 export class Reflector extends EventEmitter<ReflectorEvents> {
@@ -164,8 +174,13 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   private readonly sockets = new Set<Socket>();
   /** Accepted sockets still under their hello deadline, with that deadline's timer. */
   private readonly pending = new Map<Socket, NodeJS.Timeout>();
+  /** When each pending socket was accepted: a control channel's hello deadline counts from it. */
+  private readonly acceptedAtMs = new WeakMap<Socket, number>();
+  private readonly connectionLimits: ConnectionLimits;
   private readonly controls = new Set<ControlConnection>();
   private readonly sessions: SessionRegistry;
+  /** Who may open one more socket, session or probe (admission.ts). */
+  private readonly admission: Admission;
   /** What /metrics serves. */
   readonly metrics: ReflectorMetrics;
   /** The final byte counts of sockets already closed (live ones are summed at each read). */
@@ -178,31 +193,42 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   constructor(options: ReflectorOptions = {}) {
     super();
     this.token = options.token ?? '';
+    this.connectionLimits = connectionLimits({
+      ...options.connectionLimits,
+      helloTimeoutMs: options.helloTimeoutMs ?? options.connectionLimits?.helloTimeoutMs,
+    });
     this.limits = {
-      helloTimeoutMs: options.helloTimeoutMs ?? PROBE_HELLO_TIMEOUT_MS,
+      helloTimeoutMs: this.connectionLimits.helloTimeoutMs,
       silenceLimitMs: options.silenceLimitMs ?? CONTROL_SILENCE_LIMIT_MS,
       resumeGraceMs: options.resumeGraceMs ?? SESSION_RESUME_GRACE_MS,
       maxSessions: options.maxSessions ?? MAX_SESSIONS,
-      maxProbesPerSession: options.maxProbesPerSession ?? MAX_PROBES_PER_SESSION,
       maxQueuedMessages: options.maxQueuedMessages ?? MAX_QUEUED_MESSAGES,
       closeHandshakeMs: options.closeHandshakeMs ?? CLOSE_HANDSHAKE_MS,
       authSkewMs: options.authSkewMs ?? AUTH_SKEW_MS,
     };
+    const admission = new Admission(resolveAdmissionLimits(options));
+    this.admission = admission;
     this.sessions = new SessionRegistry({
       maxSessions: this.limits.maxSessions,
       sessionLimits: {
-        maxProbes: this.limits.maxProbesPerSession,
+        maxProbes: admission.limits.maxProbesPerSession,
         resumeGraceMs: this.limits.resumeGraceMs,
+        // Never longer than the resume grace: a session with probes must not go sooner than one without.
+        unattachedGraceMs: Math.min(admission.limits.unattachedGraceMs, this.limits.resumeGraceMs),
         backlogLimit: this.limits.maxQueuedMessages,
+        ...this.connectionLimits,
       },
+      admission,
       token: options.token ?? '',
       skewMs: this.limits.authSkewMs,
       wallClockMs: options.wallClockMs,
       started: (info) => {
+        if (!info.resumed) admission.sessionStarted(info.session, info.remote);
         this.metrics.sessionStarted(info.resumed);
         this.emit('session-start', info);
       },
       ended: (info) => {
+        admission.sessionEnded(info.session);
         this.metrics.sessionEnded(info.reason);
         this.emit('session-end', info);
       },
@@ -216,6 +242,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     const drainedCheck = (): void => this.checkDrained();
     this.socketOnClose = function (this: Socket): void {
       sockets.delete(this);
+      admission.connectionClosed(this);
       closedTraffic.bytesIn += this.bytesRead;
       closedTraffic.bytesOut += this.bytesWritten;
       const timer = pending.get(this);
@@ -244,7 +271,7 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
-      maxPayload: MAX_CONTROL_MESSAGE_BYTES,
+      maxPayload: this.connectionLimits.maxMessageBytes,
       perMessageDeflate: false,
     });
   }
@@ -288,6 +315,11 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       controls: this.controls.size,
       pending: this.pending.size,
     };
+  }
+
+  /** The admission limits in force (admission-limits.ts), with the open-file limit they came from. */
+  admissionLimits(): AdmissionLimits {
+    return this.admission.limits;
   }
 
   /** Bytes read and written so far, over every socket accepted (property reads: nothing is sent). */
@@ -363,8 +395,17 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
       socket.destroy();
       return;
     }
+    // Over a cap: destroyed before it costs a timer, a parser or a byte (admission.ts); at the total
+    // cap the oldest socket still without a complete hello may make room for it instead.
+    const { verdict, displaced } = this.admission.admitAtAccept(socket, this.pending.keys().next().value);
+    if (displaced !== null) this.cut(displaced, 'too-many-connections');
+    if (verdict !== null) {
+      this.cut(socket, verdict.reason);
+      return;
+    }
     this.sockets.add(socket);
     socket.on('close', this.socketOnClose);
+    this.acceptedAtMs.set(socket, performance.now());
     this.pending.set(
       socket,
       setTimeout(() => {
@@ -375,7 +416,14 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
     sniffConnection(socket, (outcome) => this.socketSniffed(socket, outcome));
   }
 
+  /** Refuses an accepted socket with nothing said: destroyed, counted and logged. */
+  private cut(socket: Socket, reason: RefusalReason): void {
+    this.refuse(reason, 'connection', remoteOf(socket));
+    socket.destroy();
+  }
+
   private clearHelloDeadline(socket: Socket): void {
+    this.acceptedAtMs.delete(socket);
     const timer = this.pending.get(socket);
     if (timer === undefined) return;
     clearTimeout(timer);
@@ -447,16 +495,30 @@ export class Reflector extends EventEmitter<ReflectorEvents> {
   }
 
   private controlOpened(ws: WebSocket, socket: Socket): void {
+    const acceptedAtMs = this.acceptedAtMs.get(socket) ?? performance.now();
     this.clearHelloDeadline(socket);
     if (this.state !== 'listening') {
       ws.terminate();
       return;
     }
-    const control = new ControlConnection(ws, socket, remoteOf(socket), this.limits.silenceLimitMs, {
-      message: (from, message) => this.sessions.onMessage(from, message),
-      closed: (from) => this.controlOnClosed(from),
-      failed: (from, code) => this.refuse(code, 'control', from.remote),
-    });
+    const limits = this.connectionLimits;
+    const helloDeadlineMs = limits.helloTimeoutMs - (performance.now() - acceptedAtMs);
+    const handlers = {
+      message: (from: ControlConnection, message: ClientMessage) => this.sessions.onMessage(from, message),
+      closed: (from: ControlConnection) => this.controlOnClosed(from),
+      failed: (from: ControlConnection, code: RefusalReason) => this.refuse(code, 'control', from.remote),
+    };
+    const control = new ControlConnection(
+      ws,
+      socket,
+      remoteOf(socket),
+      this.limits.silenceLimitMs,
+      handlers,
+      {
+        ...limits,
+        helloDeadlineMs,
+      },
+    );
     this.controls.add(control);
   }
 

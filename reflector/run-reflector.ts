@@ -61,6 +61,7 @@ export async function runReflector(options: RunReflectorOptions, io: ReflectorIo
     listening = true;
     io.stdout.write(`idlescope reflector listening on ${formatHostPort(bound)}\n`);
     log?.listening(bound);
+    log?.limits(reflector.admissionLimits());
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       else io.signal.addEventListener('abort', () => resolve(), { once: true });

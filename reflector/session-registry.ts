@@ -36,7 +36,8 @@ import {
 import { CLOSE } from './close-codes.js';
 import { remoteOf } from './remote-address.js';
 import type { ControlConnection } from './control-connection.js';
-import type { RefusalReason } from './refusal.js';
+import type { RefusalReason, RefusalSubject } from './refusal.js';
+import type { Admission } from './admission.js';
 import { Session, type AttachResult, type SessionEndReason, type SessionLimits } from './session.js';
 
 export interface SessionStartInfo {
@@ -58,6 +59,8 @@ export interface SessionRegistryOptions {
   maxSessions: number;
   /** What each new session is given. */
   sessionLimits: SessionLimits;
+  /** The per-address and total caps a new session or probe must pass (admission.ts). */
+  admission: Pick<Admission, 'admitProbe' | 'admitSession'>;
   /** The shared token every hello must prove ('' when the reflector runs without one). */
   token: string;
   /** How far a hello's ts may be from the reflector's clock (default AUTH_SKEW_MS). */
@@ -66,8 +69,11 @@ export interface SessionRegistryOptions {
   wallClockMs?: (() => number) | undefined;
   started: (info: SessionStartInfo) => void;
   ended: (info: SessionEndInfo) => void;
-  /** A probe connection was refused (its socket is destroyed), or a push named no open probe. */
-  refused: (reason: RefusalReason, on: 'control' | 'probe', remote: string) => void;
+  /**
+   * A probe connection was refused (its socket is destroyed), a push named no open probe, a test
+   * broke a limit, or a session was ended on one.
+   */
+  refused: (reason: RefusalReason, on: RefusalSubject, remote: string) => void;
   /** Every probe event of every session, for counters. */
   probeEvent: (event: ProbeEventKind) => void;
 }
@@ -112,6 +118,18 @@ export class SessionRegistry {
       const remote = remoteOf(socket);
       socket.destroy();
       this.options.refused('unknown-session', 'probe', remote);
+      return;
+    }
+    const verdict = this.options.admission.admitProbe(socket);
+    if (verdict !== null) {
+      const remote = remoteOf(socket);
+      socket.destroy();
+      session.send({
+        type: 'error',
+        code: verdict.reason,
+        message: `probe ${hello.probe} refused: ${verdict.message}`,
+      });
+      this.options.refused(verdict.reason, 'probe', remote);
       return;
     }
     const result = session.attachProbe(socket, hello.probe, rest);
@@ -229,6 +247,14 @@ export class SessionRegistry {
       );
       return;
     }
+    const verdict = this.options.admission.admitSession(control.remote);
+    if (verdict !== null) {
+      // A full reflector may have room later (1013); an address at its own cap must end something first.
+      const closeCode =
+        verdict.reason === 'too-many-connections' ? CLOSE.tryAgainLater : CLOSE.policyViolation;
+      control.fail(verdict.reason, verdict.message, closeCode, verdict.short);
+      return;
+    }
     const id = randomHex();
     const nonce = createNonce();
     const session = new Session(
@@ -238,6 +264,7 @@ export class SessionRegistry {
       this.options.sessionLimits,
       (ended, reason, probes) => this.sessionOnEnd(ended, reason, probes),
       this.options.probeEvent,
+      (reason) => this.options.refused(reason, subjectOf(reason), control.remote),
     );
     this.sessions.set(session.id, session);
     control.bind(session);
@@ -288,6 +315,13 @@ function refusalOfAttach(result: Exclude<AttachResult, 'attached'>): RefusalReas
       throw new Error(`unhandled attach result ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** A limit that ends a session is the session's refusal; one that refuses a test, its probe's. */
+function subjectOf(reason: RefusalReason): RefusalSubject {
+  return reason === 'control-backlog' || reason === 'event-rate' || reason === 'session-life'
+    ? 'session'
+    : 'probe';
 }
 
 function randomHex(): string {

@@ -37,11 +37,12 @@ export interface FloodPlan {
 
 const MIB = 1024 * 1024;
 /**
- * The issue's reading attacker: 256 KB/s. Capped so that the bench always ends: today's reflector
- * answers each PING with an echo and a JSON event, falls behind, and works through what the
- * kernel already queued long after the attacker stopped writing (16 MiB kept it busy past 2 min
- * here), so the cap is in bytes as well as time, and the attacker resets its probes when told to
- * stop, which drops what the kernel still holds for it.
+ * The issue's reading attacker: 256 KB/s, beside ping-pong probes (abuser-child.ts). Capped so that
+ * the bench always ends: a reflector without the per-probe and per-session limits answered each
+ * PING with an echo and a JSON event, fell behind, and worked through what the kernel already
+ * queued long after the attacker stopped writing (16 MiB kept it busy past 2 min here), so the cap
+ * is in bytes as well as time, and the attacker resets its probes when told to stop, which drops
+ * what the kernel still holds for it.
  */
 const FULL_FLOOD: FloodPlan = { rateBytesPerS: 256 * 1024, capBytes: 12 * MIB, capMs: 60_000 };
 // Small enough that the test running it beside the other suites (2 cores) does not starve their timing.

@@ -47,7 +47,8 @@ function floodNote({ flood }: CapacityReport): string {
     `The flood: ${mib(f.bytesSent)} of PING bytes in ${secs(f.floodMs)} on ${flood.probes} probes ` +
     `(asked ${flood.plan.rateBytesPerS / KIB} KiB/s, capped at ${mib(flood.plan.capBytes)} and ` +
     `${secs(flood.plan.capMs)}; stopped by ${f.stoppedBy}); the abuser read ${f.echoesRead} echoes and ` +
-    `${f.events} events; ${f.probesLost} of its probes lost.` +
+    `${f.events} events; the reflector closed ${f.probesLost} of its probes and ended ` +
+    `${f.sessionsLost} of its sessions (each replaced at once).` +
     (flood.activeThroughout
       ? ''
       : ' A cap ended it before the bench asked: the last phase beside it may have run partly without it.')

@@ -1,28 +1,25 @@
 #!/usr/bin/env node
 /**
- * The `idlescope` entry: parses the command line, owns the signals, and maps every way a run can
- * end to an exit code (the table is EXIT_CODE_OF in cli-io.ts; the README lists the codes). This
- * is the only file that touches process.exit, argv, signals and the real streams: every command
- * gets them through the CliIo below.
+ * The `idlescope` entry: hands the command line (program.ts) the arguments, the streams and the
+ * environment, owns the signals, and maps every way a run can end to an exit code (the table is
+ * EXIT_CODE_OF in cli-io.ts; the README lists the codes). This is the only file that touches
+ * process.exit, argv, signals and the real streams: every command gets them through the CliIo.
  *
- * Signals: the first SIGINT or SIGTERM aborts io.signal (discover and demo stop and print what
- * they found, exit 130; the reflector drains and exits 0); a second one exits 130 at once.
+ * Signals: the first SIGINT or SIGTERM aborts io.signal (discover, verify and demo stop and print
+ * what they found, and exit 130 after SIGINT, 143 after SIGTERM; the reflector drains and exits
+ * 0); a second one exits at once, with the same code.
  */
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { discoverCommand } from './discover-command.js';
-import { demoCommand } from './demo-command.js';
-import { reflectorCommand } from './reflector-command.js';
-import { verifyCommand } from './verify-command.js';
+import { COMMANDS, program } from './program.js';
 import { usageLine } from './usage-line.js';
-import { EXIT, exitCodeFor, type CliIo } from './cli-io.js';
-
-const COMMANDS = ['discover', 'verify', 'reflector', 'demo'] as const;
+import { attributeToEnvironment } from './env-defaults.js';
+import { EXIT, exitCodeFor, stoppedExitCode, type CliIo } from './cli-io.js';
 
 const interrupt = new AbortController();
-let interrupts = 0;
-const onSignal = (): void => {
-  if (++interrupts > 1) process.exit(EXIT.interrupted);
+let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
+const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+  if (stoppedBy !== null) process.exit(stoppedExitCode(stoppedBy));
+  stoppedBy = signal;
   interrupt.abort();
 };
 process.on('SIGINT', onSignal);
@@ -33,11 +30,13 @@ const io: CliIo = {
   stderr: process.stderr,
   signal: interrupt.signal,
   setExitCode: (code) => {
-    process.exitCode = code;
+    // A command says "interrupted"; which signal it was is known here only.
+    process.exitCode = code === EXIT.interrupted && stoppedBy !== null ? stoppedExitCode(stoppedBy) : code;
   },
 };
 
 const args = hideBin(process.argv);
+const env = process.env;
 
 function usageFailure(message: string): never {
   process.stderr.write(`idlescope: ${usageLine(message, args, COMMANDS)}\n`);
@@ -46,33 +45,13 @@ function usageFailure(message: string): never {
 }
 
 try {
-  await yargs(args)
-    .scriptName('idlescope')
-    // yargs would follow LANG; every other message here is English, and usage-line.ts reads these.
-    .locale('en')
-    .usage(
-      '$0 <command> [options]\n\nFind how long a NAT, firewall or proxy lets an idle TCP connection live.',
-    )
-    .command(discoverCommand(io))
-    .command(reflectorCommand(io))
-    .command(verifyCommand(io))
-    .command(demoCommand(io))
-    .demandCommand(1, 'name a command: discover, verify, reflector or demo')
-    .strict()
-    .recommendCommands()
-    .help()
-    .version()
-    .fail((message: string | null, error: Error | null | undefined) => {
-      // yargs' own failures come as a message, some with a YError; a command's come as its error.
-      if (error !== undefined && error !== null && error.name !== 'YError') throw error;
-      usageFailure(message ?? error?.message ?? 'bad usage');
-    })
-    .parseAsync();
+  await program({ args, io, env, usageFailure }).parseAsync();
 } catch (error) {
   const code = exitCodeFor(error);
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`idlescope: ${message}\n`);
-  if (code === EXIT.failure && error instanceof Error && process.env['IDLESCOPE_DEBUG'] !== undefined) {
+  const shown = code === EXIT.usage ? attributeToEnvironment(message, args, env) : message;
+  process.stderr.write(`idlescope: ${shown}\n`);
+  if (code === EXIT.failure && error instanceof Error && env['IDLESCOPE_DEBUG'] !== undefined) {
     process.stderr.write(`${error.stack ?? ''}\n`);
   }
   process.exitCode = code;

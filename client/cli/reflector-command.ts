@@ -10,11 +10,17 @@ import { parseHostPort, type HostPort } from '../../protocol/address.js';
 import { runReflector } from '../../reflector/run-reflector.js';
 import { addressFlag, type FlagValue } from './flag-values.js';
 import { tokenFrom, withTokenFlags, type TokenFlags } from './token-flags.js';
+import { admissionOptionsFrom, withAdmissionFlags, type AdmissionFlags } from './admission-flags.js';
 import type { CliIo } from './cli-io.js';
+import {
+  connectionLimitsFrom,
+  withConnectionLimitFlags,
+  type ConnectionLimitFlags,
+} from './connection-limit-flags.js';
 
 export { runReflector, type ReflectorIo, type RunReflectorOptions } from '../../reflector/run-reflector.js';
 
-export interface ReflectorArgs extends TokenFlags {
+export interface ReflectorArgs extends TokenFlags, ConnectionLimitFlags, AdmissionFlags {
   listen?: FlagValue;
   quiet: boolean;
   insecureOpen: boolean;
@@ -37,7 +43,8 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     command: 'reflector',
     describe: 'run the server end that idlescope discover measures against',
     builder: (yargs: Argv) =>
-      withTokenFlags(yargs)
+      // Per-session limits (connection-limits.ts) and admission limits (admission-flags.ts): a block each.
+      withAdmissionFlags(withConnectionLimitFlags(withTokenFlags(yargs)))
         .option('listen', {
           type: 'string',
           requiresArg: true,
@@ -54,7 +61,13 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
     handler: async (args) => {
       const listen = args.listen === undefined ? undefined : parseListen(args.listen);
       const token = tokenFrom(args);
-      await runReflector({ listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen }, io);
+      // Per-session and admission limits: checked before anything listens.
+      const connectionLimits = connectionLimitsFrom(args);
+      const admission = admissionOptionsFrom(args);
+      await runReflector(
+        { listen, quiet: args.quiet, token, insecureOpen: args.insecureOpen, connectionLimits, ...admission },
+        io,
+      );
     },
   };
 }

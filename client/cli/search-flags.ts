@@ -34,7 +34,8 @@ const DIRECTION_CHOICES = ['inbound', 'outbound', 'both'] as const;
  */
 export interface SearchFlags extends TokenFlags {
   min: FlagValue;
-  max: FlagValue;
+  /** Undefined only where the command derives its own default (the demo). */
+  max?: FlagValue;
   resolution?: FlagValue;
   connections: FlagValue;
   direction: FlagValue;
@@ -48,14 +49,18 @@ export interface SearchFlags extends TokenFlags {
 /** --json, the same for every command that prints a report (discover, demo, verify). */
 export const JSON_FLAG = {
   type: 'boolean',
+  alias: 'j',
   default: false,
   describe: 'print exactly one JSON document on stdout',
 } as const;
 
-/** The flags shared by every command that runs a search (discover, demo). */
+/**
+ * The flags shared by every command that runs a search (discover, demo). A `max` default given as
+ * text is only described (the demo's follows its --timeout, so the command fills it in itself).
+ */
 export function withSearchFlags<T>(
   yargs: Argv<T>,
-  defaults: { min: number; max: number },
+  defaults: { min: number; max: number | string },
 ): Argv<T & SearchFlags> {
   // Strings, parsed by searchOptionsFrom(): see flag-values.ts.
   return withTokenFlags(yargs)
@@ -63,18 +68,19 @@ export function withSearchFlags<T>(
       type: 'string',
       requiresArg: true,
       default: defaults.min,
-      describe: 'shortest idle to test, seconds',
+      describe: 'shortest idle to test (a duration: 90, 90s, 15m, 2h, 1h30m)',
     })
     .option('max', {
       type: 'string',
       requiresArg: true,
-      default: defaults.max,
-      describe: 'longest idle to test, seconds (default: the RFC 5382 floor)',
+      ...(typeof defaults.max === 'number'
+        ? { default: defaults.max, describe: 'longest idle to test (default: the RFC 5382 floor, 2h4m)' }
+        : { describe: `longest idle to test (default: ${defaults.max})` }),
     })
     .option('resolution', {
       type: 'string',
       requiresArg: true,
-      describe: 'target bracket width, seconds (default: max(1 s, 1% of the timeout))',
+      describe: 'target bracket width (default: max(1 s, 1% of the timeout))',
     })
     .option('connections', {
       type: 'string',
@@ -91,7 +97,7 @@ export function withSearchFlags<T>(
     .option('grace', {
       type: 'string',
       requiresArg: true,
-      describe: 'seconds to wait for a test answer before calling it a silent drop (default 1.5)',
+      describe: 'how long to wait for a test answer before calling it a silent drop (default 1.5s)',
     })
     .option('json', JSON_FLAG)
     .option('quiet', {

@@ -16,6 +16,7 @@ import { EXIT, exitCodeFor, type CliIo, type ExitCode } from './cli-io.js';
 import { verifyOptionsFrom, type VerifyFlags, type VerifyOptions } from './verify-flags.js';
 import { withTokenFlags } from './token-flags.js';
 import { JSON_FLAG } from './search-flags.js';
+import { withReflectorArgument } from './reflector-argument.js';
 
 /** The line --dead-peer prints on stderr (unless --quiet) once the path is known to work. */
 export const DEAD_PEER_READY_LINE =
@@ -25,35 +26,31 @@ const str = (describe: string) => ({ type: 'string', requiresArg: true, describe
 
 export function verifyCommand(io: CliIo): CommandModule<object, VerifyFlags> {
   return {
-    command: 'verify',
+    command: 'verify [address]',
     describe: 'prove a keepalive or heartbeat setting on the path to a reflector',
     builder: (yargs) =>
-      withTokenFlags(yargs)
-        .option('reflector', { ...str('HOST:PORT of an idlescope reflector'), demandOption: true })
+      withTokenFlags(withReflectorArgument(yargs))
         .option('keepalive-idle', str('TCP keepalive: idle before the first probe, whole seconds'))
         .option(
           'keepalive-interval',
-          str('TCP keepalive: seconds between unanswered probes (default idle/7, 1-75)'),
+          str('TCP keepalive: time between unanswered probes, whole seconds (default idle/7, 1-75)'),
         )
         .option(
           'keepalive-count',
           str('TCP keepalive: unanswered probes before the connection is dropped (default 3)'),
         )
-        .option('user-timeout', str('TCP_USER_TIMEOUT, seconds (Linux)'))
+        .option('user-timeout', str('TCP_USER_TIMEOUT, whole milliseconds, e.g. 30s or 1500ms (Linux)'))
         .option('heartbeat', str('application heartbeat instead: one PING/ECHO every S whole seconds'))
-        .option('timeout', str("the path's idle timeout, seconds (the hold defaults to 3 x it)"))
+        .option('timeout', str("the path's idle timeout (the hold defaults to 3 x it)"))
         .option(
           'hold',
-          str(
-            'how long to hold the connections, seconds (--dead-peer: how long to wait for the drop, ' +
-              'default 600)',
-          ),
+          str('how long to hold the connections (--dead-peer: how long to wait for the drop, default 10m)'),
         )
         .option('connections', str('connections with the setting, phase-staggered (default 2 per direction)'))
         .option('direction', { ...str('inbound, outbound or both'), default: 'both' })
         .option(
           'grace',
-          str('seconds to wait for a test answer before calling it a silent drop (default 1.5)'),
+          str('how long to wait for a test answer before calling it a silent drop (default 1.5s)'),
         )
         .option('dead-peer', {
           type: 'boolean',

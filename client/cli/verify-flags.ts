@@ -17,8 +17,8 @@ import type { Direction } from '../search/types.js';
 import type { RefreshSetting } from '../verification/verdict.js';
 import { intervalFor } from '../verification/verification-run.js';
 import type { VerifyRunOptions } from '../verification/verify-run.js';
-import { choiceFlag, secondsFlag, wholeNumberFlag, type FlagValue } from './flag-values.js';
-import { parseReflector } from './search-flags.js';
+import { choiceFlag, secondsFlag, wholeNumberFlag, wholeSecondsFlag, type FlagValue } from './flag-values.js';
+import { reflectorFrom, type ReflectorArgs } from './reflector-argument.js';
 import { tokenFrom, type TokenFlags } from './token-flags.js';
 
 /** A hold is this many times the timeout it is given (issue 10: "3 x the timeout"). */
@@ -32,8 +32,7 @@ const DEFAULT_GRACE_S = 1.5;
 const DIRECTION_CHOICES = ['inbound', 'outbound', 'both'] as const;
 
 /** The flags as yargs hands them over (strings, parsed here; see flag-values.ts). */
-export interface VerifyFlags extends TokenFlags {
-  reflector: FlagValue;
+export interface VerifyFlags extends TokenFlags, ReflectorArgs {
   keepaliveIdle?: FlagValue;
   keepaliveInterval?: FlagValue;
   keepaliveCount?: FlagValue;
@@ -70,7 +69,7 @@ export function verifyOptionsFrom(
   flags: VerifyFlags,
   platform: NodeJS.Platform = process.platform,
 ): VerifyOptions {
-  const reflector = parseReflector(flags.reflector);
+  const reflector = reflectorFrom('verify', flags);
   const token = tokenFrom(flags);
   const auth = token === '' ? {} : { token };
   const keepalive = given(flags.keepaliveIdle);
@@ -90,9 +89,9 @@ export function verifyOptionsFrom(
     const support = keepaliveSupport(platform);
     // Without its interval and count the kernel would retry on the system's defaults: no proof of the plan.
     refuseOnPlatform('keepalive-idle', platform, support.intervalAndCount);
-    const idleS = wholeNumberFlag('keepalive-idle', flags.keepaliveIdle, 1, MAX_KEEPIDLE_S);
+    const idleS = wholeSecondsFlag('keepalive-idle', flags.keepaliveIdle, 1, MAX_KEEPIDLE_S);
     const intervalS = given(flags.keepaliveInterval)
-      ? wholeNumberFlag('keepalive-interval', flags.keepaliveInterval, 1, MAX_KEEPINTVL_S)
+      ? wholeSecondsFlag('keepalive-interval', flags.keepaliveInterval, 1, MAX_KEEPINTVL_S)
       : intervalFor(idleS);
     const count = given(flags.keepaliveCount)
       ? wholeNumberFlag('keepalive-count', flags.keepaliveCount, 1, MAX_KEEPCNT)
@@ -108,7 +107,7 @@ export function verifyOptionsFrom(
   } else {
     setting = {
       kind: 'heartbeat',
-      periodS: wholeNumberFlag('heartbeat', flags.heartbeat, 1, MAX_HEARTBEAT_S),
+      periodS: wholeSecondsFlag('heartbeat', flags.heartbeat, 1, MAX_HEARTBEAT_S),
     };
   }
   const periodS = setting.kind === 'keepalive' ? setting.idleS : setting.periodS;

@@ -37,9 +37,11 @@ import {
   PROTOCOL_VERSION,
   decodeReflectorMessage,
   encodeMessage,
+  sessionLimitText,
   versionMismatch,
   type ClientMessage,
   type ProbeEventKind,
+  type SeenEndpoint,
   type ProbeId,
   type ReflectorMessage,
   type SessionId,
@@ -55,16 +57,19 @@ import {
 } from '../../protocol/errors.js';
 import { handshakeFailure, type HandshakeStage } from './handshake-failure.js';
 import { ControlHeartbeat } from './control-heartbeat.js';
-import { refusalText, sessionHello } from './session-hello.js';
+import { CAPACITY_REFUSALS, refusalText, sessionHello } from './session-hello.js';
 
 export interface ControlChannelEvents {
-  probe: [probe: ProbeId, event: ProbeEventKind];
+  /** `seen`: with 'attached', where the reflector saw the probe come from (null: not said). */
+  probe: [probe: ProbeId, event: ProbeEventKind, seen: SeenEndpoint | null];
   /** The channel dropped; resuming. Commands sent now are lost. */
   interrupted: [why: string];
   /** The same session again, with the probes the reflector still holds. */
   resumed: [probes: ProbeId[]];
   /** The reflector is gone for good: the session could not be resumed. Emitted once, then nothing. */
   gone: [why: string];
+  /** The reflector will hold no more probes for this session (CAPACITY_REFUSALS), in words. */
+  refused: [why: string];
 }
 
 /** What the channel has carried, over every WebSocket it opened. */
@@ -241,8 +246,15 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
               new Error(`closed during handshake (${code} ${reason.toString()})`),
             ),
           );
-        else if (this.ws === ws)
-          this.dropped(`control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+        else if (this.ws === ws) {
+          // A session the reflector ended on one of its limits cannot be resumed: say why at once.
+          const limit = sessionLimitText(code);
+          if (limit !== null) this.endedByReflector(`the reflector ended the session: ${limit}`);
+          else
+            this.dropped(
+              `control channel closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`,
+            );
+        }
       });
       ws.on('message', (data, isBinary) => {
         this.messages++;
@@ -337,13 +349,24 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
   private handle(message: ReflectorMessage): void {
     switch (message.type) {
       case 'probe':
-        this.emit('probe', message.probe, message.event);
+        this.emit('probe', message.probe, message.event, message.seen ?? null);
         return;
       case 'heartbeat-ack':
         this.heartbeat.acked(message.seq);
         return;
       case 'error':
+        // A test refused for its idle: the measurement cannot reach --max here, so it stops now
+        // rather than take the missing answer for an eviction.
+        if (message.code === 'idle-too-long') {
+          this.endedByReflector(
+            `the reflector refused a test: ${refusalText(message.code, message.message)}`,
+          );
+          return;
+        }
         // unknown-probe and the like concern one probe, not the session: the runner's grace handles it.
+        // A capacity refusal concerns every probe still to open: the runner ends with its words.
+        if (CAPACITY_REFUSALS.has(message.code))
+          this.emit('refused', refusalText(message.code, message.message));
         return;
       case 'welcome':
         return;
@@ -411,6 +434,18 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
         },
       );
     }, delayMs);
+  }
+
+  /** The reflector ended the session (or made it useless): no resume, 'gone' with its reason. */
+  private endedByReflector(why: string): void {
+    if (this.state !== 'open') return;
+    this.heartbeat.stop();
+    if (this.ws !== null) {
+      this.ws.on('error', noop);
+      this.ws.terminate();
+      this.ws = null;
+    }
+    this.giveUp(why);
   }
 
   private giveUp(why: string): void {

@@ -10,15 +10,16 @@ import type { IdleSearch } from '../search/idle-search.js';
 import { createSearch } from '../search/search-config.js';
 import { leastSurvivedMs, settledBy } from '../search/settle.js';
 import type { Direction, SearchAction, SearchProgress } from '../search/types.js';
-import { ControlChannel } from './control-channel.js';
-import type { ProbeEventKind, ProbeId } from '../../protocol/wire.js';
+import { ControlChannel, type ControlChannelEvents } from './control-channel.js';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
 import { randomProbeIds, type SessionCredentials } from '../../protocol/auth.js';
 import { ReflectorLostError, type IdlescopeError } from '../../protocol/errors.js';
 import type { DiscoveryReport } from '../report/report.js';
 import { RunCostMeter } from './run-cost.js';
 import { graceForMs } from './grace.js';
+import { runSettingsOf } from './run-settings.js';
 import { ProbeSlots } from './probe-slots.js';
+import { ProbeLog } from './probe-log.js';
 import {
   VerificationRun,
   type VerificationPlan,
@@ -65,6 +66,8 @@ export interface DiscoveryOptions {
 
 export interface DiscoveryProgress {
   elapsedMs: number;
+  /** The clock the directions' `etaMs` are on (performance.now()). */
+  nowMs: number;
   directions: SearchProgress[];
 }
 
@@ -96,6 +99,8 @@ class DiscoveryRun {
   private readonly wakeTimers = new Map<Direction, NodeJS.Timeout>();
   private readonly stepQueued = new Set<Direction>();
   private readonly startedMs = performance.now();
+  private readonly startedAt = new Date().toISOString();
+  private readonly probeLog = new ProbeLog(this.startedMs);
   private readonly dial: HostPort;
   private readonly graceMs: number;
   private progressTimer: NodeJS.Timeout | null = null;
@@ -127,6 +132,7 @@ class DiscoveryRun {
       control,
       cost: this.cost,
       allocateProbeId: this.allocateProbeId,
+      log: this.probeLog,
       owner: {
         search: (direction) => this.engines.get(direction),
         queueStep: (direction) => this.queueStep(direction),
@@ -153,6 +159,7 @@ class DiscoveryRun {
     const finished = new Promise<void>((resolve) => (this.resolveRun = resolve));
     this.control.on('probe', this.controlOnProbe);
     this.control.once('gone', this.controlOnGone);
+    this.control.once('refused', this.controlOnGone); // no more probes: as lost, with the words
     this.control.on('interrupted', this.controlOnInterrupted);
     this.control.on('resumed', this.controlOnResumed);
     const signal = this.options.signal;
@@ -189,6 +196,7 @@ class DiscoveryRun {
     const now = this.now();
     return {
       elapsedMs: now - this.startedMs,
+      nowMs: now,
       directions: [...this.engines.values()].map((e) => e.progress(now)),
     };
   }
@@ -321,12 +329,12 @@ class DiscoveryRun {
     }
   }
 
-  private readonly controlOnProbe = (probe: ProbeId, event: ProbeEventKind): void => {
+  private readonly controlOnProbe = (...[probe, event, seen]: ControlChannelEvents['probe']): void => {
     if (!this.probes.holds(probe)) {
       this.verification?.onReflectorEvent(probe, event);
       return;
     }
-    this.probes.reflectorEvent(probe, event);
+    this.probes.reflectorEvent(probe, event, seen);
   };
 
   private readonly controlOnInterrupted = (): void => {
@@ -356,6 +364,7 @@ class DiscoveryRun {
     this.verification?.stop();
     this.control.off('probe', this.controlOnProbe);
     this.control.off('gone', this.controlOnGone);
+    this.control.off('refused', this.controlOnGone);
     this.control.off('interrupted', this.controlOnInterrupted);
     this.control.off('resumed', this.controlOnResumed);
     this.control.close();
@@ -392,6 +401,9 @@ class DiscoveryRun {
       verification: this.verificationResult,
       // stop() has discarded every probe by now, so each one's bytes are in.
       cost: this.cost.cost(this.control.traffic),
+      startedAt: this.startedAt,
+      settings: runSettingsOf(this.options),
+      probes: this.probeLog.all(),
     };
   }
 }

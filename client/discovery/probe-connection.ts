@@ -7,7 +7,13 @@
  */
 import { Socket, connect } from 'node:net';
 import { EventEmitter } from 'node:events';
-import { PING_BYTE, PROTOCOL_VERSION, encodeProbeHello, type ProbeId } from '../../protocol/wire.js';
+import {
+  PING_BYTE,
+  PROTOCOL_VERSION,
+  encodeProbeHello,
+  type ProbeId,
+  type SeenEndpoint,
+} from '../../protocol/wire.js';
 import { probeMac, type SessionCredentials } from '../../protocol/auth.js';
 import type { EvictionKind } from '../search/types.js';
 
@@ -69,6 +75,16 @@ export class ProbeConnection extends EventEmitter<ProbeConnectionEvents> {
    */
   get bytesCarried(): number {
     return this.socket.bytesWritten + this.socket.bytesRead;
+  }
+
+  /**
+   * The socket's own address and port (getsockname: no I/O, safe on an idle probe), to compare with
+   * what the reflector saw; null before it connected.
+   */
+  get localEndpoint(): SeenEndpoint | null {
+    const host = this.socket.localAddress;
+    const port = this.socket.localPort;
+    return host === undefined || port === undefined ? null : { host, port };
   }
 
   /** Tears the connection down with RST, so no kernel keeps retransmitting into a dead mapping. */

@@ -26,13 +26,20 @@ import type { IdleSearch } from '../search/idle-search.js';
 import type { ConnId, Direction, EvictionKind } from '../search/types.js';
 import { ProbeConnection } from './probe-connection.js';
 import type { ControlChannel } from './control-channel.js';
-import { ECHO_BYTE, PUSH_BYTE, type ProbeEventKind, type ProbeId } from '../../protocol/wire.js';
+import {
+  ECHO_BYTE,
+  PUSH_BYTE,
+  type ProbeEventKind,
+  type ProbeId,
+  type SeenEndpoint,
+} from '../../protocol/wire.js';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
 import type { SessionCredentials } from '../../protocol/auth.js';
 import { describeCause } from '../../protocol/errors.js';
 import type { RunCostMeter } from './run-cost.js';
 import { AttachLag } from './attach-lag.js';
 import { pushCrossedAtMs } from './push-dating.js';
+import type { ProbeEndKind, ProbeLog } from './probe-log.js';
 
 /** A probe that has not been attached by the reflector in this time is given up. */
 const ATTACH_TIMEOUT_MS = 10_000;
@@ -70,6 +77,8 @@ export interface ProbeSlotsOptions {
   /** Probe ids are shared with the verification's connections: one random allocator for the run. */
   allocateProbeId: () => ProbeId;
   owner: ProbeSlotsOwner;
+  /** Records every probe's life for the report (its timeline, what the reflector saw); optional. */
+  log?: ProbeLog;
 }
 
 /** dying: its socket saw FIN or RST, held until the reflector proves alive (see probeDied). */
@@ -145,11 +154,15 @@ export class ProbeSlots {
     this.slots.set(id, slot);
     this.slotByConn.set(connKey(direction, conn), slot);
     this.cost.probeOpened();
+    this.options.log?.opened(id, direction, conn, now());
     slot.timer = setTimeout(
       () => this.openFailed(slot, 'the reflector never confirmed the probe connection'),
       ATTACH_TIMEOUT_MS,
     );
-    connection.on('ready', () => (slot.helloAtMs = now()));
+    connection.on('ready', () => {
+      slot.helloAtMs = now();
+      this.options.log?.connected(id, connection.localEndpoint);
+    });
     connection.on('failed', (error) => this.openFailed(slot, describeCause(error)));
     connection.on('byte', (value) => this.probeOnByte(slot, value));
     connection.on('died', (how) => this.probeDied(slot, how, 'client'));
@@ -173,16 +186,20 @@ export class ProbeSlots {
   /** The search is done with a connection: tear it down, or drop it from the queue if not yet opened. */
   close(direction: Direction, conn: ConnId): void {
     const slot = this.slotByConn.get(connKey(direction, conn));
-    if (slot !== undefined) this.discard(slot);
+    if (slot !== undefined) this.discard(slot, 'closed');
     else this.dropPendingOpen(direction, conn);
   }
 
-  /** What the reflector reported on the control channel about one of the slots' probes. */
-  reflectorEvent(probe: ProbeId, event: ProbeEventKind): void {
+  /**
+   * What the reflector reported on the control channel about one of the slots' probes; `seen`
+   * (with 'attached') is where it saw the probe come from.
+   */
+  reflectorEvent(probe: ProbeId, event: ProbeEventKind, seen: SeenEndpoint | null = null): void {
     const slot = this.slots.get(probe);
     if (slot === undefined) return;
     switch (event) {
       case 'attached':
+        if (seen !== null) this.options.log?.seen(probe, seen);
         this.attached(slot);
         return;
       case 'pushed':
@@ -210,7 +227,7 @@ export class ProbeSlots {
   /** The run ends: nothing queued opens, every probe is torn down and its timer cleared. */
   discardAll(): void {
     this.pendingOpens.length = 0;
-    for (const slot of [...this.slots.values()]) this.discard(slot);
+    for (const slot of [...this.slots.values()]) this.discard(slot, 'run-ended');
   }
 
   /** One connection is no longer opening: the next queued one may start. */
@@ -230,7 +247,7 @@ export class ProbeSlots {
 
   private openFailed(slot: ProbeSlot, reason: string): void {
     if (slot.state !== 'opening' || !this.slots.has(slot.id)) return;
-    this.discard(slot);
+    this.discard(slot, 'open-failed');
     this.openFailures++;
     this.owner.search(slot.direction)?.openFailed(slot.conn, now(), reason);
     if (this.opened === 0 && this.openFailures >= OPEN_FAILURES_BEFORE_GIVING_UP) {
@@ -255,6 +272,7 @@ export class ProbeSlots {
     // like evictions below idles that had survived (a "sweep" and a 4 s bracket). An attach report
     // far later than the others' means TCP sent the hello again: count from then (see AttachLag).
     const idleSinceMs = slot.helloAtMs + this.attachLag.observe(now() - slot.helloAtMs);
+    this.options.log?.attached(slot.id, idleSinceMs);
     this.owner.search(slot.direction)?.opened(slot.conn, idleSinceMs);
     this.owner.queueStep(slot.direction);
   }
@@ -270,6 +288,7 @@ export class ProbeSlots {
     // to send it again: then it crossed about when expected, an RTO earlier (see push-dating).
     const testedAtMs =
       slot.direction === 'inbound' ? pushCrossedAtMs(slot.testedAtMs, nowMs) : slot.testedAtMs;
+    this.options.log?.tested(slot.id, testedAtMs, nowMs, 'survived', null);
     this.owner.search(slot.direction)?.outcome(slot.conn, nowMs, { survived: true }, testedAtMs);
     this.owner.queueStep(slot.direction);
   }
@@ -315,11 +334,14 @@ export class ProbeSlots {
     if (!this.slots.has(slot.id) || this.owner.ended()) return;
     if (was === 'testing') {
       // An evicted test: its idle is the one it was tested at.
-      this.discard(slot);
+      this.options.log?.tested(slot.id, slot.testedAtMs, atMs, 'evicted', how);
+      this.options.log?.ended(slot.id, 'evicted', atMs, how);
+      this.discard(slot, 'evicted');
       this.owner.search(slot.direction)?.outcome(slot.conn, atMs, { survived: false, how }, slot.testedAtMs);
     } else {
       // Killed while idle: a terminating proxy's FIN, or an RST; the idle it reached is the result.
-      this.discard(slot);
+      this.options.log?.ended(slot.id, 'died-idle', atMs, how);
+      this.discard(slot, 'died-idle');
       this.owner.search(slot.direction)?.diedIdle(slot.conn, atMs, how);
     }
     this.owner.queueStep(slot.direction);
@@ -328,7 +350,16 @@ export class ProbeSlots {
   /** An evicted test: record it and tear the connection down. */
   private concluded(slot: ProbeSlot, how: EvictionKind): void {
     if (slot.state !== 'testing' || !this.slots.has(slot.id)) return;
-    this.discard(slot);
+    const nowMs = now();
+    this.options.log?.tested(
+      slot.id,
+      slot.testedAtMs,
+      nowMs,
+      slot.pushInDoubt ? 'unanswered' : 'evicted',
+      how,
+    );
+    this.options.log?.ended(slot.id, slot.pushInDoubt ? 'closed' : 'evicted', nowMs, how);
+    this.discard(slot, 'evicted');
     if (slot.pushInDoubt) {
       // No push arrived, but perhaps none was ever sent: the command may have died with the
       // control channel. Silence proves nothing here, so the test is dropped, not counted.
@@ -336,7 +367,7 @@ export class ProbeSlots {
       this.owner.queueStep(slot.direction);
       return;
     }
-    this.owner.search(slot.direction)?.outcome(slot.conn, now(), { survived: false, how }, slot.testedAtMs);
+    this.owner.search(slot.direction)?.outcome(slot.conn, nowMs, { survived: false, how }, slot.testedAtMs);
     this.owner.queueStep(slot.direction);
   }
 
@@ -345,7 +376,9 @@ export class ProbeSlots {
     slot.timer = null;
   }
 
-  private discard(slot: ProbeSlot): void {
+  /** Tears a slot down; `end` is how its record ends, unless an end was recorded already. */
+  private discard(slot: ProbeSlot, end: ProbeEndKind): void {
+    if (this.slots.has(slot.id)) this.options.log?.ended(slot.id, end, now());
     this.clearTimer(slot);
     const held = this.slots.delete(slot.id);
     this.slotByConn.delete(connKey(slot.direction, slot.conn));

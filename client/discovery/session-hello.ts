@@ -47,5 +47,25 @@ export function refusalText(code: ProtocolErrorCode, message: string): string {
   }
   if (code === 'unauthorized')
     return `unauthorized: ${message} (give the reflector's token: --token, --token-file or IDLESCOPE_TOKEN)`;
-  return `${code}: ${message}`;
+  const hint = CAPACITY_HINTS[code];
+  return hint === undefined ? `${code}: ${message}` : `${code}: ${message} (${hint})`;
 }
+
+/**
+ * The refusals that say this session can hold no more probes (reflector/admission.ts): a run that
+ * gets one ends with it, since the probes it would open next would be refused the same way.
+ */
+export const CAPACITY_REFUSALS: ReadonlySet<ProtocolErrorCode> = new Set<ProtocolErrorCode>([
+  'too-many-probes',
+  'too-many-connections',
+  'too-many-connections-per-address',
+]);
+
+/** What the user can do about a limit the reflector enforces. */
+const CAPACITY_HINTS: Partial<Record<ProtocolErrorCode, string>> = {
+  'too-many-probes': "lower --connections, or raise the reflector's --max-probes-per-session",
+  'too-many-connections-per-address':
+    "lower --connections, end other runs from this address, or raise the reflector's limit",
+  'too-many-sessions-per-address': 'end other runs from this address, or try again later',
+  'too-many-connections': 'try again later, or use another reflector',
+};

@@ -356,39 +356,3 @@ function keepalivePlanFor(survivedS: number): KeepalivePlan {
   const { keepaliveIdleS, keepaliveIntervalS, keepaliveCount } = keepaliveFor(survivedS);
   return { idleS: keepaliveIdleS, intervalS: keepaliveIntervalS, count: keepaliveCount };
 }
-
-/** Default idle timeouts from the field notes, s, and who uses them. */
-export const KNOWN_MIDDLEBOX_DEFAULTS: readonly { seconds: number; label: string }[] = [
-  { seconds: 60, label: 'AWS ALB / Classic LB or nginx proxy_read_timeout (60 s)' },
-  {
-    seconds: 240,
-    label: 'Azure Load Balancer / NAT Gateway (240 s), or a China Telecom home line (measured 241 s)',
-  },
-  { seconds: 300, label: 'German fibre CGN (measured 300 s)' },
-  { seconds: 350, label: 'AWS NAT Gateway or NLB (350 s)' },
-  { seconds: 1200, label: 'GCP Cloud NAT / Huawei USG (1200 s)' },
-  { seconds: 1800, label: 'Juniper SRX (1800 s)' },
-  { seconds: 3600, label: 'Cisco ASA / Palo Alto / FortiGate (3600 s)' },
-  { seconds: 7440, label: 'RFC 5382 minimum (7440 s = 2 h 4 min)' },
-  { seconds: 21600, label: 'Twilio Super SIM core (6 h)' },
-  { seconds: 86400, label: 'Cisco IOS NAT (86400 s)' },
-  { seconds: 432000, label: 'Linux conntrack default (5 days)' },
-];
-
-/** Relative distance within which a measured bound is said to look like a known default. */
-export const HINT_TOLERANCE = 0.05;
-
-/**
- * A hint naming the known middlebox whose default idle timeout is within 5% of `seconds`
- * ("AWS NAT Gateway or NLB (350 s)"), or null.
- */
-export function knownMiddleboxHint(seconds: number): string | null {
-  if (!Number.isFinite(seconds) || seconds <= 0) return null;
-  let best: { seconds: number; label: string } | null = null;
-  for (const entry of KNOWN_MIDDLEBOX_DEFAULTS) {
-    const distance = Math.abs(seconds - entry.seconds) / entry.seconds;
-    if (distance > HINT_TOLERANCE) continue;
-    if (best === null || distance < Math.abs(seconds - best.seconds) / best.seconds) best = entry;
-  }
-  return best?.label ?? null;
-}

@@ -2,9 +2,15 @@
  * The result of a discovery run, rendered as stable JSON (schema 1) or as text for a terminal.
  * Pure: both renderers are functions of the report alone.
  */
-import { knownMiddleboxHint, limitingDirection, recommend, type Recommendation } from './recommendation.js';
+import { limitingDirection, recommend, type Recommendation } from './recommendation.js';
+import { middleboxHints, type MiddleboxHint } from './middlebox-hints.js';
+import { mobileCost, type PeriodicCost } from './mobile-cost.js';
+import { mobileCostLines } from './mobile-cost-text.js';
+import { answerLine } from './answer-line.js';
 import { DIRECTIONS, type Direction, type DirectionResult, type EvictionKind } from '../search/types.js';
 import type { RunCost } from '../discovery/run-cost.js';
+import type { RunSettings } from '../discovery/run-settings.js';
+import type { ProbeRecord } from '../discovery/probe-log.js';
 import type { VerificationResult } from '../verification/verification-run.js';
 import { recommendationLines, settingsLines } from './advice-text.js';
 import { bytes, duration, estimate, jsonSeconds, preciseSeconds } from './format.js';
@@ -17,6 +23,17 @@ export interface ReportError {
   message: string;
 }
 import { resultNotes } from './findings-text.js';
+import { demoVerdictLine, toJsonDemo, type DemoVerdict, type JsonDemo } from './demo-verdict.js';
+import { observeNat } from './nat-observation.js';
+import { natSentences } from './nat-text.js';
+import {
+  toJsonNat,
+  toJsonProbes,
+  toJsonSettings,
+  type JsonNat,
+  type JsonProbe,
+  type JsonSettings,
+} from './run-record-json.js';
 
 /** Everything a discovery run learned. */
 export interface DiscoveryReport {
@@ -35,6 +52,14 @@ export interface DiscoveryReport {
   verification: VerificationResult | null;
   /** Only when the run failed (reflector unreachable or lost, ...); absent when it did not. */
   error?: ReportError;
+  /** Only in `idlescope demo`'s report: whether it found the timeout it emulated. */
+  demo?: DemoVerdict;
+  /** When the run started (ISO 8601, UTC), for history; absent in reports made without a run. */
+  startedAt?: string;
+  /** What the run was asked to do; absent in reports made without a run. */
+  settings?: RunSettings;
+  /** Every probe connection's life (the timeline, what the reflector saw); absent: not recorded. */
+  probes?: ProbeRecord[];
 }
 
 export interface JsonDirection {
@@ -61,7 +86,10 @@ export interface JsonReport {
     evicted_s: number | null;
     eviction: EvictionKind | null;
     direction: Direction | null;
+    /** The best of `hints` in one sentence, or null. */
     hint: string | null;
+    /** The known middleboxes this timeout looks like (never a certainty), best first. */
+    hints: JsonHint[];
   } | null;
   /** null for a direction that was not tested. */
   directions: Record<Direction, JsonDirection | null>;
@@ -87,6 +115,8 @@ export interface JsonReport {
       system_default_unacked_s: number;
     };
     reasons: string[];
+    /** What keeping one idle connection open this way costs a phone a day (an estimate). */
+    mobile_cost: { recommended: JsonPeriodicCost[]; common: JsonPeriodicCost[] };
   };
   /** What the run cost: bytes are payload actually carried, packets only an estimate. */
   cost: {
@@ -101,17 +131,61 @@ export interface JsonReport {
   verification: JsonVerification | null;
   /** Only in a run that failed: the error's stable code and one-line message. */
   error?: ReportError;
+  /** Only in `idlescope demo`'s report (demo-verdict.ts). */
+  demo?: JsonDemo;
+  /** When the run started (ISO 8601, UTC); null in a report made without a run. */
+  started_at: string | null;
+  /** What the run was asked to do; null in a report made without a run. */
+  settings: JsonSettings | null;
+  /** What the reflector saw of your connections' addresses; null when no probe was compared. */
+  nat: JsonNat | null;
+  /** Every probe connection's life, in the order opened (see run-record-json.ts). */
+  probes: JsonProbe[];
 }
 
-/**
- * The value a hint is looked up with: the middle of the bracket when both ends are known (the
- * timeout lies in (survived, evicted]), else the eviction bound.
- */
-function hintFor(result: DirectionResult | null): string | null {
-  if (result === null || result.evictedMs === null) return null;
-  const estimateMs =
-    result.survivedMs === null ? result.evictedMs : (result.survivedMs + result.evictedMs) / 2;
-  return knownMiddleboxHint(estimateMs / 1000);
+export interface JsonHint {
+  middlebox: string;
+  default_s: number;
+  /** The eviction seen is one this middlebox shows. */
+  eviction_matches: boolean;
+  tcp_keepalive_helps: boolean;
+  source: string;
+  text: string;
+}
+
+export interface JsonPeriodicCost {
+  kind: PeriodicCost['kind'];
+  period_s: number;
+  exchanges_per_hour: number;
+  bytes_per_day: number;
+  radio_wakeups_per_day: number;
+  radio_on_s_per_day: number;
+}
+
+function hintsFor(result: DirectionResult | null): MiddleboxHint[] {
+  return result === null ? [] : middleboxHints(result);
+}
+
+function jsonHint(hint: MiddleboxHint): JsonHint {
+  return {
+    middlebox: hint.middlebox.name,
+    default_s: hint.middlebox.defaultS,
+    eviction_matches: hint.evictionMatches,
+    tcp_keepalive_helps: hint.middlebox.tcpKeepaliveHelps,
+    source: hint.middlebox.source,
+    text: hint.text,
+  };
+}
+
+function jsonPeriodicCost(cost: PeriodicCost): JsonPeriodicCost {
+  return {
+    kind: cost.kind,
+    period_s: cost.periodS,
+    exchanges_per_hour: Math.round(cost.exchangesPerHour * 1000) / 1000,
+    bytes_per_day: cost.bytesPerDay,
+    radio_wakeups_per_day: cost.radioWakeupsPerDay,
+    radio_on_s_per_day: cost.radioOnSPerDay,
+  };
 }
 
 /** The report as a plain object following schema 1. */
@@ -149,7 +223,8 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
           evicted_s: jsonSeconds(limitingResult?.evictedMs ?? null),
           eviction: limitingResult?.eviction ?? null,
           direction: limiting?.direction ?? null,
-          hint: hintFor(limitingResult),
+          hint: hintsFor(limitingResult)[0]?.text ?? null,
+          hints: hintsFor(limitingResult).map(jsonHint),
         }
       : null,
     directions,
@@ -172,6 +247,10 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
         system_default_unacked_s: rec.deadPeer.systemDefault.whileUnackedS,
       },
       reasons: [...rec.reasons],
+      mobile_cost: (({ recommended, common }) => ({
+        recommended: recommended.map(jsonPeriodicCost),
+        common: common.map(jsonPeriodicCost),
+      }))(mobileCost(rec)),
     },
     cost: {
       connections_opened: report.cost.connectionsOpened,
@@ -183,6 +262,11 @@ export function toJsonReport(report: DiscoveryReport): JsonReport {
     },
     verification: toJsonVerification(report.verification),
     ...(report.error === undefined ? {} : { error: { ...report.error } }),
+    ...(report.demo === undefined ? {} : { demo: toJsonDemo(report.demo) }),
+    started_at: report.startedAt ?? null,
+    settings: toJsonSettings(report.settings),
+    nat: toJsonNat(report.probes ?? []),
+    probes: toJsonProbes(report.probes ?? []),
   };
 }
 
@@ -238,7 +322,20 @@ function wrap(text: string, width: number, first: string, rest: string): string[
   return lines;
 }
 
-const WRAP_COLUMNS = 100;
+/** `line` wrapped to `width`, keeping its indent; continuation lines are indented two more. */
+function wrapIndented(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const indent = /^ */.exec(line)?.[0] ?? '';
+  return wrap(line.slice(indent.length), width, indent, `${indent}  `);
+}
+
+/** Where the text report wraps when the caller does not say (a terminal's width, say). */
+export const DEFAULT_REPORT_COLUMNS = 100;
+
+export interface HumanOptions {
+  /** Wrap prose to this many columns (the terminal's width); snippets and tables are never wrapped. */
+  columns?: number;
+}
 
 function bracketLine(result: DirectionResult): string {
   const label = DIRECTION_LABEL[result.direction];
@@ -268,10 +365,10 @@ function diesFirstText(report: DiscoveryReport, limiting: Direction): string[] {
     lines.push(`Dies first: ${limiting}. Both directions are evicted, as on a strict NAT or a proxy.`);
   } else if (limiting === 'inbound' && evicted(inbound) && outbound?.survivedMs != null) {
     lines.push(
-      'Dies first: inbound. Only what the reflector sends dies: on most NATs (Linux default,',
-      'nf_conntrack_tcp_loose=1) your own sends re-create the mapping, but server pushes after the',
-      'timeout never reach you. A server that pushes to an idle client is what breaks here;',
-      'a test of the outbound direction alone would have reported "no timeout".',
+      'Dies first: inbound. Only what the reflector sends dies: on most NATs (Linux default, ' +
+        'nf_conntrack_tcp_loose=1) your own sends re-create the mapping, but server pushes after the ' +
+        'timeout never reach you. A server that pushes to an idle client is what breaks here; ' +
+        'a test of the outbound direction alone would have reported "no timeout".',
     );
   } else if (evicted(report.directions[limiting])) {
     lines.push(`Dies first: ${limiting}.`);
@@ -289,10 +386,24 @@ function diesFirstText(report: DiscoveryReport, limiting: Direction): string[] {
 }
 
 /** The report as scannable multi-line text for a terminal, without a trailing newline. No colours. */
-export function renderHuman(report: DiscoveryReport): string {
+export function renderHuman(report: DiscoveryReport, options: HumanOptions = {}): string {
   const rec = recommend(report.directions, { aborted: report.aborted !== null });
   const limiting = limitingDirection(report.directions);
+  // Prose is wrapped to a terminal's width when there is one; into a file or a pipe, lines stay
+  // whole (greppable), except the reasons, which wrap at the default width as they always have.
+  const columns = Math.max(40, options.columns ?? DEFAULT_REPORT_COLUMNS);
+  const fit = (line: string): string[] =>
+    options.columns === undefined ? [line] : wrapIndented(line, columns);
   const out: string[] = [];
+
+  const answer = answerLine({
+    limiting,
+    recommendation: rec,
+    verification: report.verification,
+    aborted: report.aborted,
+    elapsedMs: report.elapsedMs,
+  });
+  out.push(...fit(answer), '');
 
   out.push(
     `idlescope: ${report.reflector} over ${report.transport.toUpperCase()}, ` +
@@ -324,9 +435,19 @@ export function renderHuman(report: DiscoveryReport): string {
 
   if (limiting !== null) {
     out.push('');
-    for (const line of diesFirstText(report, limiting.direction)) out.push(line);
-    const hint = hintFor(limiting.result);
-    if (hint !== null) out.push(`Looks like: ${hint}.`);
+    for (const paragraph of diesFirstText(report, limiting.direction))
+      out.push(...wrap(paragraph, columns, '', ''));
+    for (const hint of hintsFor(limiting.result).slice(0, 2)) {
+      const sentence = `${hint.text[0]?.toUpperCase()}${hint.text.slice(1)}.`;
+      out.push(...wrap(sentence, columns, '', '  '), `  source: ${hint.middlebox.source}`);
+    }
+  }
+
+  const nat = observeNat(report.probes ?? []);
+  if (nat !== null) {
+    out.push('');
+    out.push('What the reflector saw:');
+    for (const sentence of natSentences(nat)) out.push(...wrap(sentence, columns, '  ', '  '));
   }
 
   out.push('');
@@ -334,9 +455,15 @@ export function renderHuman(report: DiscoveryReport): string {
   for (const line of verificationLines(report.verification, !rec.tcpKeepaliveHelps)) out.push(`  ${line}`);
   out.push('');
   out.push('Why:');
-  for (const reason of rec.reasons) out.push(...wrap(reason, WRAP_COLUMNS, '  - ', '    '));
+  for (const reason of rec.reasons) out.push(...wrap(reason, columns, '  - ', '    '));
 
-  out.push('');
-  out.push(...settingsLines(rec));
-  return out.join('\n');
+  // Prose wraps at the terminal's width, continuation lines indented under their first; the table
+  // and the snippets to paste keep their lines.
+  const prose = out.flatMap(fit);
+  const mobile = mobileCostLines(mobileCost(rec));
+  if (mobile.length > 0) prose.push('', ...mobile);
+  prose.push('');
+  prose.push(...settingsLines(rec));
+  if (report.demo !== undefined) prose.push('', ...fit(demoVerdictLine(report.demo)));
+  return prose.join('\n');
 }

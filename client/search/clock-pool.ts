@@ -118,7 +118,18 @@ export class ClockPool {
       evicted: observations.filter((o) => !o.survived).length,
       finished,
       etaMs: finished ? nowMs : etaMs,
+      oldestIdleMs: this.oldestIdleMs(nowMs),
     };
+  }
+
+  /** The longest idle of a connection idle or under test now, or null with none. */
+  oldestIdleMs(nowMs: number): number | null {
+    let oldest: number | null = null;
+    for (const c of this.clocks.values()) {
+      if (c.state === 'opening') continue;
+      oldest = Math.max(oldest ?? 0, nowMs - c.idleSinceMs);
+    }
+    return oldest;
   }
 
   hasPending(): boolean {

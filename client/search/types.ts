@@ -145,6 +145,11 @@ export interface SearchProgress {
   finished: boolean;
   /** Best guess of when this search finishes, or null while no eviction is seen yet. */
   etaMs: number | null;
+  /**
+   * The longest idle a live connection has now (the frontier's idle so far), or null with none
+   * idle: before the first eviction, the search cannot end before this reaches --max.
+   */
+  oldestIdleMs: number | null;
 }
 
 /** The contract between the search and whatever drives it. */

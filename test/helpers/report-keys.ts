@@ -13,8 +13,12 @@ export const TOP_KEYS = [
   'recommendation',
   'cost',
   'verification',
+  'started_at',
+  'settings',
+  'nat',
+  'probes',
 ];
-export const TIMEOUT_KEYS = ['survived_s', 'evicted_s', 'eviction', 'direction', 'hint'];
+export const TIMEOUT_KEYS = ['survived_s', 'evicted_s', 'eviction', 'direction', 'hint', 'hints'];
 export const DIRECTION_KEYS = ['survived_s', 'evicted_s', 'eviction', 'confidence', 'notes', 'probes_sent'];
 export const RECOMMENDATION_KEYS = [
   'keepalive_idle_s',
@@ -25,6 +29,7 @@ export const RECOMMENDATION_KEYS = [
   'tcp_keepalive_helps',
   'dead_peer',
   'reasons',
+  'mobile_cost',
 ];
 export const COST_KEYS = [
   'connections_opened',

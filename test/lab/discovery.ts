@@ -184,6 +184,8 @@ export async function runDiscoveryInLab(
   try {
     const args = ['discover', '--reflector', lab.targetAddress(port), ...discoverArgs];
     if (!args.includes('--json')) args.push('--json');
+    // A lab run is no network of the user's: kept out of the run history.
+    if (!args.includes('--save')) args.push('--no-save');
     const started = performance.now();
     const discover = lab.spawn(lab.clientNs, nodeArgv(CLI_ENTRY, args), {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,6 +18,36 @@ const NONCE = 'fedcba9876543210fedcba9876543210';
 const MAC = 'ab'.repeat(32);
 const AUTH = { ts: 1_764_600_000_000, nonce: NONCE, mac: MAC };
 
+describe('what the reflector saw, on the attached report', () => {
+  it.each([
+    ['no host', { port: 1 }],
+    ['a host name, not an address', { host: 'example.net', port: 1 }],
+    ['port 0', { host: '192.0.2.1', port: 0 }],
+    ['port above 65535', { host: '192.0.2.1', port: 65536 }],
+    ['a fractional port', { host: '192.0.2.1', port: 1.5 }],
+    ['not an object', '192.0.2.1:1'],
+  ])('refuses a seen endpoint with %s', (_why, seen) => {
+    const raw = JSON.stringify({ type: 'probe', probe: 3, event: 'attached', seen });
+    expect(decodeReflectorMessage(raw)).toEqual({
+      ok: false,
+      reason: 'probe.seen needs an IP address (host) and a port',
+    });
+  });
+
+  it('drops fields it does not know from the endpoint', () => {
+    const raw = JSON.stringify({
+      type: 'probe',
+      probe: 3,
+      event: 'attached',
+      seen: { host: '2001:db8::1', port: 7, extra: true },
+    });
+    expect(decodeReflectorMessage(raw)).toEqual({
+      ok: true,
+      value: { type: 'probe', probe: 3, event: 'attached', seen: { host: '2001:db8::1', port: 7 } },
+    });
+  });
+});
+
 describe('control messages', () => {
   const clientMessages: ClientMessage[] = [
     { type: 'hello', version: PROTOCOL_VERSION, auth: AUTH },
@@ -37,6 +67,8 @@ describe('control messages', () => {
     { type: 'welcome', version: 2, session: SESSION, nonce: NONCE, resumed: true, probes: [1, 2, 3] },
     { type: 'error', code: 'unauthorized', message: 'no' },
     { type: 'probe', probe: 3, event: 'attached' },
+    { type: 'probe', probe: 3, event: 'attached', seen: { host: '203.0.113.7', port: 40123 } },
+    { type: 'probe', probe: 3, event: 'attached', seen: { host: '::ffff:10.0.0.1', port: 1 } },
     { type: 'probe', probe: 3, event: 'reset' },
     { type: 'heartbeat-ack', seq: 9 },
     { type: 'error', code: 'unknown-probe', message: 'no probe 3' },

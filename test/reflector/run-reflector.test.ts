@@ -93,7 +93,17 @@ describe('runReflector', () => {
     ).resolves.toBeUndefined();
     expect(stdout.text().split('\n').length, 'stdout holds only the listening line').toBe(2);
     expect(lines().at(-1), 'the last log line').toMatchObject({ event: 'shutdown', level: 'info' });
-    expect(lines().length, 'listen, start, end, shutdown').toBe(4);
+    expect(lines().length, 'listen, limits, start, end, shutdown').toBe(5);
+    // The admission limits, and the open-file limit read at start they are sized from.
+    expect(withEvent('limits'), 'the limits line').toMatchObject({
+      level: 'info',
+      openFiles: expect.any(Number),
+      openFilesFrom: process.platform === 'linux' ? '/proc/self/limits' : 'default',
+      fdReserve: expect.any(Number),
+      maxConnections: expect.any(Number),
+      maxSessionsPerAddress: 16,
+      maxProbesPerSession: 1024,
+    });
     const refused = await new Promise<string>((resolve) => {
       const socket = connect(address.port, address.host);
       socket.on('connect', () => {

@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import type { JsonReport } from '../../../client/report/report.js';
 import { TOP_KEYS } from '../../helpers/report-keys.js';
+import { schemaErrors } from '../../helpers/report-schema.js';
 
 /** stdout as exactly one pretty-printed JSON document and a newline; fails the test unless it is one. */
 export function parseOneDocument(stdout: string): unknown {
@@ -20,6 +21,7 @@ export function parseOneDocument(stdout: string): unknown {
 /** Parses stdout as the one document of a failed run; fails the test unless it is one. */
 export function parseErrorDocument(stdout: string): JsonReport & { error: NonNullable<JsonReport['error']> } {
   const report = parseOneDocument(stdout) as JsonReport;
+  expect(schemaErrors('report', report), 'valid by schema/report.schema.json').toEqual([]);
   expect(Object.keys(report).sort(), 'the schema-1 fields and error').toEqual([...TOP_KEYS, 'error'].sort());
   expect(report.schema, 'schema').toBe(1);
   expect(Object.keys(report.error ?? {}).sort(), 'error has a code and a message').toEqual([

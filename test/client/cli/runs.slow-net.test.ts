@@ -19,6 +19,7 @@ import {
   TOP_KEYS,
 } from '../../helpers/report-keys.js';
 import { parseOneDocument } from './error-document.js';
+import { schemaErrors } from '../../helpers/report-schema.js';
 
 /** See test/e2e/discovery-modes.slow-net.test.ts: event-loop latency between the two idle clocks. */
 const SLACK_S = 0.15;
@@ -27,10 +28,11 @@ const SLACK_S = 0.15;
  * stdout must be exactly one JSON document (schema 1), pretty-printed, and a newline; `error` is
  * there only when the run failed.
  */
-function parseReport(stdout: string, failed = false): JsonReport {
+function parseReport(stdout: string, failed = false, demo = false): JsonReport {
   const report = parseOneDocument(stdout) as JsonReport;
+  expect(schemaErrors('report', report), 'valid by schema/report.schema.json').toEqual([]);
   expect(Object.keys(report).sort(), 'top-level keys of schema 1').toEqual(
-    [...TOP_KEYS, ...(failed ? ['error'] : [])].sort(),
+    [...TOP_KEYS, ...(failed ? ['error'] : []), ...(demo ? ['demo'] : [])].sort(),
   );
   expect(report.schema, 'schema').toBe(1);
   expect(report.transport, 'transport').toBe('tcp');
@@ -103,7 +105,7 @@ describe.concurrent('idlescope runs', () => {
       expect(report.reflector, 'the reflector as given').toBe(reflector);
       expect(report.aborted, 'not aborted').toBeNull();
       expectBracketAround(report, 2.5);
-      expect(result.stderr, 'progress went to stderr').toMatch(/^idlescope: \d+\.\d s elapsed/m);
+      expect(result.stderr, 'progress went to stderr').toMatch(/^idlescope: (\d+[hms] ?)+ elapsed, /m);
     },
   );
 
@@ -120,9 +122,15 @@ describe.concurrent('idlescope runs', () => {
       );
       const result = await cli.exit(50_000);
       expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(0);
-      const report = parseReport(result.stdout);
+      const report = parseReport(result.stdout, false, true);
       expect(report.aborted, 'not aborted').toBeNull();
       expectBracketAround(report, 3);
+      expect(report.demo, 'the demo says it found the T it emulated').toMatchObject({
+        emulated_timeout_s: 3,
+        mode: 'drop',
+        max_s: 9,
+        found: true,
+      });
     },
   );
 
@@ -157,6 +165,9 @@ describe.concurrent('idlescope runs', () => {
         /^ {2}sysctl -w net\.ipv4\.tcp_keepalive_time=\d+\n {2}sysctl -w net\.ipv4\.tcp_keepalive_intvl=\d+\n {2}sysctl -w net\.ipv4\.tcp_keepalive_probes=\d+$/m,
       );
       expect(out, 'no partial-result banner').not.toContain('PARTIAL RESULT');
+      expect(out.split('\n').at(-2), 'it ends saying it found the T it emulated').toMatch(
+        /^Demo: found the emulated timeout \(3 s, drop\): /,
+      );
       expect(out, 'the cost line, packets labelled as an estimate').toMatch(
         /^cost: \d+ connections \(peak \d+\), \d+ probes, \d+(\.\d)? (B|KiB) on probes \+ \d+(\.\d)? (B|KiB) control, about [\d,]+ packets \(estimated\)$/m,
       );
@@ -232,8 +243,11 @@ describe.concurrent('idlescope runs', () => {
     discover.child.kill('SIGINT');
     const result = await discover.exit(5000);
     expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(130);
+    expect(result.stdout.split('\n')[0], 'the answer first: none yet').toMatch(
+      /^No answer yet: the run ended after \d+\.\d+ s \(interrupted\), before any eviction$/,
+    );
     expect(result.stdout, 'the report header').toMatch(
-      new RegExp(`^idlescope: ${address.replaceAll('.', '\\.')} over TCP`),
+      new RegExp(`^idlescope: ${address.replaceAll('.', '\\.')} over TCP`, 'm'),
     );
     expect(result.stdout, 'marked partial').toContain('PARTIAL RESULT: the run ended early (interrupted).');
     expect(result.stdout, 'with what was learned').toMatch(

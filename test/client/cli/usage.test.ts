@@ -12,6 +12,7 @@ import { useTeardown } from '../../helpers/teardown.js';
 import { parseErrorDocument } from './error-document.js';
 
 const HINT = "Try 'idlescope --help'.";
+const FORMS = '(90, 90s, 15m, 2h or 1h30m; a plain number is seconds)';
 const R = ['--reflector', '127.0.0.1:7000'];
 
 /** Each: the arguments, the exact reason after "idlescope: ", and whether yargs adds its hint. */
@@ -23,9 +24,9 @@ const CASES: { name: string; args: string[]; reason: string; hint: boolean }[] =
     hint: false,
   },
   {
-    name: 'a --max with a unit',
-    args: ['discover', ...R, '--max', '2h'],
-    reason: '--max must be a positive number of seconds, got "2h"',
+    name: 'a --max with a unit it does not know',
+    args: ['discover', ...R, '--max', '2x'],
+    reason: `--max must be a positive duration ${FORMS}, got "2x"`,
     hint: false,
   },
   {
@@ -67,7 +68,7 @@ const CASES: { name: string; args: string[]; reason: string; hint: boolean }[] =
   {
     name: 'a negative --grace',
     args: ['discover', ...R, '--grace', '-1'],
-    reason: '--grace must be a positive number of seconds, got "-1"',
+    reason: `--grace must be a positive duration ${FORMS}, got "-1"`,
     hint: false,
   },
   {
@@ -96,20 +97,56 @@ const CASES: { name: string; args: string[]; reason: string; hint: boolean }[] =
   },
   {
     name: 'a stray argument',
-    args: ['discover', ...R, 'extra'],
+    args: ['discover', '127.0.0.1:7000', 'extra'],
     reason: 'unexpected argument "extra"',
     hint: true,
   },
   {
-    name: 'no --reflector',
+    name: 'no reflector',
     args: ['discover'],
-    reason: 'missing required flag --reflector',
-    hint: true,
+    reason: 'discover needs a reflector: idlescope discover HOST:PORT (or $IDLESCOPE_REFLECTOR)',
+    hint: false,
+  },
+  {
+    name: 'the reflector as an argument and as --reflector',
+    args: ['discover', '127.0.0.1:7001', ...R],
+    reason: 'the reflector was given twice ("127.0.0.1:7001" and --reflector "127.0.0.1:7000"): give one',
+    hint: false,
+  },
+  {
+    name: 'a bad reflector argument',
+    args: ['discover', '300.1.1.1:99'],
+    reason: '--reflector: bad address "300.1.1.1:99": "300.1.1.1" is not a valid IPv4 address',
+    hint: false,
+  },
+  {
+    name: 'a --min in words',
+    args: ['discover', ...R, '--min', '5 apples 3s'],
+    reason: `--min must be a positive duration ${FORMS}, got "5 apples 3s"`,
+    hint: false,
+  },
+  {
+    name: 'a --resolution with an exponent',
+    args: ['discover', ...R, '--resolution', '1e3'],
+    reason: `--resolution must be a positive duration ${FORMS}, got "1e3"`,
+    hint: false,
+  },
+  {
+    name: 'a demo --timeout with a unit it does not know',
+    args: ['demo', '--timeout', '20sec'],
+    reason: `--timeout must be a positive duration ${FORMS}, got "20sec"`,
+    hint: false,
+  },
+  {
+    name: '--min in minutes above --max in seconds',
+    args: ['discover', ...R, '--min', '2m', '--max', '90'],
+    reason: '--min (120 s) is above --max (90 s)',
+    hint: false,
   },
   {
     name: 'an unknown command',
     args: ['frob'],
-    reason: 'unknown command "frob": name one of discover, verify, reflector or demo',
+    reason: 'unknown command "frob": name one of discover, verify, reflector, demo, report or history',
     hint: true,
   },
   {
@@ -118,7 +155,12 @@ const CASES: { name: string; args: string[]; reason: string; hint: boolean }[] =
     reason: 'unknown command "discovr": did you mean discover?',
     hint: true,
   },
-  { name: 'no command', args: [], reason: 'name a command: discover, verify, reflector or demo', hint: true },
+  {
+    name: 'no command',
+    args: [],
+    reason: 'name a command: discover, verify, reflector, demo, report or history',
+    hint: true,
+  },
   {
     name: 'a demo --mode that is not one',
     args: ['demo', '--mode', 'x'],
@@ -172,13 +214,17 @@ describe.concurrent('idlescope --help and --version', () => {
       expect(result.stdout, `lists ${flag}`).toContain(flag);
   });
 
-  it('--version prints the package version and exits 0', { timeout: 20_000 }, async ({ onTestFinished }) => {
-    const defer = useTeardown(onTestFinished);
-    const { version } = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as { version: string };
-    const result = await runCli(defer, ['--version'], 15_000);
-    expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(0);
-    expect(result.stdout, 'the version').toBe(`${version}\n`);
-  });
+  for (const flag of ['--version', '-V']) {
+    it(`${flag} prints the package version and exits 0`, { timeout: 20_000 }, async ({ onTestFinished }) => {
+      const defer = useTeardown(onTestFinished);
+      const { version } = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as {
+        version: string;
+      };
+      const result = await runCli(defer, [flag], 15_000);
+      expect(result.code, `exit code (stderr: ${result.stderr})`).toBe(0);
+      expect(result.stdout, 'the version').toBe(`${version}\n`);
+    });
+  }
 });
 
 describe.concurrent('idlescope discover against a closed port', () => {

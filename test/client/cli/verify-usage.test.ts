@@ -8,6 +8,7 @@ import { runCli } from '../../helpers/cli.js';
 import { useTeardown } from '../../helpers/teardown.js';
 
 const R = ['verify', '--reflector', '127.0.0.1:7000'];
+const FORMS = '(90, 90s, 15m, 2h or 1h30m; a plain number is seconds)';
 
 const CASES: { name: string; args: string[]; reason: string }[] = [
   {
@@ -38,12 +39,27 @@ const CASES: { name: string; args: string[]; reason: string }[] = [
   {
     name: 'a keepalive interval below 1 s',
     args: [...R, '--keepalive-idle', '5', '--keepalive-interval', '0.5', '--hold', '30'],
-    reason: '--keepalive-interval must be a whole number from 1 to 32767, got "0.5"',
+    reason: `--keepalive-interval must be whole seconds from 1 to 32767 ${FORMS}, got "0.5"`,
   },
   {
     name: 'a non-whole keepalive idle',
     args: [...R, '--keepalive-idle', '2.5', '--hold', '30'],
-    reason: '--keepalive-idle must be a whole number from 1 to 32767, got "2.5"',
+    reason: `--keepalive-idle must be whole seconds from 1 to 32767 ${FORMS}, got "2.5"`,
+  },
+  {
+    name: 'a keepalive idle in milliseconds that are not whole seconds',
+    args: [...R, '--keepalive-idle', '1500ms', '--hold', '30'],
+    reason: `--keepalive-idle must be whole seconds from 1 to 32767 ${FORMS}, got "1500ms"`,
+  },
+  {
+    name: 'a hold with a unit it does not know',
+    args: [...R, '--heartbeat', '5', '--hold', '3d'],
+    reason: `--hold must be a positive duration ${FORMS}, got "3d"`,
+  },
+  {
+    name: 'a hold in minutes shorter than the timeout in seconds',
+    args: [...R, '--keepalive-idle', '2', '--timeout', '90', '--hold', '1m'],
+    reason: '--hold (60 s) is shorter than --timeout (90 s): nothing held would be proven',
   },
   {
     name: 'a keepalive count of 0',
@@ -72,7 +88,7 @@ const CASES: { name: string; args: string[]; reason: string }[] = [
   },
   {
     name: 'a user timeout that is not whole milliseconds',
-    args: [...R, '--keepalive-idle', '5', '--user-timeout', '0.0005', '--hold', '30'],
+    args: [...R, '--keepalive-idle', '5', '--user-timeout', '0.5ms', '--hold', '30'],
     reason: '--user-timeout takes whole milliseconds, got 0.0005 s',
   },
 ];

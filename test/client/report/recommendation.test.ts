@@ -1,32 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  keepaliveFor,
-  knownMiddleboxHint,
-  limitingDirection,
-  recommend,
-} from '../../../client/report/recommendation.js';
-import type { Direction, DirectionResult, EvictionKind } from '../../../client/search/types.js';
-
-function result(
-  direction: Direction,
-  survivedMs: number | null,
-  evictedMs: number | null,
-  eviction: EvictionKind | null = evictedMs === null ? null : 'silent-drop',
-): DirectionResult {
-  return {
-    direction,
-    survivedMs,
-    evictedMs,
-    eviction,
-    confidence: 0.9,
-    findings: [],
-    notes: [],
-    probesSent: 10,
-    connectionsOpened: 5,
-    peakConnections: 5,
-    observations: [],
-  };
-}
+import { directionResult as result } from '../../helpers/direction-result.js';
+import { keepaliveFor, limitingDirection, recommend } from '../../../client/report/recommendation.js';
 
 describe('keepaliveFor', () => {
   it.each([
@@ -216,28 +190,5 @@ describe('recommend', () => {
     expect(rec.limitingDirection).toBeNull();
     expect(rec.keepaliveIdleS).toBeNull();
     expect(rec.reasons[0]).toMatch(/Nothing was measured.*run again/s);
-  });
-});
-
-describe('knownMiddleboxHint', () => {
-  it.each([
-    [350, 'AWS NAT Gateway or NLB (350 s)'],
-    [349.8, 'AWS NAT Gateway or NLB (350 s)'],
-    [240, 'Azure'],
-    [241, 'China Telecom'],
-    [1200, 'GCP Cloud NAT / Huawei USG'],
-    [3600, 'Cisco ASA / Palo Alto / FortiGate'],
-    [1800, 'Juniper SRX'],
-    [60, 'AWS ALB'],
-    [60, 'nginx proxy_read_timeout'],
-    [300, 'German fibre CGN'],
-    [7440, 'RFC 5382 minimum'],
-    [365, 'AWS NAT Gateway'], // within 5%
-  ])('%d s → %s', (seconds, expected) => {
-    expect(knownMiddleboxHint(seconds)).toContain(expected);
-  });
-
-  it.each([100, 450, 2600, 370, 0, -1, Number.NaN])('%d s → null', (seconds) => {
-    expect(knownMiddleboxHint(seconds)).toBeNull();
   });
 });

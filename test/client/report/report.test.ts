@@ -6,6 +6,7 @@ import {
   TOP_KEYS,
 } from '../../helpers/report-keys.js';
 import { describe, expect, it } from 'vitest';
+import { directionResult } from '../../helpers/direction-result.js';
 import {
   renderHuman,
   renderJson,
@@ -21,20 +22,8 @@ function result(
   eviction: EvictionKind | null = evictedMs === null ? null : 'silent-drop',
   extra: Partial<DirectionResult> = {},
 ): DirectionResult {
-  return {
-    direction,
-    survivedMs,
-    evictedMs,
-    eviction,
-    confidence: 0.93,
-    findings: [],
-    notes: [],
-    probesSent: 12,
-    connectionsOpened: 6,
-    peakConnections: 6,
-    observations: [],
-    ...extra,
-  };
+  const probes = { confidence: 0.93, probesSent: 12, connectionsOpened: 6, peakConnections: 6 };
+  return directionResult(direction, survivedMs, evictedMs, eviction, { ...probes, ...extra });
 }
 
 /** A run of 263 connections, as in the README's example line. */
@@ -135,7 +124,13 @@ describe('renderJson', () => {
     const json = toJsonReport(
       report({ inbound: result('inbound', 349_500, 350_200, 'reset') }, 'reflector lost'),
     );
-    expect(json.timeout?.hint).toBe('AWS NAT Gateway or NLB (350 s)');
+    expect(json.timeout?.hint).toMatch(/^looks like AWS NAT Gateway: the bracket \(349\.5 s, 350\.2 s\]/);
+    expect(json.timeout?.hints.map((h) => h.middlebox)).toEqual([
+      'AWS NAT Gateway',
+      'AWS Network Load Balancer',
+    ]);
+    expect(json.timeout?.hints.every((h) => h.eviction_matches && h.tcp_keepalive_helps)).toBe(true);
+    expect(json.timeout?.hints[0]?.source).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
     expect(json.directions.outbound).toBeNull();
     expect(json.aborted).toBe('reflector lost');
     expect(json.recommendation).toMatchObject({ keepalive_idle_s: 245, keepalive_interval_s: 34 });
@@ -245,11 +240,16 @@ describe('renderHuman', () => {
         inbound: result('inbound', 59_400, 60_100, 'close'),
         outbound: result('outbound', 59_500, 60_200, 'close'),
       }),
+      { columns: 200 },
     );
     expect(text).toContain('closed with FIN (a terminating proxy)');
     expect(text).toContain('Application heartbeat every 29 s (TCP keepalive does not help here)');
     expect(text).toMatch(/TCP keepalive does not stop a\s+terminating proxy's idle timer/);
-    expect(text).toContain('Looks like: AWS ALB / Classic LB or nginx proxy_read_timeout (60 s).');
+    expect(text).toContain(
+      'Looks like AWS Application Load Balancer: the bracket (59.4 s, 60.1 s] matches its default of 60 s, ' +
+        'and a close (FIN) is how it evicts; it terminates connections, so TCP keepalive does not help',
+    );
+    expect(text, 'at most two hints').not.toContain('Looks like nginx');
     expect(text).not.toContain('sysctl');
     expect(text).not.toContain('setsockopt');
   });
@@ -257,10 +257,14 @@ describe('renderHuman', () => {
   it('says clearly when the results are partial, and why', () => {
     const text = renderHuman(
       report({ inbound: result('inbound', 349_500, 350_200, 'reset') }, 'reflector lost'),
+      { columns: 200 },
     );
     expect(text).toContain('PARTIAL RESULT: the run ended early (reflector lost).');
     expect(text).toContain('The outbound direction was not tested');
-    expect(text).toContain('Looks like: AWS NAT Gateway or NLB (350 s).');
+    expect(text).toMatch(
+      /^Looks like AWS NAT Gateway: .* matches its default of 350 s, and a reset is how it evicts/m,
+    );
+    expect(text).toMatch(/^Looks like AWS Network Load Balancer: /m);
     expect(text).toContain('TCP keepalive: idle 245 s, interval 34 s, 3 probes');
   });
 
@@ -300,8 +304,10 @@ describe('renderHuman', () => {
   });
 
   it('gives the cost on one line, bytes in binary units and the packets as a rounded estimate', () => {
-    const lines = renderHuman(LOOSE_NAT).split('\n');
-    expect(lines[1], 'right under the heading').toBe(
+    const lines = renderHuman(LOOSE_NAT, { columns: 200 }).split('\n');
+    const heading = lines.findIndex((line) => line.startsWith('idlescope: '));
+    expect(heading).toBeGreaterThan(0);
+    expect(lines[heading + 1], 'right under the heading').toBe(
       'cost: 263 connections (peak 256), 150 probes, 84 KiB on ' +
         'probes + 12 KiB control, about 1,900 packets (estimated)',
     );
@@ -327,5 +333,50 @@ describe('renderHuman', () => {
       if (line.includes('sysctl -w')) continue;
       expect(line.length, line).toBeLessThanOrEqual(130);
     }
+  });
+
+  it('puts the answer first, in one sentence', () => {
+    const text = renderHuman(
+      report({
+        inbound: result('inbound', 349_500, 350_400, 'silent-drop'),
+        outbound: result('outbound', 400_000, null),
+      }),
+      { columns: 200 },
+    );
+    expect(text.split('\n')[0]).toBe(
+      'Idle connections die after 349.5-350.4 s (inbound, silent drop): ' +
+        'use TCP keepalive idle 245 s, interval 34 s, count 3',
+    );
+  });
+
+  it('wraps prose to the width asked for, indenting continuations, and leaves the snippets whole', () => {
+    const text = renderHuman(LOOSE_NAT, { columns: 80 });
+    const lines = text.split('\n');
+    const settings = lines.findIndex((line) => line.endsWith(':') && /^(Linux|C|Node)/.test(line));
+    expect(settings, 'the snippets are there').toBeGreaterThan(0);
+    const prose = lines
+      .slice(0, settings)
+      .filter((line) => !line.startsWith('  recommended') && !line.startsWith('  common'));
+    for (const line of prose) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(lines[1], 'the answer continues indented').toMatch(/^ {2}\S/);
+    expect(text.replace(/\n\s*/g, ' ')).toContain(
+      'Dies first: inbound. Only what the reflector sends dies: on most NATs (Linux default, ' +
+        'nf_conntrack_tcp_loose=1) your own sends re-create the mapping',
+    );
+  });
+
+  it('gives the mobile cost of the recommendation beside the common periods', () => {
+    const lines = renderHuman(LOOSE_NAT).split('\n');
+    const heading = lines.findIndex((line) => line.startsWith('Mobile cost per idle connection per day'));
+    expect(heading).toBeGreaterThan(0);
+    expect(lines[heading + 1]).toMatch(/^ {2}recommended TCP keepalive 21 s +171\.?\d*\/h/);
+    expect(lines.slice(heading + 1, heading + 7).map((l) => l.trim().split(/ {2,}/)[0])).toEqual([
+      'recommended TCP keepalive 21 s',
+      'recommended heartbeat 14 s',
+      'common heartbeat 25 s',
+      'common heartbeat 4.5 min',
+      'common heartbeat 15 min',
+      'common heartbeat 28 min',
+    ]);
   });
 });

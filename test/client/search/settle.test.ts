@@ -22,6 +22,7 @@ function progress(
     evicted: evictedMs === null ? 0 : 1,
     finished,
     etaMs: null,
+    oldestIdleMs: null,
   };
 }
 
