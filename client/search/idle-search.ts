@@ -28,7 +28,7 @@ import { staggeredOpening, staggers } from './opening-waves.js';
 import { judge, SWEEP_MIN_DEPTH_MS, type Judgement } from './evidence.js';
 import { confidenceOf, findingsOf } from './findings.js';
 import { frontierFor, frontierTargets, isNarrow, type Frontier } from './frontier.js';
-import { unansweredCount, type TestRecord } from './pass-record.js';
+import type { TestRecord } from './pass-record.js';
 import { plansProvisionally, provisionalAfterMs, provisionalView } from './provisional.js';
 import {
   fullTableEvident,
@@ -178,7 +178,7 @@ export class IdleSearch implements SearchEngine {
     const batch = this.nextBatch++;
     const probesBefore = this.pool.probesSent;
     let wakeAtMs = this.pool.probeTargets(targets, nowMs, batch, actions);
-    const markMs = this.provisionalMs(judgement);
+    const markMs = this.provisionalMs();
     if (this.pool.probesSent > probesBefore && markMs !== null) wakeAtMs = earliest(wakeAtMs, nowMs + markMs);
     if (this.pool.probesSent > probesBefore) {
       // A verification or sweep batch counts from the moment it really tested something.
@@ -282,7 +282,7 @@ export class IdleSearch implements SearchEngine {
     const probing = this.pool.probing();
     const pending = probing.map((c) => c.probeIdleMs);
     const plain = { judgement: real, records: this.pass.records, pending, provisional: 0 };
-    const view = provisionalView(probing, nowMs, this.provisionalMs(real));
+    const view = provisionalView(probing, nowMs, this.provisionalMs());
     if (real.sweepZone.length > 0) return { ...plain, provisionalAtMs: null };
     if (view.records.length === 0) return { ...plain, provisionalAtMs: view.nextAtMs };
     const records = [...this.pass.records, ...view.records];
@@ -293,11 +293,9 @@ export class IdleSearch implements SearchEngine {
   }
 
   /** How long an unanswered test waits to be planned as evicted now (null: never; provisional.ts). */
-  private provisionalMs(real: Judgement): number | null {
-    const { budget, records } = this.pass;
-    const firstTests = unansweredCount(records, real.lossSuspects, true);
-    const recheck = this.earlierPasses.length > 0;
-    return plansProvisionally({ budget, recheck, firstTests }) ? this.provisionalAfterMs : null;
+  private provisionalMs(): number | null {
+    const gate = { budget: this.pass.budget, recheck: this.earlierPasses.length > 0 };
+    return plansProvisionally(gate) ? this.provisionalAfterMs : null;
   }
 
   private evidence(judgement: Judgement): PassEvidence {

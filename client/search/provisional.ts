@@ -19,7 +19,7 @@
  * never a wrong bracket. Waiting past one retransmission would bring back most of the grace.
  */
 import type { Clock } from './clock-pool.js';
-import type { TestRecord, UnansweredCount } from './pass-record.js';
+import type { TestRecord } from './pass-record.js';
 
 /** Round trips a test's answer may take before the test is planned as evicted. */
 export const PROVISIONAL_RTTS = 4;
@@ -47,37 +47,23 @@ export function provisionalAfterMs(rttMs: number | null): number | null {
  */
 export const PROVISIONAL_MIN_BUDGET = 256;
 
-/**
- * A full table is suspected once this many first tests, and this share of them, went unanswered at
- * idles that others survived: its victims are the connections untested since they opened, so the
- * next tests' answers are as suspect as the missing ones, and planning waits for the records (a
- * table of 16, provisional evictions throughout: 8.8 -> 12.9 x T before the re-checks agreed).
- * Probe loss alone (5%) stays under the share; a table of 200 does not.
- */
-export const TABLE_SUSPECT_FIRST_LOST = 2;
-export const TABLE_SUSPECT_FIRST_SHARE = 0.1;
-
 /** What decides whether a pass plans on provisional evictions at all. */
 export interface ProvisionalGate {
   /** The pass's connections. */
   readonly budget: number;
   /** The pass is a full-table re-check. */
   readonly recheck: boolean;
-  /** The pass's first tests, and how many of them are suspected lost so far. */
-  readonly firstTests: UnansweredCount;
 }
 
 /**
  * Whether a pass may plan on provisional evictions now. Not in a re-check: it tells a full table
  * from loss by how many tests go unanswered, and a table full of the other direction's connections
  * changes that from one moment to the next (a table of 16, both directions: a re-check planned on
- * provisional evictions once reported 13 s for T = 350 s). Not with few clocks, nor on a suspected
- * full table (above). The sweep zone has its own gate: its planner sees only what was answered.
+ * provisional evictions once reported 13 s for T = 350 s). Not with few clocks (above). The sweep
+ * zone has its own gate: its planner sees only what was answered.
  */
-export function plansProvisionally({ budget, recheck, firstTests }: ProvisionalGate): boolean {
-  if (recheck || budget < PROVISIONAL_MIN_BUDGET) return false;
-  const { unanswered, tests } = firstTests;
-  return !(unanswered >= TABLE_SUSPECT_FIRST_LOST && unanswered >= TABLE_SUSPECT_FIRST_SHARE * tests);
+export function plansProvisionally({ budget, recheck }: ProvisionalGate): boolean {
+  return !recheck && budget >= PROVISIONAL_MIN_BUDGET;
 }
 
 /** The clocks under test, split: those now planned as evicted, and the rest (still awaited). */

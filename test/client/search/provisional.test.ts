@@ -10,8 +10,6 @@ import {
   PROVISIONAL_MIN_BUDGET,
   provisionalAfterMs,
   provisionalView,
-  TABLE_SUSPECT_FIRST_LOST,
-  TABLE_SUSPECT_FIRST_SHARE,
 } from '../../../client/search/provisional.js';
 import type { Clock } from '../../../client/search/clock-pool.js';
 import type {
@@ -178,26 +176,15 @@ describe('provisional evictions', () => {
 });
 
 describe('plansProvisionally', () => {
-  const clean = { unanswered: 0, tests: 40 };
   const budget = PROVISIONAL_MIN_BUDGET;
 
   it('plans on a first pass with the clocks to spare', () => {
-    expect(plansProvisionally({ budget, recheck: false, firstTests: clean })).toBe(true);
+    expect(plansProvisionally({ budget, recheck: false })).toBe(true);
+    expect(plansProvisionally({ budget: 4 * budget, recheck: false })).toBe(true);
   });
 
   it('never in a re-check, nor with fewer connections than the budget', () => {
-    expect(plansProvisionally({ budget, recheck: true, firstTests: clean })).toBe(false);
-    expect(plansProvisionally({ budget: budget - 1, recheck: false, firstTests: clean })).toBe(false);
-  });
-
-  it('stops once a full table is suspected: enough first tests lost, and a large enough share', () => {
-    const tests = 40;
-    const atShare = Math.ceil(TABLE_SUSPECT_FIRST_SHARE * tests);
-    const gate = (unanswered: number, n = tests): boolean =>
-      plansProvisionally({ budget, recheck: false, firstTests: { unanswered, tests: n } });
-    expect(gate(atShare), 'the share of first tests lost').toBe(false);
-    expect(gate(atShare - 1), 'scattered loss, under the share').toBe(true);
-    expect(gate(TABLE_SUSPECT_FIRST_LOST - 1, 2), 'one loss is no table, whatever the share').toBe(true);
-    expect(gate(TABLE_SUSPECT_FIRST_LOST, TABLE_SUSPECT_FIRST_LOST), 'every first test lost').toBe(false);
+    expect(plansProvisionally({ budget, recheck: true })).toBe(false);
+    expect(plansProvisionally({ budget: budget - 1, recheck: false })).toBe(false);
   });
 });
