@@ -144,8 +144,10 @@ export function renderGrid(report: BenchReport, format: Format): string {
     'worst wall/T (at T)',
     'most of the allowance used (at T)',
     'failed at T (s)',
+    '≤ T+grace+max(1s,3%T)',
+    'most over T+grace / allowed (at T)',
   ];
-  const align: Align[] = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'];
+  const align: Align[] = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'];
   const rows = g.rows.map((r: GridRow) => [
     r.mode,
     r.searched,
@@ -155,6 +157,9 @@ export function renderGrid(report: BenchReport, format: Format): string {
     `${r.worstRatio.toFixed(3)} (${seconds(r.worstRatioAtS)} s)`,
     `${percent(r.worstAllowance)} (${seconds(r.worstAllowanceAtS)} s)`,
     r.failedAtS.length === 0 ? '—' : r.failedAtS.map((t) => seconds(t)).join(', '),
+    `${r.nearFloor}/${r.runs}`,
+    `${r.worstOverFloorS.toFixed(2)} s / ${r.worstOverFloorAllowanceS.toFixed(2)} s ` +
+      `(${seconds(r.worstOverFloorAtS)} s)`,
   ]);
   return [
     table(format, headers, rows, align),
@@ -162,7 +167,9 @@ export function renderGrid(report: BenchReport, format: Format): string {
     `${g.points} timeouts from ${g.fromS} s to ${g.toS} s, evenly spaced on a log scale and rounded to ` +
       `the millisecond, per row. "allowance": (wall − T) / (0.1 T + 10 s), the share of the acceptance's ` +
       `extra time the run used (under 100% passes). A reset or close is dated when it reaches the ` +
-      `client, so the evicted bound may be a few ms past T.`,
+      `client, so the evicted bound may be a few ms past T. The floor target (issue 13): wall ≤ T + grace ` +
+      `+ max(1 s, 3% of T), T inside; "most over": the run furthest past it, wall − (T + grace) beside its ` +
+      `allowance.`,
   ].join('\n');
 }
 

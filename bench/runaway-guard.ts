@@ -58,6 +58,10 @@ export class RunawayGuard implements SearchEngine {
     this.inner.forget(conn);
   }
 
+  controlRtt(rttMs: number): void {
+    this.inner.controlRtt?.(rttMs);
+  }
+
   abort(reason: string): void {
     this.inner.abort(reason);
   }

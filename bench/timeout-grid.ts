@@ -15,6 +15,7 @@ import {
   meetsAcceptance,
 } from './scenarios.js';
 import { round } from './stats.js';
+import { DEFAULT_SIMULATION } from './simulation/virtual-driver.js';
 
 const S = 1000;
 
@@ -45,6 +46,17 @@ export interface GridRow {
   worstAllowanceAtS: number;
   /** Timeouts (s) that failed, the first few. */
   failedAtS: number[];
+  /** Runs within the floor target: wall ≤ T + grace + max(1 s, 3% of T) (`nearFloor`). */
+  nearFloor: number;
+  /** Largest wall − (T + grace) over its allowance max(1 s, 3% of T), and the T (s) where it happened. */
+  worstOverFloorS: number;
+  worstOverFloorAllowanceS: number;
+  worstOverFloorAtS: number;
+}
+
+/** The floor target's allowance over T + grace: max(1 s, 3% of T). */
+export function floorAllowanceMs(timeoutMs: number): number {
+  return Math.max(S, 0.03 * timeoutMs);
 }
 
 /** `points` timeouts from 5 s to 7440 s, evenly spaced on a log scale, in whole milliseconds. */
@@ -67,6 +79,10 @@ function runGrid(mode: MiddleboxMode, both: boolean, timeoutsMs: number[]): Grid
     worstAllowance: Number.NEGATIVE_INFINITY,
     worstAllowanceAtS: 0,
     failedAtS: [],
+    nearFloor: 0,
+    worstOverFloorS: Number.NEGATIVE_INFINITY,
+    worstOverFloorAllowanceS: 0,
+    worstOverFloorAtS: 0,
   };
   for (const T of timeoutsMs) {
     const maxMs = T >= MAX_S * S ? maxMsFor(T / S) : MAX_S * S;
@@ -89,6 +105,14 @@ function runGrid(mode: MiddleboxMode, both: boolean, timeoutsMs: number[]): Grid
     else if (row.failedAtS.length < 5) row.failedAtS.push(T / S);
     const ratio = stats.elapsedMs / T;
     if (ratio > row.worstRatio) [row.worstRatio, row.worstRatioAtS] = [round(ratio, 4), T / S];
+    const overFloorMs = stats.elapsedMs - T - DEFAULT_SIMULATION.graceMs;
+    if (inside && overFloorMs <= floorAllowanceMs(T)) row.nearFloor += 1;
+    if (overFloorMs - floorAllowanceMs(T) > 1000 * (row.worstOverFloorS - row.worstOverFloorAllowanceS))
+      [row.worstOverFloorS, row.worstOverFloorAllowanceS, row.worstOverFloorAtS] = [
+        round(overFloorMs / S, 2),
+        round(floorAllowanceMs(T) / S, 2),
+        T / S,
+      ];
     const allowance = (stats.elapsedMs - T) / (0.1 * T + 10 * S);
     if (allowance > row.worstAllowance)
       [row.worstAllowance, row.worstAllowanceAtS] = [round(allowance, 4), T / S];

@@ -53,7 +53,8 @@ export async function runKaryOverSockets(options: KaryOverSocketsOptions): Promi
     (owner) =>
       (slots = new ProbeSlots({
         dial: options.reflector,
-        graceMs: (options.graceS ?? DEFAULT_GRACE_S) * 1000,
+        // The peer baseline keeps the fixed grace (not sized from the RTT: client/discovery/grace.ts).
+        graceMs: () => (options.graceS ?? DEFAULT_GRACE_S) * 1000,
         control,
         cost: new RunCostMeter(),
         allocateProbeId: randomProbeIds(),

@@ -18,6 +18,11 @@ export interface MiddleboxModel {
   /** When a terminating middlebox will close this connection by itself, if untouched (else null). */
   closeAt(key: number): number | null;
   disconnect(key: number): void;
+  /**
+   * How much later than one RTT the answer to a test that got through at `t` reaches the client
+   * (a test byte lost once and resent after TCP's retransmission timeout); absent: never late.
+   */
+  answerDelayMs?(key: number, t: number): number;
 }
 
 interface Mapping {
@@ -165,6 +170,53 @@ export class LossyPath implements MiddleboxModel {
     return this.inner.closeAt(key);
   }
   disconnect(key: number): void {
+    this.inner.disconnect(key);
+  }
+}
+
+/**
+ * Answers the first `count` tests at an idle of `fromIdleMs` or more that get through `delayMs`
+ * late, as if each test byte had been lost once and resent after the retransmission timeout: the
+ * answer the search may already have planned as a provisional eviction (client/search/provisional.ts).
+ */
+export class LateAnswers implements MiddleboxModel {
+  readonly name: string;
+  private readonly lastMs = new Map<number, number>();
+  private late = 0;
+  constructor(
+    private readonly inner: MiddleboxModel,
+    readonly fromIdleMs: number,
+    readonly delayMs: number,
+    readonly count = 1,
+  ) {
+    this.name = `${inner.name} late=${delayMs}ms`;
+  }
+  connect(key: number, t: number): void {
+    this.lastMs.set(key, t);
+    this.inner.connect(key, t);
+  }
+  /** The idle each connection's last passing packet ended, by connection. */
+  private readonly passedIdleMs = new Map<number, number>();
+  packet(key: number, t: number, from: Side): PacketFate {
+    const fate = this.inner.packet(key, t, from);
+    if (fate === 'pass') {
+      this.passedIdleMs.set(key, t - (this.lastMs.get(key) ?? t));
+      this.lastMs.set(key, t);
+    }
+    return fate;
+  }
+  answerDelayMs(key: number, _t: number): number {
+    const idleMs = this.passedIdleMs.get(key) ?? 0;
+    if (this.late >= this.count || idleMs < this.fromIdleMs) return 0;
+    this.late++;
+    return this.delayMs;
+  }
+  closeAt(key: number): number | null {
+    return this.inner.closeAt(key);
+  }
+  disconnect(key: number): void {
+    this.lastMs.delete(key);
+    this.passedIdleMs.delete(key);
     this.inner.disconnect(key);
   }
 }

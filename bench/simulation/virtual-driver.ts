@@ -242,7 +242,7 @@ export function simulate(
       if (push !== 'pass') return fateToOutcome(push, testedAt + half);
     }
     // Survived: the reply is the connection's last packet; it is idle again from its arrival.
-    const replyAt = now + options.rttMs;
+    const replyAt = now + options.rttMs + (model.answerDelayMs?.(c.key, testedAt) ?? 0);
     report(i, replyAt, () => {
       engine.outcome(id, now, { survived: true }, testedAt);
       scheduleClose(i, id, c);
@@ -279,6 +279,8 @@ export function simulate(
     });
   };
 
+  // The real client measures the RTT on the control channel before its first test.
+  for (const engine of engines) engine.controlRtt?.(options.rttMs);
   engines.forEach((_, i) => queue.push(0, () => step(i)));
   let guard = 0;
   while (queue.size > 0) {

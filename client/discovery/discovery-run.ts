@@ -16,6 +16,7 @@ import { randomProbeIds, type SessionCredentials } from '../../protocol/auth.js'
 import { ReflectorLostError, type IdlescopeError } from '../../protocol/errors.js';
 import type { DiscoveryReport } from '../report/report.js';
 import { RunCostMeter } from './run-cost.js';
+import { graceForMs } from './grace.js';
 import { runSettingsOf } from './run-settings.js';
 import { ProbeSlots } from './probe-slots.js';
 import { ProbeLog } from './probe-log.js';
@@ -135,10 +136,12 @@ class DiscoveryRun {
   ) {
     this.dial = options.dial ?? options.reflector;
     this.graceMs = (options.graceS ?? DEFAULT_GRACE_S) * 1000;
+    // --grace, else sized from the measured RTT (grace.ts); the verification keeps the fixed one.
+    const userGraceMs = options.graceS === null ? null : options.graceS * 1000;
     this.probes = new ProbeSlots({
       dial: this.dial,
       link: probeLink(options.dialer, options.transport),
-      graceMs: this.graceMs,
+      graceMs: () => graceForMs(userGraceMs, control.rttMs, DEFAULT_GRACE_S * 1000),
       control,
       cost: this.cost,
       allocateProbeId: this.allocateProbeId,
@@ -225,6 +228,7 @@ class DiscoveryRun {
     const engine = this.engines.get(direction);
     // While the control channel resumes, decisions wait: an inbound test could not be sent.
     if (engine === undefined || this.end !== null || this.interrupted) return;
+    engine.controlRtt(this.control.rttMs); // for provisional evictions (client/search/provisional.ts)
     const { actions, wakeAtMs } = engine.decide(this.now());
     for (const action of actions) this.perform(direction, action);
     const previous = this.wakeTimers.get(direction);

@@ -71,8 +71,8 @@ export interface ProbeSlotsOptions {
   dial: HostPort;
   /** How probe connections reach it and what runs over them (default: direct TCP). */
   link?: ProbeLink | undefined;
-  /** --grace, in ms: a test's answer is awaited this long, plus twice the control RTT. */
-  graceMs: number;
+  /** The grace for a test sent now, in ms (grace.ts): its answer is awaited this long plus twice the RTT. */
+  graceMs: () => number;
   /** The control channel: the session, the RTT, inbound pushes and proof that the reflector lives. */
   control: Pick<ControlChannel, 'credentials' | 'rttMs' | 'push' | 'confirmAlive'>;
   /** Counts every probe opened, test taken and byte carried. */
@@ -188,7 +188,7 @@ export class ProbeSlots {
     this.cost.tested(direction);
     slot.timer = setTimeout(
       () => this.concluded(slot, 'silent-drop'),
-      this.options.graceMs + 2 * this.control.rttMs,
+      this.options.graceMs() + 2 * this.control.rttMs,
     );
   }
 

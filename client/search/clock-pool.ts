@@ -137,6 +137,11 @@ export class ClockPool {
     return false;
   }
 
+  /** The clocks under test now. */
+  probing(): Clock[] {
+    return this.all().filter((c) => c.state === 'probing');
+  }
+
   /** The idles under test now. */
   pendingIdles(): number[] {
     const idles: number[] = [];

@@ -64,6 +64,23 @@ export function isNarrow(limits: SearchLimits, { loMs, hiMs }: Bracket): boolean
   return loMs !== null && hiMs - loMs <= limits.resolutionMs(loMs);
 }
 
+/**
+ * Over a range narrower than the default (--min above 1 s), the frontier's rungs lie on the grid
+ * RUNG_GRID_BASE_MS x q^k, where a climb from 1 s by the ratio would have put them, instead of on a
+ * ladder from --min: a ladder from --min lands its rungs elsewhere relative to T, and T = 90 s over
+ * 30..270 s first failed at 92.1 s against 90.6 s over 1..7440 s. From 1 s the frontier still climbs
+ * by the ratio from the longest idle tested (its rungs drift by the tests' delays, a few tens of
+ * ms): moving those rungs too changes every run, and the full-table re-checks of the noisy suite
+ * were tuned on them (on the grid, a table of 64 took 1000 s instead of under 700 s).
+ */
+const RUNG_GRID_BASE_MS = 1000;
+
+/** The first rung of the grid above `idleMs` (a tested idle is a little past its rung). */
+export function rungAbove(idleMs: number, growth: number): number {
+  const k = Math.floor(Math.log(idleMs / RUNG_GRID_BASE_MS) / Math.log(growth) + 1e-9);
+  return RUNG_GRID_BASE_MS * growth ** (k + 1);
+}
+
 /** One pass's frontier: fixed when the pass starts. */
 export interface Frontier {
   /** Where the frontier starts: a re-check begins just below what the first pass found. */
@@ -72,14 +89,17 @@ export interface Frontier {
   readonly growth: number;
   /** Below this the frontier climbs one resolution at a time: a re-check where the answer is expected. */
   readonly fineUntilMs: number;
+  /** The rungs lie on the grid (`rungAbove`), not on a ladder from the start. */
+  readonly onGrid: boolean;
 }
 
 export function frontierFor(
   budget: number,
   startMs: number,
   fineUntilMs = Number.NEGATIVE_INFINITY,
+  onGrid = false,
 ): Frontier {
-  return { startMs, growth: frontierGrowthFor(budget), fineUntilMs };
+  return { startMs, growth: frontierGrowthFor(budget), fineUntilMs, onGrid };
 }
 
 /**
@@ -104,7 +124,9 @@ export function frontierTargets(
     // A rung a little finer than the resolution: the first eviction on it is already narrow enough.
     const nextMs = fine
       ? highest + FINE_RUNG_FRACTION * limits.resolutionMs(highest)
-      : highest * frontier.growth;
+      : frontier.onGrid
+        ? rungAbove(highest, frontier.growth)
+        : highest * frontier.growth;
     const atMs = highest < start ? start : Math.min(maxMs, nextMs);
     return [{ atMs, untilMs: Number.POSITIVE_INFINITY }];
   }

@@ -15,17 +15,21 @@
  *              the pass ends.
  *
  * The connections are clocks (clock-pool.ts); every test goes into the pass record
- * (pass-record.ts); the result carries findings as data (findings.ts), worded by the report.
+ * (pass-record.ts); the result carries findings as data (findings.ts), worded by the report. The
+ * phases plan on the records plus the tests unanswered well past the RTT (provisional.ts); what
+ * cannot be undone (a re-check, closing clocks) waits for the records.
  *
  * Accuracy: idles are measured by the driver's clock; this module adds no error of its own. It
  * never emits work for a connection that is not idle.
  */
 import type { Bracket } from './bracket.js';
 import { ClockPool, type ClockReading, type OpeningWave, type PhasePlan } from './clock-pool.js';
+import { staggeredOpening, staggers } from './opening-waves.js';
 import { judge, SWEEP_MIN_DEPTH_MS, type Judgement } from './evidence.js';
 import { confidenceOf, findingsOf } from './findings.js';
 import { frontierFor, frontierTargets, isNarrow, type Frontier } from './frontier.js';
 import type { TestRecord } from './pass-record.js';
+import { plansProvisionally, provisionalAfterMs, provisionalView } from './provisional.js';
 import {
   fullTableEvident,
   planRecheck,
@@ -68,6 +72,18 @@ const DEADLINE_SLACK_MS = 120_000;
 
 type Phase = 'search' | 'verify' | 'sweep';
 
+/** What the phases plan on now: the records, or the records with provisional evictions. */
+interface PlanningView {
+  readonly judgement: Judgement;
+  readonly records: readonly TestRecord[];
+  /** Idles under test and still awaited (a provisional test is an eviction here, not pending). */
+  readonly pending: readonly number[];
+  /** Provisional evictions in the view. */
+  readonly provisional: number;
+  /** When the next awaited test turns provisional, if any will. */
+  readonly provisionalAtMs: number | null;
+}
+
 /** One pass of the search at one connection budget: its tests, and each phase's own state. */
 interface Pass {
   readonly budget: number;
@@ -85,31 +101,6 @@ function newPass(budget: number, frontier: Frontier, openingWaves: readonly Open
 
 const earliest = (a: number | null, b: number): number => (a === null ? b : Math.min(a, b));
 
-/** Waves the first pass's pool opens in, before the frontier reaches --min (see staggeredOpening). */
-const STAGGER_WAVES = 32;
-
-/**
- * The first pass's pool opens in waves spread over the time before the frontier reaches --min, so
- * that its clocks start at different moments, as a frontier from 1 s would have staggered them by
- * recycling. Opened all at once, every clock not yet used by the frontier has the same idle when the
- * first eviction comes, older than the bracket, and the comb waits for recycled clocks to age into
- * it: with --min 10, T = 37 s took 53 s against 46 s from --min 1. The waves come at times spread
- * geometrically from 1 s to --min, as the frontier's rungs would have come (bench range table: T = 37 s
- * over 10..300 53.3 -> 47.4 s, T = 90 s over 30..270 129.3 -> 101.9 s against 96.9 s, T = 350 s over
- * 120..1050 488 -> 377 s against 374 s; 32 waves, more change nothing). No waves where --min is short.
- */
-function staggeredOpening(budget: number, minMs: number, nowMs: number): OpeningWave[] {
-  const spanMs = minMs - STAGGER_FROM_MS;
-  if (spanMs <= 0) return [];
-  return Array.from({ length: STAGGER_WAVES }, (_, i) => ({
-    atMs: i === 0 ? nowMs : nowMs + STAGGER_FROM_MS * (minMs / STAGGER_FROM_MS) ** (i / STAGGER_WAVES),
-    upTo: Math.ceil(((i + 1) * budget) / STAGGER_WAVES),
-  }));
-}
-
-/** Below this --min the pool opens at once, as it always did. */
-const STAGGER_FROM_MS = 1000;
-
 export class IdleSearch implements SearchEngine {
   readonly direction;
   private readonly config: SearchConfig;
@@ -124,13 +115,17 @@ export class IdleSearch implements SearchEngine {
   /** Settled by another direction (settle()): finish at the next decision. */
   private settledBy: Direction | null = null;
   private settledAtMs: number | null = null;
+  /** Unanswered this long, a test is planned as evicted (provisional.ts); null until an RTT is known. */
+  private provisionalAfterMs: number | null = null;
 
   constructor(config: SearchConfig) {
     if (!(config.minMs > 0 && config.maxMs >= config.minMs)) throw new RangeError('need 0 < minMs <= maxMs');
     if (!(config.maxConnections >= 2)) throw new RangeError('need at least 2 connections');
     this.config = config;
     this.direction = config.direction;
-    this.pass = newPass(config.maxConnections, frontierFor(config.maxConnections, config.minMs));
+    // Over a narrower range the rungs lie where the default range's would (frontier.ts, `rungAbove`).
+    const frontier = frontierFor(config.maxConnections, config.minMs, undefined, staggers(config.minMs));
+    this.pass = newPass(config.maxConnections, frontier);
   }
 
   get finished(): boolean {
@@ -158,16 +153,19 @@ export class IdleSearch implements SearchEngine {
       this.finish(actions);
       return { actions, wakeAtMs: null };
     }
+    // What is irreversible (a re-check closes every clock, dead weight is closed) is decided on
+    // the records alone; the phases plan on the view with provisional evictions (provisional.ts).
     const judgement = this.judge();
     const evidence = this.evidence(judgement);
     if (fullTableEvident(evidence)) {
       this.startRecheck(evidence, nowMs, actions);
       return { actions, wakeAtMs: nowMs };
     }
-    const phase = this.phaseOf(judgement);
-    const { targets, wakeAtMs: dueMs } = this.plan(phase, judgement, nowMs);
+    const view = this.planningView(judgement, nowMs);
+    const phase = this.phaseOf(view.judgement);
+    const { targets, wakeAtMs: dueMs } = this.plan(phase, view, nowMs);
     if (targets === null) {
-      if (this.pool.hasPending()) return { actions, wakeAtMs: null };
+      if (this.pool.hasPending()) return { actions, wakeAtMs: view.provisionalAtMs };
       if (shouldRecheck(evidence)) {
         this.startRecheck(evidence, nowMs, actions);
         return { actions, wakeAtMs: nowMs };
@@ -176,10 +174,12 @@ export class IdleSearch implements SearchEngine {
       return { actions, wakeAtMs: null };
     }
 
-    this.closeDeadWeight(judgement, nowMs, actions);
+    if (view.provisional === 0) this.closeDeadWeight(judgement, nowMs, actions);
     const batch = this.nextBatch++;
     const probesBefore = this.pool.probesSent;
     let wakeAtMs = this.pool.probeTargets(targets, nowMs, batch, actions);
+    const markMs = this.provisionalMs();
+    if (this.pool.probesSent > probesBefore && markMs !== null) wakeAtMs = earliest(wakeAtMs, nowMs + markMs);
     if (this.pool.probesSent > probesBefore) {
       // A verification or sweep batch counts from the moment it really tested something.
       const pass = this.pass;
@@ -192,10 +192,15 @@ export class IdleSearch implements SearchEngine {
     const nextWaveMs = this.pool.refill(nowMs, budget, openingWaves, this.config.maxConnections, actions);
     if (nextWaveMs !== null) wakeAtMs = earliest(wakeAtMs, nextWaveMs);
     if (dueMs !== null && dueMs > nowMs) wakeAtMs = earliest(wakeAtMs, dueMs);
+    if (view.provisionalAtMs !== null) wakeAtMs = earliest(wakeAtMs, view.provisionalAtMs);
     // Nothing under way and nothing to wake for would stall the run: look again shortly.
     if (wakeAtMs === null && !this.pool.hasPending() && actions.every((a) => a.type !== 'open'))
       wakeAtMs = nowMs + IDLE_POLL_MS;
     return { actions, wakeAtMs };
+  }
+
+  controlRtt(rttMs: number): void {
+    this.provisionalAfterMs = provisionalAfterMs(rttMs);
   }
 
   opened(conn: ConnId, idleSinceMs: number): void {
@@ -265,8 +270,32 @@ export class IdleSearch implements SearchEngine {
     return this.pool.progress(this.direction, bracket, this.allRecords, nowMs, this.done, etaMs);
   }
 
-  private judge(): Judgement {
-    return judge(this.pass.records, this.pass.sweep.noSweepAtOrBelowMs, SWEEP_MIN_DEPTH_MS);
+  private judge(records: readonly TestRecord[] = this.pass.records): Judgement {
+    return judge(records, this.pass.sweep.noSweepAtOrBelowMs, SWEEP_MIN_DEPTH_MS);
+  }
+
+  /**
+   * What the phases plan on: the records plus the provisional evictions, unless those make or meet
+   * a suspected sweep (its planner keeps decisions that stand, so it sees only what was answered).
+   */
+  private planningView(real: Judgement, nowMs: number): PlanningView {
+    const probing = this.pool.probing();
+    const pending = probing.map((c) => c.probeIdleMs);
+    const plain = { judgement: real, records: this.pass.records, pending, provisional: 0 };
+    const view = provisionalView(probing, nowMs, this.provisionalMs());
+    if (real.sweepZone.length > 0) return { ...plain, provisionalAtMs: null };
+    if (view.records.length === 0) return { ...plain, provisionalAtMs: view.nextAtMs };
+    const records = [...this.pass.records, ...view.records];
+    const judgement = this.judge(records);
+    if (judgement.sweepZone.length > 0) return { ...plain, provisionalAtMs: null };
+    const provisional = view.records.length;
+    return { judgement, records, pending: view.awaitedIdles, provisional, provisionalAtMs: view.nextAtMs };
+  }
+
+  /** How long an unanswered test waits to be planned as evicted now (null: never; provisional.ts). */
+  private provisionalMs(): number | null {
+    const gate = { budget: this.pass.budget, recheck: this.earlierPasses.length > 0 };
+    return plansProvisionally(gate) ? this.provisionalAfterMs : null;
   }
 
   private evidence(judgement: Judgement): PassEvidence {
@@ -285,35 +314,31 @@ export class IdleSearch implements SearchEngine {
     return isNarrow(this.config, bracket) ? 'verify' : 'search';
   }
 
-  private verificationInput(judgement: Judgement, nowMs: number): VerificationInput {
-    const { bracket, lossSuspects } = judgement;
-    const { records } = this.pass;
-    const pending = this.pool.hasPending();
+  private verificationInput(view: PlanningView, nowMs: number): VerificationInput {
+    const { bracket, lossSuspects } = view.judgement;
+    const { records } = view;
+    const pending = view.pending.length > 0;
     return { bracket, records, lossSuspects: lossSuspects.size, pending, nowMs, limits: this.config };
   }
 
   /** The phase's targets and wake-up, its planner's new state kept. */
-  private plan(phase: Phase, judgement: Judgement, nowMs: number): Omit<PhasePlan<unknown>, 'state'> {
+  private plan(phase: Phase, view: PlanningView, nowMs: number): Omit<PhasePlan<unknown>, 'state'> {
     const pass = this.pass;
+    const { judgement } = view;
     switch (phase) {
-      case 'search': {
-        const pending = this.pool.pendingIdles();
+      case 'search':
         return {
-          targets: frontierTargets(pass.frontier, this.config, judgement.bracket, pending),
+          targets: frontierTargets(pass.frontier, this.config, judgement.bracket, view.pending),
           wakeAtMs: null,
         };
-      }
       case 'verify': {
-        const { state, ...plan } = planVerification(
-          pass.verification,
-          this.verificationInput(judgement, nowMs),
-        );
+        const { state, ...plan } = planVerification(pass.verification, this.verificationInput(view, nowMs));
         pass.verification = state;
         return plan;
       }
       case 'sweep': {
-        const { records } = pass;
-        const input = { judgement, records, pending: this.pool.hasPending(), nowMs, limits: this.config };
+        const { records } = view;
+        const input = { judgement, records, pending: view.pending.length > 0, nowMs, limits: this.config };
         const { state, ...plan } = planSweep(pass.sweep, input);
         pass.sweep = state;
         return plan;
@@ -329,10 +354,16 @@ export class IdleSearch implements SearchEngine {
   private closeDeadWeight(judgement: Judgement, nowMs: number, actions: SearchAction[]): void {
     const { hiMs } = judgement.bracket;
     if (hiMs === null || judgement.sweepZone.length > 0) return;
-    const { state, verified } = verifiedNow(this.pass.verification, this.verificationInput(judgement, nowMs));
+    const input = this.verificationInput(this.plainView(judgement), nowMs);
+    const { state, verified } = verifiedNow(this.pass.verification, input);
     this.pass.verification = state;
     const limitMs = hiMs + 3 * stepMs(this.config.resolutionMs, hiMs);
     if (verified) this.pool.closeIdleOver(limitMs, nowMs, actions);
+  }
+
+  private plainView(judgement: Judgement): PlanningView {
+    const pending = this.pool.pendingIdles();
+    return { judgement, records: this.pass.records, pending, provisional: 0, provisionalAtMs: null };
   }
 
   private startRecheck(evidence: PassEvidence, nowMs: number, actions: SearchAction[]): void {

@@ -178,6 +178,11 @@ export interface SearchEngine {
    * closing its connections, with a `settled` finding. Baselines that never settle leave it out.
    */
   settle?(by: Direction): void;
+  /**
+   * The control channel's measured round trip: a test unanswered well past it is planned as
+   * evicted until its grace ends (client/search/provisional.ts). Baselines leave it out.
+   */
+  controlRtt?(rttMs: number): void;
   result(): DirectionResult;
   progress(nowMs: number): SearchProgress;
 }

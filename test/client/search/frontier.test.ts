@@ -6,6 +6,7 @@ import {
   frontierGrowthFor,
   frontierTargets,
   isNarrow,
+  rungAbove,
 } from '../../../client/search/frontier.js';
 import { LIMITS, S } from './pass-fixtures.js';
 
@@ -108,5 +109,18 @@ describe('frontierTargets', () => {
       targets.slice(1).map((t) => t.atMs / S),
       'and splits (1 s, 3 s]',
     ).toEqual([2]);
+  });
+});
+
+describe('rungAbove', () => {
+  it('puts the rungs on one grid from 1 s, whatever idle the last test had', () => {
+    const q = 1.04;
+    expect(rungAbove(1000, q)).toBeCloseTo(1040, 6);
+    expect(rungAbove(1039, q), 'a test a little past its rung').toBeCloseTo(1040, 6);
+    const rung = 1000 * q ** 50;
+    expect(rungAbove(rung, q)).toBeCloseTo(1000 * q ** 51, 6);
+    expect(rungAbove(rung + 40, q), 'an inbound test dated an RTT later').toBeCloseTo(1000 * q ** 51, 6);
+    expect(rungAbove(10_000, q), 'from --min 10 s').toBeGreaterThan(10_000);
+    expect(rungAbove(10_000, q)).toBeLessThanOrEqual(10_000 * q);
   });
 });

@@ -155,7 +155,13 @@ describe('noisy middleboxes on the simulated clock', () => {
       const { results } = run(new TableLimit(new SharpTimeout(350 * S, 'drop'), 32));
       for (const r of results) expectContains(r, 350 * S, 350 * S);
       expect(
-        results.some((r) => /results at 128, 16 and 4 connections differ/.test(resultNotes(r).join(' '))),
+        // 128, 16 and 4 differ; or, when the 16-connection pass already had the answer (tests planned
+        // on provisional evictions got there sooner), 128 and 4 differ and 16 and 4 agree.
+        results.some((r) =>
+          /results at 128, 16 and 4 connections differ|results at 128 and 4 connections differ/.test(
+            resultNotes(r).join(' '),
+          ),
+        ),
         'a second re-check named the table',
       ).toBe(true);
     },

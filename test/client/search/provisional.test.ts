@@ -1,0 +1,190 @@
+/**
+ * Provisional evictions (client/search/provisional.ts): a test unanswered well past the RTT is
+ * planned as evicted before its grace ends; a late answer withdraws it and the bracket is what
+ * the records say. Virtual clock (bench/simulation), SharpTimeout drop, inbound.
+ */
+import { describe, expect, it } from 'vitest';
+import { createSearch, defaultResolutionMs } from '../../../client/search/search-config.js';
+import {
+  plansProvisionally,
+  PROVISIONAL_MIN_BUDGET,
+  provisionalAfterMs,
+  provisionalView,
+} from '../../../client/search/provisional.js';
+import type { Clock } from '../../../client/search/clock-pool.js';
+import type {
+  ConnId,
+  DirectionResult,
+  ProbeOutcome,
+  SearchAction,
+  SearchEngine,
+} from '../../../client/search/types.js';
+import { LateAnswers, SharpTimeout } from '../../../bench/simulation/middlebox-models.js';
+import { DEFAULT_SIMULATION, simulate } from '../../../bench/simulation/virtual-driver.js';
+
+const S = 1000;
+const T = 20 * S;
+const { rttMs } = DEFAULT_SIMULATION;
+
+/** Passes everything through, and reads the search's live bracket right after each answer. */
+class Watched implements SearchEngine {
+  readonly answers: {
+    atMs: number;
+    survived: boolean;
+    survivedMs: number | null;
+    evictedMs: number | null;
+  }[] = [];
+  constructor(readonly inner: ReturnType<typeof createSearch>) {}
+  get direction(): SearchEngine['direction'] {
+    return this.inner.direction;
+  }
+  get finished(): boolean {
+    return this.inner.finished;
+  }
+  decide(nowMs: number): { actions: SearchAction[]; wakeAtMs: number | null } {
+    return this.inner.decide(nowMs);
+  }
+  opened(conn: ConnId, idleSinceMs: number): void {
+    this.inner.opened(conn, idleSinceMs);
+  }
+  openFailed(conn: ConnId, nowMs: number, reason: string): void {
+    this.inner.openFailed(conn, nowMs, reason);
+  }
+  outcome(conn: ConnId, nowMs: number, outcome: ProbeOutcome, testedAtMs?: number): void {
+    this.inner.outcome(conn, nowMs, outcome, testedAtMs);
+    const { survivedMs, evictedMs } = this.inner.progress(nowMs);
+    this.answers.push({ atMs: nowMs, survived: outcome.survived, survivedMs, evictedMs });
+  }
+  diedIdle(conn: ConnId, nowMs: number, how: 'silent-drop' | 'reset' | 'close'): void {
+    this.inner.diedIdle(conn, nowMs, how);
+  }
+  forget(conn: ConnId): void {
+    this.inner.forget(conn);
+  }
+  controlRtt(ms: number): void {
+    this.inner.controlRtt(ms);
+  }
+  abort(reason: string): void {
+    this.inner.abort(reason);
+  }
+  result(): DirectionResult {
+    return this.inner.result();
+  }
+  progress(nowMs: number): ReturnType<SearchEngine['progress']> {
+    return this.inner.progress(nowMs);
+  }
+}
+
+/** A search never told the RTT: nothing is ever provisional, every silent drop waits out its grace. */
+class Blind extends Watched {
+  override controlRtt(): void {}
+}
+
+function search(maxConnections = PROVISIONAL_MIN_BUDGET): Watched {
+  return new Watched(
+    createSearch({
+      direction: 'inbound',
+      minMs: 1 * S,
+      maxMs: 120 * S,
+      resolutionMs: defaultResolutionMs,
+      maxConnections,
+    }),
+  );
+}
+
+describe('provisional evictions', () => {
+  it('plan past the mark, and never before an RTT is known', () => {
+    expect(provisionalAfterMs(0)).toBeNull();
+    expect(provisionalAfterMs(null)).toBeNull();
+    const afterMs = provisionalAfterMs(rttMs) as number;
+    expect(afterMs, 'several round trips').toBeGreaterThan(3 * rttMs);
+    expect(afterMs, 'well inside the grace').toBeLessThan(DEFAULT_SIMULATION.graceMs / 2);
+    const clock = (id: number, probeAtMs: number): Clock => ({
+      id,
+      state: 'probing',
+      idleSinceMs: 0,
+      probeIdleMs: probeAtMs,
+      probeAtMs,
+      batch: id,
+      survivals: 0,
+    });
+    const view = provisionalView([clock(1, 1000), clock(2, 1200)], 1000 + afterMs, afterMs);
+    expect(
+      view.records.map((r) => r.conn),
+      'only the test past the mark',
+    ).toEqual([1]);
+    expect(view.records[0]).toMatchObject({ survived: false, how: 'silent-drop', idleMs: 1000 });
+    expect(view.awaitedIdles).toEqual([1200]);
+    expect(view.nextAtMs).toBe(1200 + afterMs);
+  });
+
+  it('is withdrawn by a late answer: the bracket is what the records say, and holds T', () => {
+    // The first test at 17 s idle or more (below T = 20 s) is answered 700 ms late: past the
+    // provisional mark (310 ms), before the grace (2 s).
+    const delayMs = 700;
+    const engine = search();
+    simulate([engine], new LateAnswers(new SharpTimeout(T, 'drop'), 17 * S, delayMs), DEFAULT_SIMULATION);
+    const r = engine.result();
+    const late = r.observations
+      .filter((o) => o.survived && o.idleMs >= 17 * S && o.idleMs < T)
+      .sort((a, b) => a.atMs - b.atMs)[0];
+    expect(late, 'the late-answered test is recorded as survived').toBeDefined();
+    const lateIdleMs = (late as (typeof r.observations)[number]).idleMs;
+    const lateAtMs = (late as (typeof r.observations)[number]).atMs;
+    const markMs = lateAtMs + (provisionalAfterMs(rttMs) as number);
+    const answeredAtMs = lateAtMs + rttMs + delayMs;
+    // Planned on the provisional eviction: tests below the late one, launched while it was awaited
+    // (without it the frontier only climbs past a pending test).
+    const plannedBelow = r.observations.filter(
+      (o) => o.atMs >= markMs && o.atMs < answeredAtMs && o.idleMs < lateIdleMs && o.idleMs > 10 * S,
+    );
+    expect(plannedBelow.length, 'tests planned on the provisional eviction').toBeGreaterThan(0);
+    // Withdrawn: right after the late answer the live bracket has the survival, no eviction at or below it.
+    const after = engine.answers.find((a) => a.atMs === answeredAtMs && a.survived);
+    expect(after, 'the late answer was delivered').toBeDefined();
+    expect(after?.survivedMs as number).toBeGreaterThanOrEqual(lateIdleMs);
+    if (after?.evictedMs !== null) expect(after?.evictedMs as number).toBeGreaterThan(lateIdleMs);
+    expect(r.survivedMs as number, 'survived below T').toBeLessThanOrEqual(T);
+    expect(r.evictedMs as number, 'evicted at or above T').toBeGreaterThanOrEqual(T);
+    expect((r.evictedMs as number) - (r.survivedMs as number)).toBeLessThanOrEqual(defaultResolutionMs(T));
+  });
+
+  it('answers at least a grace sooner than a search that waits out every grace', () => {
+    const told = search();
+    const stats = simulate([told], new SharpTimeout(T, 'drop'), DEFAULT_SIMULATION);
+    const blind = new Blind(search().inner);
+    const blindStats = simulate([blind], new SharpTimeout(T, 'drop'), DEFAULT_SIMULATION);
+    expect(
+      stats.elapsedMs,
+      `${stats.elapsedMs} ms with provisional evictions, ${blindStats.elapsedMs} ms without`,
+    ).toBeLessThanOrEqual(blindStats.elapsedMs - DEFAULT_SIMULATION.graceMs);
+    for (const r of [told.result(), blind.result()]) {
+      expect(r.survivedMs as number).toBeLessThanOrEqual(T);
+      expect(r.evictedMs as number).toBeGreaterThanOrEqual(T);
+    }
+  });
+
+  it('waits for the records with few clocks: below the budget a search told the RTT is the blind one', () => {
+    const few = PROVISIONAL_MIN_BUDGET / 2;
+    const told = search(few);
+    const stats = simulate([told], new SharpTimeout(T, 'drop'), DEFAULT_SIMULATION);
+    const blind = new Blind(search(few).inner);
+    const blindStats = simulate([blind], new SharpTimeout(T, 'drop'), DEFAULT_SIMULATION);
+    expect(stats.elapsedMs).toBe(blindStats.elapsedMs);
+    expect(told.result().observations).toEqual(blind.result().observations);
+  });
+});
+
+describe('plansProvisionally', () => {
+  const budget = PROVISIONAL_MIN_BUDGET;
+
+  it('plans on a first pass with the clocks to spare', () => {
+    expect(plansProvisionally({ budget, recheck: false })).toBe(true);
+    expect(plansProvisionally({ budget: 4 * budget, recheck: false })).toBe(true);
+  });
+
+  it('never in a re-check, nor with fewer connections than the budget', () => {
+    expect(plansProvisionally({ budget, recheck: true })).toBe(false);
+    expect(plansProvisionally({ budget: budget - 1, recheck: false })).toBe(false);
+  });
+});
