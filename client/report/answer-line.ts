@@ -1,15 +1,17 @@
 /**
- * The human report's first line: the answer, in one sentence, before any detail.
+ * The report's answer in one sentence, the first thing both the text report and the HTML page
+ * show:
  *
- *   Idle connections die after 349.5-350.5 s (inbound, silent drop): use TCP keepalive idle 240 s,
- *   interval 10 s, count 3 (verified on this path)
+ *   Idle connections die after 349.5-350.4 s (inbound, silent drop): use TCP keepalive idle 245 s,
+ *   interval 34 s, count 3 (verified on this path)
  *
- * Pure. It says only what the report below it says: the bracket of the direction that dies first
- * and the recommendation, with whether the verification proved it.
+ * Pure, and read from the JSON document alone, so a saved run of any age words its answer the same
+ * as the run that made it. It says only what the report below it says: the bracket of the direction
+ * that dies first, the recommendation, and whether the verification proved it.
  */
-import type { Direction, DirectionResult, EvictionKind } from '../search/types.js';
-import type { VerificationResult } from '../verification/verification-run.js';
-import type { Recommendation } from './recommendation.js';
+import type { EvictionKind } from '../search/types.js';
+import type { JsonReport } from './report.js';
+import type { JsonSettingVerification } from './verification-report.js';
 import { duration, preciseSeconds } from './format.js';
 
 const EVICTION_WORDS: Record<EvictionKind, string> = {
@@ -18,19 +20,19 @@ const EVICTION_WORDS: Record<EvictionKind, string> = {
   close: 'closed by a proxy',
 };
 
-function whenTheyDie(result: DirectionResult): string {
-  const evictedMs = result.evictedMs ?? 0;
-  if (result.survivedMs === null) return `in under ${preciseSeconds(evictedMs)}`;
-  // A narrow bracket reads as one value ("about 350 s"); a wide one as the range it is.
-  const width = evictedMs - result.survivedMs;
-  if (width <= Math.max(1000, 0.02 * evictedMs)) {
-    return `after ${preciseSeconds(result.survivedMs).replace(/ s$/, '')}-${preciseSeconds(evictedMs)}`;
+const ms = (s: number): number => s * 1000;
+
+function whenTheyDie(survivedS: number | null, evictedS: number): string {
+  if (survivedS === null) return `in under ${preciseSeconds(ms(evictedS))}`;
+  // A narrow bracket reads as one value ("349.5-350.4 s"); a wide one as the range it is.
+  if (evictedS - survivedS <= Math.max(1, 0.02 * evictedS)) {
+    return `after ${preciseSeconds(ms(survivedS)).replace(/ s$/, '')}-${preciseSeconds(ms(evictedS))}`;
   }
-  return `after more than ${preciseSeconds(result.survivedMs)}, at most ${preciseSeconds(evictedMs)}`;
+  return `after more than ${preciseSeconds(ms(survivedS))}, at most ${preciseSeconds(ms(evictedS))}`;
 }
 
-function proof(verification: VerificationResult | null, kind: 'keepalive' | 'heartbeat'): string {
-  const verdict = verification?.[kind]?.verdict;
+function proof(setting: JsonSettingVerification | null | undefined): string {
+  const verdict = setting?.verdict;
   switch (verdict) {
     case undefined:
       return '';
@@ -47,48 +49,47 @@ function proof(verification: VerificationResult | null, kind: 'keepalive' | 'hea
   }
 }
 
-function advice(rec: Recommendation, verification: VerificationResult | null): string {
-  if (rec.keepaliveIdleS === null || rec.keepaliveIntervalS === null || rec.keepaliveCount === null) {
+function advice(report: JsonReport): string {
+  const rec = report.recommendation;
+  const { keepalive_idle_s: idle, keepalive_interval_s: interval, keepalive_count: count } = rec;
+  if (idle === null || interval === null || count === null) {
     return 'no keepalive is needed to keep this path open';
   }
-  if (!rec.tcpKeepaliveHelps) {
+  if (!rec.tcp_keepalive_helps) {
     return (
-      `use an application heartbeat every ${rec.heartbeatS} s (TCP keepalive does not help here)` +
-      proof(verification, 'heartbeat')
+      `use an application heartbeat every ${rec.heartbeat_s} s (TCP keepalive does not help here)` +
+      proof(report.verification?.heartbeat)
     );
   }
   return (
-    `use TCP keepalive idle ${rec.keepaliveIdleS} s, interval ${rec.keepaliveIntervalS} s, ` +
-    `count ${rec.keepaliveCount}${proof(verification, 'keepalive')}`
+    `use TCP keepalive idle ${idle} s, interval ${interval} s, count ${count}` +
+    proof(report.verification?.keepalive)
   );
-}
-
-/** What the answer line needs from the report. */
-export interface AnswerInput {
-  limiting: { direction: Direction; result: DirectionResult } | null;
-  recommendation: Recommendation;
-  verification: VerificationResult | null;
-  aborted: string | null;
-  elapsedMs: number;
 }
 
 /** The report's answer in one sentence, without a trailing newline. */
-export function answerLine(input: AnswerInput): string {
-  const { limiting, recommendation: rec } = input;
-  const evicted = limiting !== null && limiting.result.evictedMs !== null;
-  if (!evicted) {
-    if (rec.basis === 'no-eviction-up-to-max' && rec.basedOnS !== null) {
-      return `No idle timeout up to ${duration(rec.basedOnS * 1000)}: ${advice(rec, input.verification)}`;
-    }
-    return input.aborted === null
-      ? 'No answer: nothing was measured'
-      : `No answer yet: the run ended after ${duration(input.elapsedMs)} (${input.aborted}), ` +
-          'before any eviction';
+export function answerLine(report: JsonReport): string {
+  const { timeout } = report;
+  if (timeout !== null && timeout.evicted_s !== null) {
+    const how = timeout.eviction === null ? '' : `, ${EVICTION_WORDS[timeout.eviction]}`;
+    return (
+      `Idle connections die ${whenTheyDie(timeout.survived_s, timeout.evicted_s)} ` +
+      `(${timeout.direction ?? 'a direction'}${how}): ${advice(report)}` +
+      (report.aborted === null ? '' : ' [partial result]')
+    );
   }
-  const how = limiting.result.eviction === null ? '' : `, ${EVICTION_WORDS[limiting.result.eviction]}`;
-  return (
-    `Idle connections die ${whenTheyDie(limiting.result)} (${limiting.direction}${how}): ` +
-    advice(rec, input.verification) +
-    (input.aborted === null ? '' : ' [partial result]')
-  );
+  if (report.error !== undefined && report.connections_used === 0) {
+    return `No answer: the run failed: ${report.error.message}`;
+  }
+  if (report.aborted !== null) {
+    return (
+      `No answer yet: the run ended after ${duration(ms(report.elapsed_s))} (${report.aborted}), ` +
+      'before any eviction'
+    );
+  }
+  if (report.recommendation.basis === 'no-eviction-up-to-max') {
+    const survived = Math.max(0, ...Object.values(report.directions).map((d) => d?.survived_s ?? 0));
+    return `No idle timeout up to ${duration(ms(survived))}: ${advice(report)}`;
+  }
+  return 'No answer: nothing was measured';
 }

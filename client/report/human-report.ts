@@ -14,7 +14,7 @@ import { recommendationLines, settingsLines } from './advice-text.js';
 import { bytes, duration, estimate, preciseSeconds } from './format.js';
 import { verificationLines } from './verification-report.js';
 
-import { hintsFor, recommendOptions, type DiscoveryReport } from './report.js';
+import { hintsFor, recommendOptions, toJsonReport, type DiscoveryReport } from './report.js';
 import { observeNat } from './nat-observation.js';
 import { natSentences } from './nat-text.js';
 import { resultNotes } from './findings-text.js';
@@ -139,13 +139,7 @@ export function renderHuman(report: DiscoveryReport, options: HumanOptions = {})
     options.columns === undefined ? [line] : wrapIndented(line, columns);
   const out: string[] = [];
 
-  const answer = answerLine({
-    limiting,
-    recommendation: rec,
-    verification: report.verification,
-    aborted: report.aborted,
-    elapsedMs: report.elapsedMs,
-  });
+  const answer = answerLine(toJsonReport(report));
   out.push(...fit(answer), '');
 
   const via = report.proxy == null ? '' : ` via proxy ${report.proxy}`;

@@ -11,7 +11,7 @@
  */
 import { DIRECTIONS } from '../../search/types.js';
 import type { JsonReport } from '../report.js';
-import { answerLine } from './answer-line.js';
+import { answerLine } from '../answer-line.js';
 import { el, escapeHtml, seconds } from './html-text.js';
 import { PAGE_STYLE } from './page-style.js';
 import { probeTimeline } from './probe-timeline.js';

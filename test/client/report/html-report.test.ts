@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../client/report/html/html-report.js';
-import { answerLine } from '../../../client/report/html/answer-line.js';
+import { answerLine } from '../../../client/report/answer-line.js';
 import { ticks, linearAxis } from '../../../client/report/html/axis.js';
 import { parseReport } from '../../../client/report/report-file.js';
 import { savedRun } from '../history/fixtures.js';
@@ -85,11 +85,11 @@ describe('the HTML report, as markup', () => {
 
   it('says the answer first', () => {
     expect(answerLine(savedRun({ startedAt: null, network: null, timeoutS: 350 }))).toBe(
-      'Idle connections die after 350 s (between 349 s and 350 s), inbound, silent drop: use TCP keepalive ' +
-        'idle 240 s, interval 10 s, count 3.',
+      'Idle connections die after 349.0-350.0 s (inbound, silent drop): use TCP keepalive ' +
+        'idle 240 s, interval 10 s, count 3',
     );
     expect(answerLine(savedRun({ startedAt: null, network: null, timeoutS: null }))).toBe(
-      'No idle timeout found: idle connections survived 10 s, the longest tested; no keepalive is needed.',
+      'No idle timeout up to 10.0 s: no keepalive is needed to keep this path open',
     );
   });
 
