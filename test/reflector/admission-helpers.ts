@@ -4,7 +4,6 @@
  * against other addresses, and the three records of a refusal (the `refused` event, the counter
  * on /metrics, the JSON log line). Every wait is bounded; teardown is registered at once.
  */
-import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import WebSocket from 'ws';
 import { sessionSecret, type SessionCredentials } from '../../protocol/auth.js';
@@ -18,6 +17,7 @@ import {
   TestProbe,
   WAIT_MS,
   newHello,
+  openRaw,
   probeHello,
   waitFor,
   type WelcomeMessage,
@@ -78,29 +78,13 @@ export async function sessionFrom(defer: Defer, address: HostPort, from: string)
 }
 
 /** Opens probe `probe` of `session` from `from` and sends its hello; does not wait for attached. */
-export async function rawProbeFrom(
+export function rawProbeFrom(
   defer: Defer,
   address: HostPort,
   from: string,
   hello?: Buffer,
 ): Promise<TestProbe> {
-  const socket = connect({ host: address.host, port: address.port, localAddress: from });
-  defer(() => socket.destroy());
-  const probe = new TestProbe(socket);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`connection from ${from} did not connect`)), WAIT_MS);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
-  socket.setNoDelay(true);
-  if (hello !== undefined) socket.write(hello);
-  return probe;
+  return openRaw(defer, address, hello, from);
 }
 
 /** Opens a probe from `from` and waits for the reflector's 'attached' report. */

@@ -240,13 +240,21 @@ export class TestProbe {
   }
 }
 
-/** Opens a raw TCP connection to the reflector and writes `first` (if any) once connected. */
+/**
+ * Opens a raw TCP connection to the reflector (from `localAddress`, a loopback address, if given)
+ * and writes `first` (if any) once connected.
+ */
 export async function openRaw(
   defer: (step: Teardown) => void,
   address: HostPort,
   first?: Buffer,
+  localAddress?: string,
 ): Promise<TestProbe> {
-  const socket = connect({ host: address.host, port: address.port });
+  const socket = connect({
+    host: address.host,
+    port: address.port,
+    ...(localAddress === undefined ? {} : { localAddress }),
+  });
   defer(() => socket.destroy());
   const probe = new TestProbe(socket);
   await new Promise<void>((resolve, reject) => {
