@@ -105,7 +105,8 @@ const LEGEND_TIMELINE =
   '<p class="legend">One row per probe connection: grey while it opened, a bar while idle' +
   '<span class="swatch" style="background:var(--in)"></span>inbound' +
   '<span class="swatch" style="background:var(--out)"></span>outbound, a dot at each test' +
-  ' (green survived, red evicted), × evicted by a test, | died while idle. Hover a row for its details.</p>';
+  ' (green survived; red evicted: filled a reset, a ring a silent drop; amber closed with FIN),' +
+  ' × evicted by a test, | died while idle. Hover a row for its details.</p>';
 
 /** The whole page, a complete HTML document. */
 export function renderHtml(report: JsonReport, extras: HtmlReportExtras = {}): string {

@@ -48,6 +48,9 @@ svg .bracket-label.survived { fill: var(--ok); font-weight: 600; }
 svg .bracket-label.evicted { fill: var(--bad); font-weight: 600; }
 svg circle.survived { fill: var(--ok); }
 svg circle.evicted { fill: var(--bad); }
+svg circle.evicted.silent-drop { fill: none; stroke: var(--bad); stroke-width: 1.5; }
+svg circle.evicted.close { fill: #d97706; }
+svg .end.close { stroke: #d97706; }
 svg circle.unanswered { fill: var(--grey); }
 svg .opening { stroke: var(--grey); }
 svg .idle.inbound { stroke: var(--in); opacity: 0.45; }

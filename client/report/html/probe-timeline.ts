@@ -3,6 +3,8 @@
  * a bar for each idle period (inbound and outbound in their own colours), a dot at each test
  * (green survived, red evicted, grey unanswered), and at its end a mark saying how it ended (a
  * cross: evicted by a test; a bar: died while idle; nothing: closed by the search or by the run).
+ * How an eviction showed is drawn too, not only told on hover: a filled red dot or mark is a reset,
+ * a red ring a silent drop, amber a close (FIN).
  */
 import type { JsonReport } from '../report.js';
 import type { JsonProbe } from '../run-record-json.js';
@@ -42,11 +44,12 @@ function endMark(p: JsonProbe, axis: Axis, y: number, pitch: number): string {
   if (p.end === null || (p.end.kind !== 'evicted' && p.end.kind !== 'died-idle')) return '';
   const x = axis.x(p.end.at_s);
   const r = Math.max(2, pitch * 0.5);
+  const how = p.end.how === null ? '' : ` ${p.end.how}`;
   if (p.end.kind === 'died-idle')
-    return el('line', { class: 'end died-idle', x1: px(x), x2: px(x), y1: px(y - r), y2: px(y + r) });
+    return el('line', { class: `end died-idle${how}`, x1: px(x), x2: px(x), y1: px(y - r), y2: px(y + r) });
   const [left, right, up, down] = [px(x - r), px(x + r), px(y - r), px(y + r)];
   const d = `M${left} ${up}L${right} ${down}M${left} ${down}L${right} ${up}`;
-  return el('path', { class: 'end evicted', d });
+  return el('path', { class: `end evicted${how}`, d });
 }
 
 function rowSvg(p: JsonProbe, axis: Axis, y: number, pitch: number, endS: number): string {
@@ -57,7 +60,7 @@ function rowSvg(p: JsonProbe, axis: Axis, y: number, pitch: number, endS: number
     parts.push(
       bar(`idle ${p.direction}`, axis, t.idle_from_s, t.tested_s, y, thickness),
       el('circle', {
-        class: `test ${t.outcome}`,
+        class: `test ${t.outcome}${t.how === null ? '' : ` ${t.how}`}`,
         cx: px(axis.x(t.tested_s)),
         cy: px(y),
         r: px(Math.max(1.5, pitch * 0.45)),

@@ -126,6 +126,12 @@ describe.skipIf(missing !== null)(
           const tests = report.probes.filter((p) => p.direction === direction).flatMap((p) => p.tests);
           expect(marked.tests, `${direction}: one dot per test`).toBe(tests.length);
         }
+        // How each eviction showed is drawn, not only told on hover: the emulator drops silently.
+        const silent = report.probes.flatMap((p) => p.tests).filter((t) => t.how === 'silent-drop');
+        expect(silent.length, 'the emulated drop evicted by silent drop').toBeGreaterThan(0);
+        expect(await page.locator('svg.probe-timeline circle.test.evicted.silent-drop').count()).toBe(
+          silent.length,
+        );
         const rows = await page.locator('svg.probe-timeline g.probe').count();
         expect(rows, 'one timeline row per probe connection').toBe(report.probes.length);
         expect(await page.locator('.nat').getAttribute('data-port-preservation')).toBe(
