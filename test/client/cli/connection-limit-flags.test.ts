@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { thrown as thrownAs } from '../../helpers/thrown.js';
 import { UsageError } from '../../../protocol/errors.js';
 import { connectionLimitsFrom } from '../../../client/cli/connection-limit-flags.js';
 import { DEFAULT_CONNECTION_LIMITS, connectionLimits } from '../../../reflector/connection-limits.js';
-
-function thrown(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    expect(error, 'a UsageError').toBeInstanceOf(UsageError);
-    return error as UsageError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('connectionLimitsFrom', () => {
   it('leaves every limit to its default without flags', () => {
@@ -61,3 +52,7 @@ describe('connectionLimitsFrom', () => {
     );
   });
 });
+
+function thrown(run: () => unknown): UsageError {
+  return thrownAs(run, UsageError);
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrown as thrownAs } from '../../helpers/thrown.js';
 import {
   addressFlag,
   choiceFlag,
@@ -13,17 +14,6 @@ import { AddressError, IdlescopeError, UsageError } from '../../../protocol/erro
 const FORMS = '(90, 90s, 15m, 2h or 1h30m; a plain number is seconds)';
 
 /** Runs `parse` and returns what it threw, checked to be an IdlescopeError. */
-function thrown(parse: () => unknown): IdlescopeError {
-  let error: unknown = null;
-  try {
-    parse();
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error, 'threw an IdlescopeError').toBeInstanceOf(IdlescopeError);
-  return error as IdlescopeError;
-}
-
 describe('flag values', () => {
   it('reads seconds as typed, and a default number as is', () => {
     expect(secondsFlag('max', '2.5')).toBe(2.5);
@@ -130,3 +120,7 @@ describe('flag values', () => {
     expect(bad.message, 'message').toBe('--reflector: bad address "a:b:c": too many ":"');
   });
 });
+
+function thrown(run: () => unknown): IdlescopeError {
+  return thrownAs(run, IdlescopeError);
+}

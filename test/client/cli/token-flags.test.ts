@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrown as thrownAs } from '../../helpers/thrown.js';
 import { UsageError } from '../../../protocol/errors.js';
 import { TOKEN_ENV, tokenFrom } from '../../../client/cli/token-flags.js';
 
@@ -12,16 +13,6 @@ const readFile = (path: string): string => {
   if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
   return text;
 };
-
-function thrown(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    expect(error, 'a UsageError').toBeInstanceOf(UsageError);
-    return error as UsageError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('tokenFrom', () => {
   it('takes --token, then --token-file, then the environment, else the empty token', () => {
@@ -45,3 +36,7 @@ describe('tokenFrom', () => {
     expect(thrown(() => tokenFrom(flags, {}, readFile)).message).toBe(message);
   });
 });
+
+function thrown(run: () => unknown): UsageError {
+  return thrownAs(run, UsageError);
+}
