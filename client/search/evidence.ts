@@ -43,6 +43,15 @@ export interface Judgement {
   mistimed: Set<Observation>;
 }
 
+/**
+ * Nothing in the judgement hints at noise: no eviction set aside as loss, no survival as mistimed,
+ * no sweep zone. A clean pass may take the short cuts that would cost a noisy one dearly
+ * (provisional.ts, verification.ts); the first hint of noise ends them for the pass.
+ */
+export function isClean({ lossSuspects, sweepZone, mistimed }: Judgement): boolean {
+  return lossSuspects.size === 0 && sweepZone.length === 0 && mistimed.size === 0;
+}
+
 export function isStrong(o: Observation): boolean {
   return !o.survived && o.how !== 'silent-drop';
 }

@@ -25,7 +25,7 @@
 import type { Bracket } from './bracket.js';
 import { ClockPool, type ClockReading, type OpeningWave, type PhasePlan } from './clock-pool.js';
 import { staggeredOpening, staggers } from './opening-waves.js';
-import { judge, SWEEP_MIN_DEPTH_MS, type Judgement } from './evidence.js';
+import { isClean, judge, SWEEP_MIN_DEPTH_MS, type Judgement } from './evidence.js';
 import { confidenceOf, findingsOf } from './findings.js';
 import { frontierFor, frontierTargets, isNarrow, type Frontier } from './frontier.js';
 import type { TestRecord } from './pass-record.js';
@@ -318,7 +318,17 @@ export class IdleSearch implements SearchEngine {
     const { bracket, lossSuspects } = view.judgement;
     const { records } = view;
     const pending = view.pending.length > 0;
-    return { bracket, records, lossSuspects: lossSuspects.size, pending, nowMs, limits: this.config };
+    // Pipelined verification (verification.ts) only in a first pass with no hint of noise.
+    const pipelined = this.earlierPasses.length === 0 && isClean(view.judgement);
+    return {
+      bracket,
+      records,
+      lossSuspects: lossSuspects.size,
+      pending,
+      nowMs,
+      limits: this.config,
+      pipelined,
+    };
   }
 
   /** The phase's targets and wake-up, its planner's new state kept. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Bracket } from '../../../client/search/bracket.js';
 import {
+  PIPELINED_BELOW_MS,
   planVerification,
   stepMs,
   verificationFor,
@@ -46,6 +47,43 @@ describe('planVerification', () => {
     expect(planVerification(started, input([], 1000 * S + STEP)).targets).toHaveLength(3);
     const pending = planVerification(started, input([], 1010 * S, { pending: true }));
     expect(pending).toEqual({ state: started, targets: [], wakeAtMs: null });
+  });
+
+  it('pipelines a clean pass below PIPELINED_BELOW_MS: batches 2% of hi apart, pending or not', () => {
+    // T = 5 s: a step is the resolution's 1 s floor (20% of T), the watch 2% of hi (0.1 s).
+    const short: Bracket = { loMs: 4.88 * S, hiMs: 5.12 * S, eviction: 'silent-drop', contradictions: 0 };
+    const cadence = 0.02 * 5.12 * S;
+    const started = withBatch(verificationFor(null, short, 1000), 4, 10 * S);
+    const at = (nowMs: number, extra: Partial<VerificationInput>): ReturnType<typeof planVerification> =>
+      planVerification(started, input([], nowMs, { bracket: short, pending: true, ...extra }));
+    const early = at(10 * S + cadence / 2, { pipelined: true });
+    expect(early.targets).toEqual([]);
+    expect(early.wakeAtMs, 'the next batch is due at the watch cadence').toBeCloseTo(10 * S + cadence, 6);
+    expect(at(10 * S + cadence, { pipelined: true }).targets, 'due while batch 4 is pending').toHaveLength(3);
+    const careful = at(10 * S + cadence, { pipelined: false });
+    expect(careful, 'a pass with a hint of noise waits for its answers').toEqual({
+      state: started,
+      targets: [],
+      wakeAtMs: null,
+    });
+    expect(
+      at(10 * S + 1000, { pending: false, pipelined: false }).targets,
+      'and then keeps a whole step (1 s) between batches',
+    ).toHaveLength(3);
+    expect(at(10 * S + cadence, { pending: false, pipelined: false }).targets).toEqual([]);
+  });
+
+  it('keeps a step between batches above PIPELINED_BELOW_MS, even in a clean pass', () => {
+    const long: Bracket = { ...NARROW, loMs: 59.5 * S, hiMs: PIPELINED_BELOW_MS + 500 };
+    const step = stepMs(LIMITS.resolutionMs, long.hiMs as number);
+    const started = withBatch(verificationFor(null, long, step), 4, 100 * S);
+    const pending = planVerification(
+      started,
+      input([], 100 * S + step, { bracket: long, pending: true, pipelined: true }),
+    );
+    expect(pending.targets, 'waits for the pending answers').toEqual([]);
+    const soon = planVerification(started, input([], 100 * S + 500, { bracket: long, pipelined: true }));
+    expect(soon.wakeAtMs).toBe(100 * S + step);
   });
 
   it('is done once enough batches saw the eviction at hi again, spread over 2% of hi in time', () => {
