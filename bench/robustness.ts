@@ -217,7 +217,7 @@ export function namesBehaviour(
       );
       if (!struck) return null;
       // Either the re-check moved the answer, or it found the same one with few connections and says so.
-      return found.has('table-depends') || found.has('recheck-same');
+      return found.has('table-depends') || found.has('recheck-same') || found.has('recheck-shared');
     }
     case 'loss': {
       if (found.has('sweep') || found.has('table-depends')) return false;

@@ -7,6 +7,7 @@ import type {
   ConnId,
   DirectionResult,
   EvictionKind,
+  PassBudget,
   ProbeOutcome,
   SearchAction,
   SearchEngine,
@@ -60,6 +61,14 @@ export class RunawayGuard implements SearchEngine {
 
   controlRtt(rttMs: number): void {
     this.inner.controlRtt?.(rttMs);
+  }
+
+  passBudget(): PassBudget | null {
+    return this.inner.passBudget?.() ?? null;
+  }
+
+  shareRecheck(budget: number): void {
+    this.inner.shareRecheck?.(budget);
   }
 
   abort(reason: string): void {

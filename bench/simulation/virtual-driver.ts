@@ -10,6 +10,7 @@
  * `graceMs` plus two RTTs after the probe, as the real client does.
  */
 import { settledBy } from '../../client/search/settle.js';
+import { mustShareRecheck } from '../../client/search/shared-table.js';
 import type { ConnId, EvictionKind, SearchEngine } from '../../client/search/types.js';
 import type { MiddleboxModel, PacketFate } from './middlebox-models.js';
 import { PROBE_HELLO_BYTES } from '../../protocol/wire.js';
@@ -266,6 +267,15 @@ export function simulate(
     forget(i, id);
   };
 
+  // Directions share the middlebox's table: a re-check in one is a re-check in all (shared-table.ts).
+  const shareRechecks = (): void => {
+    const passes = engines.map((e) => e.passBudget?.() ?? null);
+    for (const { index, budget } of mustShareRecheck(passes)) {
+      (engines[index] as SearchEngine).shareRecheck?.(budget);
+      queue.push(now, () => step(index));
+    }
+  };
+
   let settled = false;
   const settleRunning = (): void => {
     if (settled || !engines.some((e) => e.finished)) return;
@@ -291,6 +301,7 @@ export function simulate(
     }
     now = event.atMs;
     event.run();
+    shareRechecks();
     if (options.settle === true) settleRunning();
     if (engines.every((e) => e.finished)) break;
     if (++guard > 50_000_000) throw new Error('simulation runaway: more than 50M events');

@@ -12,6 +12,7 @@
 import type { IdleSearch } from '../search/idle-search.js';
 import { createSearch } from '../search/search-config.js';
 import { leastSurvivedMs, settledBy } from '../search/settle.js';
+import { mustShareRecheck } from '../search/shared-table.js';
 import type { Direction, SearchAction, SearchProgress } from '../search/types.js';
 import { ControlChannel, type ControlChannelEvents } from './control-channel.js';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
@@ -238,6 +239,7 @@ class DiscoveryRun {
     if (previous !== undefined) clearTimeout(previous);
     this.wakeTimers.delete(direction);
     if (wakeAtMs !== null) this.wakeAt(direction, wakeAtMs);
+    this.shareRechecks();
     this.observeProgress();
     if ([...this.engines.values()].every((e) => e.finished)) this.conclude();
   }
@@ -260,6 +262,17 @@ class DiscoveryRun {
       applyKeepalive: verification.applyKeepalive,
     });
     this.verification.start();
+  }
+
+  /** The directions share the middlebox's table: a re-check in one is a re-check in all (shared-table.ts). */
+  private shareRechecks(): void {
+    const directions = [...this.engines.keys()];
+    const passes = directions.map((d) => this.engines.get(d)?.passBudget() ?? null);
+    for (const { index, budget } of mustShareRecheck(passes)) {
+      const direction = directions[index] as Direction;
+      this.engines.get(direction)?.shareRecheck(budget);
+      this.queueStep(direction);
+    }
   }
 
   /**

@@ -93,6 +93,12 @@ export function findingText(f: Finding): string {
         `so it does not depend on the number of connections; ` +
         `too few tests to tell whether the unanswered ones were lost on the path or evicted by a full table`
       );
+    case 'recheck-shared':
+      return (
+        `re-checked with ${f.now.budget} connections together with the other direction, whose tests ` +
+        `suggested a full connection table, which the directions share ` +
+        `(${comparison([f.earlier], f.now)}); the result at ${f.now.budget} connections is reported`
+      );
     case 'sweep':
       return (
         `evictions are not sharp: at each instant the boundary is sharp, ` +

@@ -29,7 +29,7 @@ import { isClean, judge, SWEEP_MIN_DEPTH_MS, type Judgement } from './evidence.j
 import { confidenceOf, findingsOf } from './findings.js';
 import { frontierFor, frontierTargets, isNarrow, type Frontier } from './frontier.js';
 import type { TestRecord } from './pass-record.js';
-import { plansProvisionally, provisionalAfterMs, provisionalView } from './provisional.js';
+import { provisionalAfterMs, provisionalIdleLimitMs, provisionalView } from './provisional.js';
 import {
   fullTableEvident,
   planRecheck,
@@ -44,6 +44,7 @@ import type {
   Direction,
   DirectionResult,
   EvictionKind,
+  PassBudget,
   ProbeOutcome,
   SearchAction,
   SearchConfig,
@@ -115,6 +116,8 @@ export class IdleSearch implements SearchEngine {
   /** Settled by another direction (settle()): finish at the next decision. */
   private settledBy: Direction | null = null;
   private settledAtMs: number | null = null;
+  /** Another direction re-checks with this many connections (shareRecheck()): follow it. */
+  private sharedRecheck: number | null = null;
   /** Unanswered this long, a test is planned as evicted (provisional.ts); null until an RTT is known. */
   private provisionalAfterMs: number | null = null;
 
@@ -148,6 +151,14 @@ export class IdleSearch implements SearchEngine {
       this.finish(actions);
       return { actions, wakeAtMs: null };
     }
+    if (this.sharedRecheck !== null) {
+      const budget = this.sharedRecheck;
+      this.sharedRecheck = null;
+      if (budget < this.pass.budget) {
+        this.startRecheck(this.evidence(this.judge()), nowMs, actions, budget);
+        return { actions, wakeAtMs: nowMs };
+      }
+    }
     if (this.settledBy !== null) {
       this.settledAtMs = this.judge().bracket.loMs;
       this.finish(actions);
@@ -178,7 +189,9 @@ export class IdleSearch implements SearchEngine {
     const batch = this.nextBatch++;
     const probesBefore = this.pool.probesSent;
     let wakeAtMs = this.pool.probeTargets(targets, nowMs, batch, actions);
-    const markMs = this.provisionalMs();
+    // A batch's answers are due by the provisional mark: plan again then, on them (and on its
+    // provisional evictions, where the pass plans on them).
+    const markMs = this.answersDueMs();
     if (this.pool.probesSent > probesBefore && markMs !== null) wakeAtMs = earliest(wakeAtMs, nowMs + markMs);
     if (this.pool.probesSent > probesBefore) {
       // A verification or sweep batch counts from the moment it really tested something.
@@ -221,6 +234,24 @@ export class IdleSearch implements SearchEngine {
 
   forget(conn: ConnId): void {
     this.pool.forget(conn);
+  }
+
+  passBudget(): PassBudget {
+    return { budget: this.pass.budget, recheck: this.earlierPasses.length > 0, finished: this.done };
+  }
+
+  shareRecheck(budget: number): void {
+    if (budget >= this.pass.budget) return;
+    if (this.done) {
+      // Reopened: its last re-check ran beside a larger one and is suspect (shared-table.ts).
+      const aborted = this.stopReason?.kind === 'aborted';
+      if (this.earlierPasses.length === 0 || aborted) return;
+      this.done = false;
+      this.stopReason = null;
+      this.settledBy = null;
+      this.settledAtMs = null;
+    }
+    this.sharedRecheck = budget;
   }
 
   settle(by: Direction): void {
@@ -267,7 +298,8 @@ export class IdleSearch implements SearchEngine {
   progress(nowMs: number): SearchProgress {
     const { bracket } = this.judge();
     const etaMs = this.estimateFinish(bracket, nowMs);
-    return this.pool.progress(this.direction, bracket, this.allRecords, nowMs, this.done, etaMs);
+    const progress = this.pool.progress(this.direction, bracket, this.allRecords, nowMs, this.done, etaMs);
+    return { ...progress, recheck: this.earlierPasses.length > 0 };
   }
 
   private judge(records: readonly TestRecord[] = this.pass.records): Judgement {
@@ -282,7 +314,8 @@ export class IdleSearch implements SearchEngine {
     const probing = this.pool.probing();
     const pending = probing.map((c) => c.probeIdleMs);
     const plain = { judgement: real, records: this.pass.records, pending, provisional: 0 };
-    const view = provisionalView(probing, nowMs, this.provisionalMs());
+    const maxIdleMs = this.provisionalIdleLimitMs(real);
+    const view = provisionalView(probing, nowMs, this.provisionalMs(real), maxIdleMs);
     if (real.sweepZone.length > 0) return { ...plain, provisionalAtMs: null };
     if (view.records.length === 0) return { ...plain, provisionalAtMs: view.nextAtMs };
     const records = [...this.pass.records, ...view.records];
@@ -293,9 +326,22 @@ export class IdleSearch implements SearchEngine {
   }
 
   /** How long an unanswered test waits to be planned as evicted now (null: never; provisional.ts). */
-  private provisionalMs(): number | null {
-    const gate = { budget: this.pass.budget, recheck: this.earlierPasses.length > 0 };
-    return plansProvisionally(gate) ? this.provisionalAfterMs : null;
+  private provisionalMs(judgement: Judgement): number | null {
+    return this.provisionalIdleLimitMs(judgement) > 0 ? this.provisionalAfterMs : null;
+  }
+
+  /**
+   * When a batch's answers are all due (the provisional mark), in a pass that may plan
+   * provisionally at all; null in a re-check. The robustness table was measured with this look.
+   */
+  private answersDueMs(): number | null {
+    return this.earlierPasses.length === 0 ? this.provisionalAfterMs : null;
+  }
+
+  /** The longest test planned on provisionally now (provisional.ts). */
+  private provisionalIdleLimitMs(judgement: Judgement): number {
+    const recheck = this.earlierPasses.length > 0;
+    return provisionalIdleLimitMs({ budget: this.pass.budget, recheck, clean: isClean(judgement) });
   }
 
   private evidence(judgement: Judgement): PassEvidence {
@@ -376,8 +422,13 @@ export class IdleSearch implements SearchEngine {
     return { judgement, records: this.pass.records, pending, provisional: 0, provisionalAtMs: null };
   }
 
-  private startRecheck(evidence: PassEvidence, nowMs: number, actions: SearchAction[]): void {
-    const plan = planRecheck(evidence, this.config, nowMs);
+  private startRecheck(
+    evidence: PassEvidence,
+    nowMs: number,
+    actions: SearchAction[],
+    budget?: number,
+  ): void {
+    const plan = planRecheck(evidence, this.config, nowMs, budget);
     this.earlierPasses.push(plan.summary);
     this.pool.closeAll(actions);
     this.pass = newPass(plan.budget, plan.frontier, plan.openingWaves);

@@ -83,6 +83,8 @@ export interface PassSummary {
   firstTests: UnansweredCount;
   /** How unlikely its first tests' losses were, had they struck like the later ones (Fisher). */
   triggerPValue: number;
+  /** Cut short by another direction's re-check (shared-table.ts), not by its own evidence. */
+  shared: boolean;
 }
 
 /** The next pass: its budget, its frontier (where it starts, and climbs finely), its opening waves. */
@@ -148,7 +150,12 @@ export function shouldRecheck(e: PassEvidence): boolean {
  *   wave 2               ●●●● ─────────────────────  ✓✗  verification, batch 1
  *   wave 3                       ●●●● ───────────────  ✓✗ verification, batch 2
  */
-export function planRecheck(e: PassEvidence, limits: SearchLimits, nowMs: number): RecheckPlan {
+export function planRecheck(
+  e: PassEvidence,
+  limits: SearchLimits,
+  nowMs: number,
+  sharedBudget?: number,
+): RecheckPlan {
   const { bracket } = e;
   const summary: PassSummary = {
     budget: e.budget,
@@ -156,11 +163,13 @@ export function planRecheck(e: PassEvidence, limits: SearchLimits, nowMs: number
     evictedMs: bracket.hiMs,
     firstTests: unansweredCount(e.records, e.lossSuspects, true),
     triggerPValue: firstTestsPValue(e.records, e.lossSuspects),
+    shared: sharedBudget !== undefined,
   };
   const provenMs = Math.max(limits.minMs, ...e.records.filter((o) => o.survived).map((o) => o.idleMs));
   const resolutionMs = limits.resolutionMs(provenMs);
   const expectedMs = Math.max(provenMs, bracket.hiMs ?? provenMs);
-  const budget = recheckBudget(e.budget) ?? e.budget;
+  // Another direction's re-check sets the budget where the table is shared (shared-table.ts).
+  const budget = sharedBudget ?? recheckBudget(e.budget) ?? e.budget;
   // A little over the watch, so that the verification batches the waves serve span it.
   const waveGapMs =
     1.25 * Math.max(stepMs(limits.resolutionMs, expectedMs), VERIFY_WATCH_FRACTION * expectedMs);
@@ -229,6 +238,8 @@ function recheckVerdict(earlier: PassSummary, now: LastPass): Finding {
   const clearedNow = earlier.triggerPValue < RECHECK_P_VALUE && unansweredNow === 0 && testsNow > 0;
   if (answerMoved || fewerNow || clearedNow)
     return { kind: 'table-depends', earlier: [figures.earlier], now: figures.now };
+  // Cut short by the other direction's full table, with nothing of its own to compare.
+  if (earlier.shared) return { kind: 'recheck-shared', ...figures };
   if (figures.now.unansweredShare >= figures.earlier.firstTestsUnansweredShare / 2)
     return { kind: 'recheck-loss', ...figures };
   return { kind: 'recheck-same', ...figures };

@@ -15,6 +15,8 @@ import type { Direction, SearchProgress } from './types.js';
 
 /** The direction that settles the run, or null while the answer still depends on a running search. */
 export function settledBy(directions: readonly SearchProgress[]): Direction | null {
+  // A table suspected full is shared: each direction's answer waits for its re-check (shared-table.ts).
+  if (directions.some((d) => d.recheck === true)) return null;
   const dying = directions
     .filter((d) => d.finished && d.evictedMs !== null)
     .sort((a, b) => (a.evictedMs as number) - (b.evictedMs as number))[0];

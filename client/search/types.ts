@@ -111,6 +111,11 @@ export type Finding =
   /** The re-check found the same answer, with too few tests to tell loss from a full table. */
   | { kind: 'recheck-same'; earlier: EarlierPassFigures; now: LastPassFigures }
   /**
+   * Re-checked with few connections because another direction's tests suggested a full table,
+   * which the directions share (shared-table.ts); this one's own pass showed none.
+   */
+  | { kind: 'recheck-shared'; earlier: EarlierPassFigures; now: LastPassFigures }
+  /**
    * Evictions are not sharp: a periodic sweep. `granularityMs`: its period, about; `atMostMs`:
    * what the sawtooth proves of the zone; `movedMs` and `gapMs`: how far the batches saw the
    * boundary move and how far apart they were (null: not seen to move, the zone's width is the
@@ -150,6 +155,15 @@ export interface SearchProgress {
    * idle: before the first eviction, the search cannot end before this reaches --max.
    */
   oldestIdleMs: number | null;
+  /** The search is in (or ended with) a full-table re-check: the table is suspected full. */
+  recheck?: boolean;
+}
+
+/** A search's current (or, once finished, last) pass: its connections, whether a re-check. */
+export interface PassBudget {
+  readonly budget: number;
+  readonly recheck: boolean;
+  readonly finished: boolean;
 }
 
 /** The contract between the search and whatever drives it. */
@@ -178,6 +192,16 @@ export interface SearchEngine {
    * closing its connections, with a `settled` finding. Baselines that never settle leave it out.
    */
   settle?(by: Direction): void;
+  /**
+   * The current pass's connections, and whether it is a full-table re-check (shared-table.ts).
+   * Baselines that never re-check leave it out.
+   */
+  passBudget?(): PassBudget | null;
+  /**
+   * Another direction re-checks with `budget` connections, and the table is shared: re-check with
+   * at most that many too, at the next decision, even if finished after a re-check (shared-table.ts).
+   */
+  shareRecheck?(budget: number): void;
   /**
    * The control channel's measured round trip: a test unanswered well past it is planned as
    * evicted until its grace ends (client/search/provisional.ts). Baselines leave it out.

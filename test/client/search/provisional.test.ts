@@ -6,9 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { createSearch, defaultResolutionMs } from '../../../client/search/search-config.js';
 import {
-  plansProvisionally,
   PROVISIONAL_MIN_BUDGET,
+  PROVISIONAL_SHORT_IDLE_MS,
   provisionalAfterMs,
+  provisionalIdleLimitMs,
   provisionalView,
 } from '../../../client/search/provisional.js';
 import type { Clock } from '../../../client/search/clock-pool.js';
@@ -164,27 +165,68 @@ describe('provisional evictions', () => {
     }
   });
 
-  it('waits for the records with few clocks: below the budget a search told the RTT is the blind one', () => {
+  it('with few clocks, plans on short tests only: a grace sooner at T = 20 s, not at T = 45 s', () => {
     const few = PROVISIONAL_MIN_BUDGET / 2;
-    const told = search(few);
-    const stats = simulate([told], new SharpTimeout(T, 'drop'), DEFAULT_SIMULATION);
-    const blind = new Blind(search(few).inner);
-    const blindStats = simulate([blind], new SharpTimeout(T, 'drop'), DEFAULT_SIMULATION);
-    expect(stats.elapsedMs).toBe(blindStats.elapsedMs);
-    expect(told.result().observations).toEqual(blind.result().observations);
+    const run = (timeoutMs: number): { told: number; blind: number } => {
+      const told = search(few);
+      const toldStats = simulate([told], new SharpTimeout(timeoutMs, 'drop'), DEFAULT_SIMULATION);
+      const blind = new Blind(search(few).inner);
+      const blindStats = simulate([blind], new SharpTimeout(timeoutMs, 'drop'), DEFAULT_SIMULATION);
+      for (const r of [told.result(), blind.result()]) {
+        expect(r.survivedMs as number).toBeLessThanOrEqual(timeoutMs);
+        expect(r.evictedMs as number).toBeGreaterThanOrEqual(timeoutMs);
+      }
+      return { told: toldStats.elapsedMs, blind: blindStats.elapsedMs };
+    };
+    expect(PROVISIONAL_SHORT_IDLE_MS).toBeGreaterThan(T);
+    const short = run(T);
+    expect(short.told, JSON.stringify(short)).toBeLessThanOrEqual(short.blind - DEFAULT_SIMULATION.graceMs);
+    // Above the limit a provisional eviction would gain the grace, as at T = 20 s (3.5 s sooner).
+    const long = run(45 * S);
+    expect(long.told, JSON.stringify(long)).toBeGreaterThan(long.blind - DEFAULT_SIMULATION.graceMs);
   });
 });
 
-describe('plansProvisionally', () => {
+describe('provisionalIdleLimitMs', () => {
   const budget = PROVISIONAL_MIN_BUDGET;
 
-  it('plans on a first pass with the clocks to spare', () => {
-    expect(plansProvisionally({ budget, recheck: false })).toBe(true);
-    expect(plansProvisionally({ budget: 4 * budget, recheck: false })).toBe(true);
+  it('plans on every test of a first pass with the clocks to spare, clean or not', () => {
+    for (const clean of [true, false]) {
+      expect(provisionalIdleLimitMs({ budget, recheck: false, clean })).toBe(Number.POSITIVE_INFINITY);
+      expect(provisionalIdleLimitMs({ budget: 4 * budget, recheck: false, clean })).toBe(
+        Number.POSITIVE_INFINITY,
+      );
+    }
   });
 
-  it('never in a re-check, nor with fewer connections than the budget', () => {
-    expect(plansProvisionally({ budget, recheck: true })).toBe(false);
-    expect(plansProvisionally({ budget: budget - 1, recheck: false })).toBe(false);
+  it('with fewer clocks, only on short tests of a clean pass', () => {
+    expect(provisionalIdleLimitMs({ budget: budget - 1, recheck: false, clean: true })).toBe(
+      PROVISIONAL_SHORT_IDLE_MS,
+    );
+    expect(provisionalIdleLimitMs({ budget: budget - 1, recheck: false, clean: false })).toBe(0);
+  });
+
+  it('never in a re-check', () => {
+    for (const b of [budget, budget - 1, 16])
+      expect(provisionalIdleLimitMs({ budget: b, recheck: true, clean: true })).toBe(0);
+  });
+});
+
+describe('provisionalView with an idle limit', () => {
+  it('plans only the tests shorter than the limit as evicted; the rest stay awaited', () => {
+    const clock = (id: number, probeIdleMs: number): Clock => ({
+      id,
+      state: 'probing',
+      idleSinceMs: 0,
+      probeIdleMs,
+      probeAtMs: probeIdleMs,
+      batch: id,
+      survivals: 0,
+    });
+    const afterMs = provisionalAfterMs(rttMs) as number;
+    const view = provisionalView([clock(1, 10 * S), clock(2, 40 * S)], 50 * S, afterMs, 30 * S);
+    expect(view.records.map((r) => r.conn)).toEqual([1]);
+    expect(view.awaitedIdles).toEqual([40 * S]);
+    expect(view.nextAtMs, 'a test over the limit never turns provisional').toBeNull();
   });
 });

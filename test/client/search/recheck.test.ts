@@ -84,6 +84,7 @@ describe('planRecheck', () => {
       evictedMs: 351 * S,
       firstTests: { tests: 26, unanswered: 8 },
       triggerPValue: expect.any(Number),
+      shared: false,
     });
     expect(plan.summary.triggerPValue).toBeLessThan(0.01);
     expect(plan.budget).toBe(16);
@@ -110,6 +111,7 @@ describe('recheckFindings', () => {
     evictedMs: 310 * S,
     firstTests: { tests: 40, unanswered: 12 },
     triggerPValue: 1e-5,
+    shared: false,
   };
   /** A re-check at `budget` that survived 349 s and lost nothing. */
   const cleanRecheck = (budget: number): LastPass => ({
@@ -150,6 +152,32 @@ describe('recheckFindings', () => {
       ]);
     },
   );
+
+  it('plans the budget another direction re-checks with, and marks the pass as cut short by it', () => {
+    const plan = planRecheck(pass(26, 0, 104, 0), LIMITS, 1000 * S, 4);
+    expect(plan.budget).toBe(4);
+    expect(plan.summary.shared).toBe(true);
+  });
+
+  it("calls a shared re-check the other direction's, not loss, when this pass had nothing to compare", () => {
+    const quiet: PassSummary = {
+      ...earlier,
+      survivedMs: 43 * S,
+      evictedMs: null,
+      firstTests: { tests: 30, unanswered: 0 },
+      triggerPValue: 1,
+      shared: true,
+    };
+    const lossy = tests(1, 900, '200x 349+ 351x');
+    const now = { budget: 16, bracket: BRACKET, records: lossy, lossSuspects: new Set(lossy.slice(0, 1)) };
+    expect(recheckFindings([quiet], now).map((f) => f.kind)).toEqual(['recheck-shared']);
+    expect(recheckFindings([{ ...quiet, shared: false }], now).map((f) => f.kind)).toEqual(['recheck-loss']);
+    const moved = { ...quiet, survivedMs: 20 * S, evictedMs: 21 * S };
+    expect(
+      recheckFindings([moved], cleanRecheck(16)).map((f) => f.kind),
+      'its own answer moved',
+    ).toEqual(['table-depends']);
+  });
 
   it('makes one finding of a chain of re-checks that all found a full table', () => {
     const now = cleanRecheck(4);
