@@ -12,7 +12,8 @@
  *              caught (sweep-planner.ts, sweep-zone.ts).
  *   recheck    evictions depend on how many connections are open (a full table): another pass with
  *              few connections (recheck.ts), at once when the first tests die en masse, else when
- *              the pass ends.
+ *              the pass ends; or as few as another direction re-checks with, since the directions
+ *              share the table (shared-table.ts, shareRecheck()).
  *
  * The connections are clocks (clock-pool.ts); every test goes into the pass record
  * (pass-record.ts); the result carries findings as data (findings.ts), worded by the report. The
@@ -21,6 +22,10 @@
  *
  * Accuracy: idles are measured by the driver's clock; this module adds no error of its own. It
  * never emits work for a connection that is not idle.
+ *
+ * Over 400 lines: it is the one coordinator of the phases and the driver's contract (SearchEngine);
+ * every concept it coordinates is planned in a module of its own, and what is left here is the
+ * order of the decisions, which reads best in one place.
  */
 import type { Bracket } from './bracket.js';
 import { ClockPool, type ClockReading, type OpeningWave, type PhasePlan } from './clock-pool.js';
@@ -29,7 +34,8 @@ import { isClean, judge, SWEEP_MIN_DEPTH_MS, type Judgement } from './evidence.j
 import { confidenceOf, findingsOf } from './findings.js';
 import { frontierFor, frontierTargets, isNarrow, type Frontier } from './frontier.js';
 import type { TestRecord } from './pass-record.js';
-import { provisionalAfterMs, provisionalIdleLimitMs, provisionalView } from './provisional.js';
+import { plainView, planningView, type PlanningView } from './planning-view.js';
+import { provisionalAfterMs, provisionalIdleLimitMs } from './provisional.js';
 import {
   fullTableEvident,
   planRecheck,
@@ -72,18 +78,6 @@ const DEADLINE_FACTOR = 4;
 const DEADLINE_SLACK_MS = 120_000;
 
 type Phase = 'search' | 'verify' | 'sweep';
-
-/** What the phases plan on now: the records, or the records with provisional evictions. */
-interface PlanningView {
-  readonly judgement: Judgement;
-  readonly records: readonly TestRecord[];
-  /** Idles under test and still awaited (a provisional test is an eviction here, not pending). */
-  readonly pending: readonly number[];
-  /** Provisional evictions in the view. */
-  readonly provisional: number;
-  /** When the next awaited test turns provisional, if any will. */
-  readonly provisionalAtMs: number | null;
-}
 
 /** One pass of the search at one connection budget: its tests, and each phase's own state. */
 interface Pass {
@@ -306,23 +300,17 @@ export class IdleSearch implements SearchEngine {
     return judge(records, this.pass.sweep.noSweepAtOrBelowMs, SWEEP_MIN_DEPTH_MS);
   }
 
-  /**
-   * What the phases plan on: the records plus the provisional evictions, unless those make or meet
-   * a suspected sweep (its planner keeps decisions that stand, so it sees only what was answered).
-   */
+  /** What the phases plan on now (planning-view.ts). */
   private planningView(real: Judgement, nowMs: number): PlanningView {
-    const probing = this.pool.probing();
-    const pending = probing.map((c) => c.probeIdleMs);
-    const plain = { judgement: real, records: this.pass.records, pending, provisional: 0 };
-    const maxIdleMs = this.provisionalIdleLimitMs(real);
-    const view = provisionalView(probing, nowMs, this.provisionalMs(real), maxIdleMs);
-    if (real.sweepZone.length > 0) return { ...plain, provisionalAtMs: null };
-    if (view.records.length === 0) return { ...plain, provisionalAtMs: view.nextAtMs };
-    const records = [...this.pass.records, ...view.records];
-    const judgement = this.judge(records);
-    if (judgement.sweepZone.length > 0) return { ...plain, provisionalAtMs: null };
-    const provisional = view.records.length;
-    return { judgement, records, pending: view.awaitedIdles, provisional, provisionalAtMs: view.nextAtMs };
+    return planningView({
+      real,
+      records: this.pass.records,
+      probing: this.pool.probing(),
+      nowMs,
+      afterMs: this.provisionalMs(real),
+      maxIdleMs: this.provisionalIdleLimitMs(real),
+      judge: (records) => this.judge(records),
+    });
   }
 
   /** How long an unanswered test waits to be planned as evicted now (null: never; provisional.ts). */
@@ -410,16 +398,14 @@ export class IdleSearch implements SearchEngine {
   private closeDeadWeight(judgement: Judgement, nowMs: number, actions: SearchAction[]): void {
     const { hiMs } = judgement.bracket;
     if (hiMs === null || judgement.sweepZone.length > 0) return;
-    const input = this.verificationInput(this.plainView(judgement), nowMs);
+    const input = this.verificationInput(
+      plainView(judgement, this.pass.records, this.pool.pendingIdles()),
+      nowMs,
+    );
     const { state, verified } = verifiedNow(this.pass.verification, input);
     this.pass.verification = state;
     const limitMs = hiMs + 3 * stepMs(this.config.resolutionMs, hiMs);
     if (verified) this.pool.closeIdleOver(limitMs, nowMs, actions);
-  }
-
-  private plainView(judgement: Judgement): PlanningView {
-    const pending = this.pool.pendingIdles();
-    return { judgement, records: this.pass.records, pending, provisional: 0, provisionalAtMs: null };
   }
 
   private startRecheck(
