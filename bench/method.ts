@@ -14,7 +14,9 @@ silent drop is declared grace + 2 RTT after the probe, as the real client does. 
 (fixed here; the real client sizes it from the RTT, client/discovery/grace.ts). The driver tells
 idlescope the RTT, as the control channel measures it: a test unanswered 4 RTT + 150 ms after it was
 sent is planned as evicted until the grace ends (client/search/provisional.ts), in a first pass of 256
-connections or more (both directions searched, 128 each, plan on the answers alone).
+connections or more; with fewer (both directions searched, 128 each), only on tests under 30 s while
+nothing hints at noise. Both directions share the middlebox's table, so a full-table re-check in one is
+a re-check in both (client/search/shared-table.ts).
 Packets and bytes are the driver's wire estimate (40 bytes of IPv4+TCP header per packet plus payload).
 
 **What each strategy is** (bench/strategies/, same driver, same models, the same pool of connections
@@ -24,7 +26,9 @@ used as clocks, honest results: the bracket is built from what each one observed
 - **idlescope**: client/search/ unchanged (the engine is idle-search.ts). A pool of probe
   connections, each a clock that started at its last packet; a geometric frontier (×1.04) before the
   first eviction, then a k-ary comb over the bracket served by recycled connections already idle,
-  planned on provisional evictions before each grace ends (with 256 connections or more).
+  planned on provisional evictions before each grace ends (with 256 connections or more; with fewer,
+  on tests under 30 s of a clean pass); a bracket under 60 s of a clean pass is verified in pipelined
+  batches, 2% of its bound apart.
 - **serial-binary** (RFC 5780 §4.6, Nordic NAT-Test, baresip natbd): one connection at a time. Wait
   --min, 2·min, 4·min ... (capped at --max) until a wait is evicted, then bisect (lo + hi) / 2 until
   the width is within the same resolution as idlescope's. A connection that survived a wait serves

@@ -309,7 +309,8 @@ export function renderRobustness(report: BenchReport, format: Format): string {
       'sweep says "sweep granularity"; a loss run blames neither a sweep nor a full table, and says its ' +
       'unanswered tests were loss when it set aside a silent eviction below 0.97 T; a full table says ' +
       '"evictions depend on the number of open connections", or that a re-check with few connections ' +
-      'found the same answer ("does not depend on the number of connections"), counted over the ' +
+      'found the same answer ("does not depend on the number of connections"), or that it re-checked ' +
+      'with the other direction, whose table looked full ("which the directions share"), counted over the ' +
       'directions it struck early (evictions below the survived bound); a directional timeout needs no ' +
       'note (n/a). "never contradicted": no test survived at or past the reported evicted bound and no ' +
       'reset or close came at or below the survived bound. wall/T: virtual time of the simulation over T ' +
