@@ -54,6 +54,6 @@ wall ≤ 1.1 T + 10 s and width ≤ max(1 s, 1% of T), in every direction search
 
 **Noisy middleboxes across seeds.** The one-run noisy table shows what a single seed or sweep phase
 gives; the table after it runs each noisy behaviour over ${ROBUSTNESS_RUNS} consecutive loss seeds or
-sweep phases (the full table and the directional timeout are deterministic: one run) and counts, per
+sweep phases, or RTTs for the full tables (the directional timeout is deterministic: one run), and counts, per
 direction, how often the bracket holds the truth, the notes name the behaviour and no observation
 contradicts the bracket, with the median and worst wall time.`;

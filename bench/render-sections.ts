@@ -315,8 +315,9 @@ export function renderRobustness(report: BenchReport, format: Format): string {
       'note (n/a). "never contradicted": no test survived at or past the reported evicted bound and no ' +
       'reset or close came at or below the survived bound. wall/T: virtual time of the simulation over T ' +
       '(the longer T, 300 s, for the directional case), the slowest run in parentheses. Probes are per ' +
-      'direction. The table and directional models are deterministic (no seed, no phase), so one run ' +
-      'each says all there is.',
+      'direction. The table model has no seed or phase, but with both directions searched its outcome ' +
+      "depends on how the two searches' passes line up in time, so each table runs at 20 RTTs; the " +
+      'directional model is deterministic, so one run says all there is.',
     '',
     misses.length === 0
       ? 'Every run passed every check that applies to it.'

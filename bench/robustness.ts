@@ -44,7 +44,7 @@ export type RobustnessCheck = 'truth' | 'named' | 'contradicted' | 'limit';
 
 /** One direction of one run that failed a check, with what it reported. */
 export interface RobustnessMiss {
-  /** "phase 530 ms", "seed 3", or null for a deterministic case's one run. */
+  /** "phase 530 ms", "seed 3", "RTT 34 ms", or null for a deterministic case's one run. */
   variant: string | null;
   direction: Direction;
   failed: RobustnessCheck[];
@@ -56,7 +56,7 @@ export interface RobustnessMiss {
 export interface RobustnessRow {
   case: string;
   behaviour: NoisyBehaviour;
-  /** What changes between runs ("phases 530–10600 ms", "seeds 1–20"), or "deterministic". */
+  /** What changes between runs ("phases 530–10600 ms", "seeds 1–20", "RTT 30–68 ms"), or "deterministic". */
   varied: string;
   /** The truth in words, per direction where it differs. */
   truth: string;
@@ -89,7 +89,16 @@ export interface RobustnessRow {
   misses: RobustnessMiss[];
 }
 
-type Variation = { what: 'phase'; stepMs: number } | { what: 'seed' } | null;
+/**
+ * What changes between a case's runs: the sweep's phase, the loss's seed, or the path's RTT (the
+ * table model has neither phase nor seed, and with both directions searched its outcome depends on
+ * how the two searches' passes line up in time, which the RTT moves).
+ */
+type Variation =
+  | { what: 'phase'; stepMs: number }
+  | { what: 'seed' }
+  | { what: 'rtt'; fromMs: number; stepMs: number }
+  | null;
 
 interface RobustnessCase {
   name: string;
@@ -99,7 +108,7 @@ interface RobustnessCase {
   timeoutMs: number;
   directions: { direction: Direction; truthMs: [number, number] }[];
   vary: Variation;
-  /** The model for one run: `value` is the phase in ms, the seed, or 0 for a deterministic case. */
+  /** The model for one run: `value` is the phase in ms, the seed, the RTT, or 0 for a deterministic case. */
   build: (value: number) => MiddleboxModel;
 }
 
@@ -135,6 +144,10 @@ function loss(rate: number, which: Searched): RobustnessCase {
   };
 }
 
+/** The table cases' RTTs: 30 ms, 32 ms, ... (the main table's 40 ms among them). */
+const TABLE_RTT_FROM_MS = 30;
+const TABLE_RTT_STEP_MS = 2;
+
 function table(capacity: number): RobustnessCase {
   const T = 350 * S;
   return {
@@ -143,7 +156,7 @@ function table(capacity: number): RobustnessCase {
     truth: `T = 350 s (table of ${capacity})`,
     timeoutMs: T,
     directions: searched('both', () => [T, T]),
-    vary: null,
+    vary: { what: 'rtt', fromMs: TABLE_RTT_FROM_MS, stepMs: TABLE_RTT_STEP_MS },
     build: () => new TableLimit(new SharpTimeout(T, 'drop'), capacity),
   };
 }
@@ -237,16 +250,27 @@ export function namesBehaviour(
 
 function variants(vary: Variation, runs: number): { label: string | null; value: number }[] {
   if (vary === null) return [{ label: null, value: 0 }];
-  return Array.from({ length: runs }, (_, i) =>
-    vary.what === 'phase'
-      ? { label: `phase ${(i + 1) * vary.stepMs} ms`, value: (i + 1) * vary.stepMs }
-      : { label: `seed ${i + 1}`, value: i + 1 },
-  );
+  return Array.from({ length: runs }, (_, i) => {
+    switch (vary.what) {
+      case 'phase':
+        return { label: `phase ${(i + 1) * vary.stepMs} ms`, value: (i + 1) * vary.stepMs };
+      case 'seed':
+        return { label: `seed ${i + 1}`, value: i + 1 };
+      case 'rtt': {
+        const rttMs = vary.fromMs + i * vary.stepMs;
+        return { label: `RTT ${rttMs} ms`, value: rttMs };
+      }
+    }
+  });
 }
 
 function describeVariation(vary: Variation, runs: number): string {
   if (vary === null) return 'deterministic';
   if (vary.what === 'seed') return runs === 1 ? 'seed 1' : `seeds 1–${runs}`;
+  if (vary.what === 'rtt')
+    return runs === 1
+      ? `RTT ${vary.fromMs} ms`
+      : `RTT ${vary.fromMs}–${vary.fromMs + (runs - 1) * vary.stepMs} ms`;
   return runs === 1 ? `phase ${vary.stepMs} ms` : `phases ${vary.stepMs}–${runs * vary.stepMs} ms`;
 }
 
@@ -264,7 +288,8 @@ interface JudgedRun {
 function judgeRuns(c: RobustnessCase, runsPerCase: number, connectionsPerDirection: number): JudgedRun[] {
   return variants(c.vary, runsPerCase).flatMap(({ label, value }) => {
     const engines = c.directions.map((d) => idlescope(d.direction, MAX_S * S, connectionsPerDirection));
-    const stats = guardedSimulate(engines, c.build(value), NOISY_LIMIT_MS);
+    const rttMs = c.vary?.what === 'rtt' ? value : undefined;
+    const stats = guardedSimulate(engines, c.build(value), NOISY_LIMIT_MS, rttMs);
     return engines.map((engine, i) => {
       const { truthMs } = c.directions[i] as RobustnessCase['directions'][number];
       const result = engine.result();

@@ -144,9 +144,10 @@ export function guardedSimulate(
   engines: SearchEngine[],
   model: MiddleboxModel,
   limitMs = DEFAULT_SIMULATION.limitMs,
+  rttMs = DEFAULT_SIMULATION.rttMs,
 ): SimulationStats {
   const guards = engines.map((e) => new RunawayGuard(e));
-  const stats = simulate(guards, model, { ...DEFAULT_SIMULATION, limitMs });
+  const stats = simulate(guards, model, { ...DEFAULT_SIMULATION, limitMs, rttMs });
   return { ...stats, hitLimit: stats.hitLimit || guards.some((g) => g.tripped) };
 }
 

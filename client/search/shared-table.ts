@@ -9,13 +9,13 @@
  * So every direction that re-checks ends at the smallest re-check any direction needed: one still
  * searching with more connections re-checks with that many too, and one that finished a re-check
  * with more is reopened (two re-checks of 16 on a table of 16: one saw the table still full and
- * went on to 4, the other ended on 22.3 s).
- * Pure: a function of each direction's pass.
+ * went on to 4, the other ended on 22.3 s). No direction is settled meanwhile (settle.ts).
+ *
+ * Pure: a function of each direction's pass; the drivers carry it out (shareRecheck()).
  *
  *   inbound    128 ─────► re-check 16 ──────────► re-check 4 ──► T
  *   outbound   128 ──────────► 16 (shared) ──────► 4 (shared) ──► T
  */
-
 import type { PassBudget } from './types.js';
 
 /** The smallest re-check any direction has needed, or null while none re-checks. */
