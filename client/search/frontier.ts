@@ -19,7 +19,7 @@
  * which is why q depends on the budget (`frontierGrowthFor`): 1.04 from 128 connections up.
  */
 import type { Bracket } from './bracket.js';
-import type { Target } from './clock-pool.js';
+import { CROSSING_TOLERANCE_MS, type Target } from './clock-pool.js';
 import type { SearchLimits } from './types.js';
 
 /** Ratio between successive frontier tests before the first eviction: the finest ever used. */
@@ -75,9 +75,17 @@ export function isNarrow(limits: SearchLimits, { loMs, hiMs }: Bracket): boolean
  */
 const RUNG_GRID_BASE_MS = 1000;
 
-/** The first rung of the grid above `idleMs` (a tested idle is a little past its rung). */
+/**
+ * The first rung of the grid above `idleMs`. A tested idle is a little past its rung, or up to the
+ * crossing tolerance before it: a clock that close counts as having crossed (clock-pool.ts), and
+ * real timers do fire a hair early. Without the tolerance here, such a test named its own rung
+ * again, and the frontier tested that rung on a second and third clock: in the lab
+ * (firewall-reset, T = 5 s over 2..15 s) 10 of the outbound's 35 oldest clocks went on repeats,
+ * none was left for the rung above T, and the run waited a second for a younger one.
+ */
 export function rungAbove(idleMs: number, growth: number): number {
-  const k = Math.floor(Math.log(idleMs / RUNG_GRID_BASE_MS) / Math.log(growth) + 1e-9);
+  const passedMs = idleMs + CROSSING_TOLERANCE_MS;
+  const k = Math.floor(Math.log(passedMs / RUNG_GRID_BASE_MS) / Math.log(growth) + 1e-9);
   return RUNG_GRID_BASE_MS * growth ** (k + 1);
 }
 

@@ -116,10 +116,18 @@ describe('rungAbove', () => {
   it('puts the rungs on one grid from 1 s, whatever idle the last test had', () => {
     const q = 1.04;
     expect(rungAbove(1000, q)).toBeCloseTo(1040, 6);
-    expect(rungAbove(1039, q), 'a test a little past its rung').toBeCloseTo(1040, 6);
+    expect(rungAbove(1030, q), 'a test a little past its rung').toBeCloseTo(1040, 6);
+    expect(rungAbove(1039.5, q), 'within the crossing tolerance of the next: it crossed it').toBeCloseTo(
+      1040 * q,
+      6,
+    );
     const rung = 1000 * q ** 50;
     expect(rungAbove(rung, q)).toBeCloseTo(1000 * q ** 51, 6);
     expect(rungAbove(rung + 40, q), 'an inbound test dated an RTT later').toBeCloseTo(1000 * q ** 51, 6);
+    expect(rungAbove(rung - 0.5, q), 'a test a hair before its rung (a timer fired early)').toBeCloseTo(
+      1000 * q ** 51,
+      6,
+    );
     expect(rungAbove(10_000, q), 'from --min 10 s').toBeGreaterThan(10_000);
     expect(rungAbove(10_000, q)).toBeLessThanOrEqual(10_000 * q);
   });
