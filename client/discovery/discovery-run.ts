@@ -5,9 +5,9 @@
  *
  * The probes themselves (opening, tests and their grace, how a FIN or RST is told) are
  * probe-slots.ts's; the run holds the searches, steps them, keeps their wake timers and stops.
- * (About 430 lines: start, the steps, the verification's hand-off, settling and stop share one set
- * of timers and one control channel; what could stand alone already does, in probe-slots.ts,
- * settle.ts, grace.ts and the verification folder.)
+ * (About 450 lines: start, the steps, the verification's hand-off, settling, the shared re-check
+ * and stop share one set of timers and one control channel; what could stand alone already does,
+ * in probe-slots.ts, settle.ts, shared-table.ts, grace.ts and the verification folder.)
  */
 import type { IdleSearch } from '../search/idle-search.js';
 import { createSearch } from '../search/search-config.js';
