@@ -266,11 +266,10 @@ class DiscoveryRun {
 
   /** The directions share the middlebox's table: a re-check in one is a re-check in all (shared-table.ts). */
   private shareRechecks(): void {
-    const directions = [...this.engines.keys()];
-    const passes = directions.map((d) => this.engines.get(d)?.passBudget() ?? null);
-    for (const { index, budget } of mustShareRecheck(passes)) {
-      const direction = directions[index] as Direction;
-      this.engines.get(direction)?.shareRecheck(budget);
+    const searches = [...this.engines];
+    for (const { index, budget } of mustShareRecheck(searches.map(([, e]) => e.passBudget()))) {
+      const [direction, engine] = searches[index] as [Direction, IdleSearch];
+      engine.shareRecheck(budget);
       this.queueStep(direction);
     }
   }

@@ -129,6 +129,11 @@ export class IdleSearch implements SearchEngine {
     return this.done;
   }
 
+  /** The current pass is a full-table re-check. */
+  private get rechecking(): boolean {
+    return this.earlierPasses.length > 0;
+  }
+
   decide(nowMs: number): { actions: SearchAction[]; wakeAtMs: number | null } {
     if (this.done) return { actions: [], wakeAtMs: null };
     const actions: SearchAction[] = [];
@@ -146,12 +151,10 @@ export class IdleSearch implements SearchEngine {
       return { actions, wakeAtMs: null };
     }
     if (this.sharedRecheck !== null) {
-      const budget = this.sharedRecheck;
+      // shareRecheck() took only a budget below this pass's, and only decide() changes the pass.
+      this.startRecheck(this.evidence(this.judge()), nowMs, actions, this.sharedRecheck);
       this.sharedRecheck = null;
-      if (budget < this.pass.budget) {
-        this.startRecheck(this.evidence(this.judge()), nowMs, actions, budget);
-        return { actions, wakeAtMs: nowMs };
-      }
+      return { actions, wakeAtMs: nowMs };
     }
     if (this.settledBy !== null) {
       this.settledAtMs = this.judge().bracket.loMs;
@@ -231,7 +234,7 @@ export class IdleSearch implements SearchEngine {
   }
 
   passBudget(): PassBudget {
-    return { budget: this.pass.budget, recheck: this.earlierPasses.length > 0, finished: this.done };
+    return { budget: this.pass.budget, recheck: this.rechecking, finished: this.done };
   }
 
   shareRecheck(budget: number): void {
@@ -239,13 +242,13 @@ export class IdleSearch implements SearchEngine {
     if (this.done) {
       // Reopened: its last re-check ran beside a larger one and is suspect (shared-table.ts).
       const aborted = this.stopReason?.kind === 'aborted';
-      if (this.earlierPasses.length === 0 || aborted) return;
+      if (!this.rechecking || aborted) return;
       this.done = false;
       this.stopReason = null;
       this.settledBy = null;
       this.settledAtMs = null;
     }
-    this.sharedRecheck = budget;
+    this.sharedRecheck = Math.min(this.sharedRecheck ?? budget, budget);
   }
 
   settle(by: Direction): void {
@@ -293,7 +296,7 @@ export class IdleSearch implements SearchEngine {
     const { bracket } = this.judge();
     const etaMs = this.estimateFinish(bracket, nowMs);
     const progress = this.pool.progress(this.direction, bracket, this.allRecords, nowMs, this.done, etaMs);
-    return { ...progress, recheck: this.earlierPasses.length > 0 };
+    return { ...progress, recheck: this.rechecking };
   }
 
   private judge(records: readonly TestRecord[] = this.pass.records): Judgement {
@@ -323,13 +326,13 @@ export class IdleSearch implements SearchEngine {
    * provisionally at all; null in a re-check. The robustness table was measured with this look.
    */
   private answersDueMs(): number | null {
-    return this.earlierPasses.length === 0 ? this.provisionalAfterMs : null;
+    return this.rechecking ? null : this.provisionalAfterMs;
   }
 
   /** The longest test planned on provisionally now (provisional.ts). */
   private provisionalIdleLimitMs(judgement: Judgement): number {
-    const recheck = this.earlierPasses.length > 0;
-    return provisionalIdleLimitMs({ budget: this.pass.budget, recheck, clean: isClean(judgement) });
+    const { budget } = this.pass;
+    return provisionalIdleLimitMs({ budget, recheck: this.rechecking, clean: isClean(judgement) });
   }
 
   private evidence(judgement: Judgement): PassEvidence {
@@ -339,7 +342,7 @@ export class IdleSearch implements SearchEngine {
       records: this.pass.records,
       lossSuspects: judgement.lossSuspects,
       pending: this.pool.hasPending(),
-      rechecked: this.earlierPasses.length > 0,
+      rechecked: this.rechecking,
     };
   }
 
@@ -353,7 +356,7 @@ export class IdleSearch implements SearchEngine {
     const { records } = view;
     const pending = view.pending.length > 0;
     // Pipelined verification (verification.ts) only in a first pass with no hint of noise.
-    const pipelined = this.earlierPasses.length === 0 && isClean(view.judgement);
+    const pipelined = !this.rechecking && isClean(view.judgement);
     return {
       bracket,
       records,

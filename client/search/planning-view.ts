@@ -46,7 +46,7 @@ export function planningView({
   judge,
 }: PlanningInput): PlanningView {
   const pending = probing.map((c) => c.probeIdleMs);
-  const plain = { judgement: real, records, pending, provisional: 0 };
+  const plain = plainView(real, records, pending);
   const view = provisionalView(probing, nowMs, afterMs, maxIdleMs);
   if (real.sweepZone.length > 0) return { ...plain, provisionalAtMs: null };
   if (view.records.length === 0) return { ...plain, provisionalAtMs: view.nextAtMs };

@@ -100,11 +100,13 @@ export function verificationDone(
   lossSuspects: number,
 ): boolean {
   if (confirmations(verification, step, records) < verifyRounds(lossSuspects)) return false;
+  return spansWatch(verification, verification.hiMs);
+}
+
+/** The verification's batches were launched over at least the watch (2% of `hiMs`) in time. */
+function spansWatch(verification: Verification, hiMs: number): boolean {
   const times = [...verification.batches.values()];
-  return (
-    Math.max(...times) - Math.min(...times) >=
-    VERIFY_WATCH_FRACTION * verification.hiMs - CROSSING_TOLERANCE_MS
-  );
+  return Math.max(...times) - Math.min(...times) >= VERIFY_WATCH_FRACTION * hiMs - CROSSING_TOLERANCE_MS;
 }
 
 /**
@@ -118,9 +120,7 @@ export function cadenceWakeMs(batchTimesMs: Iterable<number>, step: number, nowM
 
 /** As many batches launched as `verificationDone` asks for, spanning the watch (their answers may be out). */
 function enoughLaunched(v: Verification, hiMs: number, lossSuspects: number): boolean {
-  const times = [...v.batches.values()];
-  if (times.length < verifyRounds(lossSuspects)) return false;
-  return Math.max(...times) - Math.min(...times) >= VERIFY_WATCH_FRACTION * hiMs - CROSSING_TOLERANCE_MS;
+  return v.batches.size >= verifyRounds(lossSuspects) && spansWatch(v, hiMs);
 }
 
 /** What verification needs to know of the pass, now. */
@@ -161,9 +161,9 @@ export function planVerification(
   const verification = verificationFor(current, bracket, step);
   if (verificationDone(verification, step, records, lossSuspects)) return done(verification);
   const short = pipelined && hiMs < PIPELINED_BELOW_MS;
-  if (pending && !short) return { state: verification, targets: [], wakeAtMs: null };
-  // Pipelined, batches enough to finish are out: more would only keep the search waiting for them.
-  if (short && pending && enoughLaunched(verification, hiMs, lossSuspects))
+  // A pending batch is waited for, unless pipelined and more batches are needed (more than those
+  // would only keep the search waiting for them).
+  if (pending && (!short || enoughLaunched(verification, hiMs, lossSuspects)))
     return { state: verification, targets: [], wakeAtMs: null };
   const cadence = short ? VERIFY_WATCH_FRACTION * hiMs : step;
   const dueMs = cadenceWakeMs(verification.batches.values(), cadence, nowMs);
