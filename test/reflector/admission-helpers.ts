@@ -5,9 +5,8 @@
  * on /metrics, the JSON log line). Every wait is bounded; teardown is registered at once.
  */
 import { PassThrough } from 'node:stream';
-import WebSocket from 'ws';
 import { sessionSecret, type SessionCredentials } from '../../protocol/auth.js';
-import { formatHostPort, type HostPort } from '../../protocol/address.js';
+import type { HostPort } from '../../protocol/address.js';
 import { CONTROL_PATH, type ProbeId } from '../../protocol/wire.js';
 import type { Reflector, RefusalInfo } from '../../reflector/reflector.js';
 import { ReflectorLog } from '../../reflector/reflector-log.js';
@@ -15,8 +14,8 @@ import { sample } from './raw-http.js';
 import {
   TestControl,
   TestProbe,
-  WAIT_MS,
   newHello,
+  openControl,
   openRaw,
   probeHello,
   waitFor,
@@ -25,28 +24,6 @@ import {
 } from './helpers.js';
 
 type Defer = ReturnType<typeof useTeardown>;
-
-/** Opens a control channel from `from` (a loopback source address); does not send hello. */
-export async function openControlFrom(defer: Defer, address: HostPort, from: string): Promise<TestControl> {
-  const ws = new WebSocket(`ws://${formatHostPort(address)}${CONTROL_PATH}`, {
-    perMessageDeflate: false,
-    localAddress: from,
-  });
-  defer(() => ws.terminate());
-  const control = new TestControl(ws);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`control channel from ${from} did not open`)), WAIT_MS);
-    ws.once('open', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    ws.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
-  return control;
-}
 
 /** Sends a hello from `from`: resolves with the session, or with the refusal it got instead. */
 export async function helloFrom(
@@ -57,7 +34,7 @@ export async function helloFrom(
   | { ok: true; control: TestControl; session: SessionCredentials; welcome: WelcomeMessage }
   | { ok: false; control: TestControl; code: string; message: string; closeCode: number }
 > {
-  const control = await openControlFrom(defer, address, from);
+  const control = await openControl(defer, address, CONTROL_PATH, from);
   const hello = newHello();
   control.send(hello);
   await waitFor(`an answer to the hello from ${from}`, () => control.messages.length > 0);

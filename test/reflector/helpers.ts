@@ -17,7 +17,7 @@ import {
   type ProbeId,
   type ReflectorMessage,
 } from '../../protocol/wire.js';
-import type { HostPort } from '../../protocol/address.js';
+import { formatHostPort, type HostPort } from '../../protocol/address.js';
 import {
   createNonce,
   helloMac,
@@ -136,17 +136,22 @@ export class TestControl {
   }
 }
 
-/** Opens a control channel; does not send hello. */
+/** Opens a control channel, from `localAddress` if given (a loopback source); does not send hello. */
 export async function openControl(
   defer: (step: Teardown) => void,
   address: HostPort,
   path = CONTROL_PATH,
+  localAddress?: string,
 ): Promise<TestControl> {
-  const ws = new WebSocket(`ws://${address.host}:${address.port}${path}`, { perMessageDeflate: false });
+  const ws = new WebSocket(`ws://${formatHostPort(address)}${path}`, {
+    perMessageDeflate: false,
+    ...(localAddress === undefined ? {} : { localAddress }),
+  });
   defer(() => ws.terminate());
   const control = new TestControl(ws);
+  const from = localAddress === undefined ? '' : ` from ${localAddress}`;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('control channel did not open in time')), WAIT_MS);
+    const timer = setTimeout(() => reject(new Error(`control channel${from} did not open in time`)), WAIT_MS);
     ws.once('open', () => {
       clearTimeout(timer);
       resolve();
