@@ -201,6 +201,7 @@ export class ControlChannel extends EventEmitter<ControlChannelEvents> {
     const answerTimeoutMs = this.options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
     return new Promise<ProbeId[]>((resolve, reject) => {
       if (this.state === 'closed') {
+        connected.stream.destroy();
         connected.raw.destroy();
         reject(new ReflectorUnreachableError(label, new Error('control channel closed while connecting')));
         return;

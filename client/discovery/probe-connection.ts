@@ -63,7 +63,12 @@ export class ProbeConnection extends EventEmitter<ProbeConnectionEvents> {
       .dial(target, signal)
       .then((socket) => {
         this.socket = socket;
-        if (this.state === 'dead') throw new Error('closed while connecting');
+        if (this.state === 'dead') {
+          // destroy() ran while the dial was under way, before there was a socket to close.
+          socket.on('error', noop);
+          socket.destroy();
+          throw new Error('closed while connecting');
+        }
         return link.transport.open(socket, target, signal);
       })
       .then(

@@ -16,6 +16,11 @@
  *
  * Timers: the ticket wait, cleared when it ends; the handshake itself is bounded by the caller's
  * signal.
+ *
+ * Errors: the TLS socket handed out keeps an error sink of its own, as the reflector's do
+ * (reflector/transport-layers.ts). Its owners (a probe, ws, the http client under ws) each listen for
+ * 'error' themselves and learn of the end by 'close' too; the sink only keeps a peer's RST that lands
+ * while no owner listens from being an uncaught exception that ends the whole run.
  */
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -81,6 +86,7 @@ function secure(socket: Socket, target: HostPort, signal: AbortSignal, trust: Tl
     const done = (): void => {
       if (settled) return;
       cleanup();
+      tls.on('error', noop);
       resolve(tls);
     };
     const tlsOnError = (error: NodeJS.ErrnoException): void => fail(tlsFailure(label, error));

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ControlChannel } from '../../../client/discovery/control-channel.js';
 import { ProbeConnection } from '../../../client/discovery/probe-connection.js';
 import { createTransport } from '../../../client/transport/transports.js';
+import { tlsLayer } from '../../../client/transport/tls-layer.js';
 import { directDialer } from '../../../client/transport/raw-dialer.js';
 import type { ProbeTransport, TransportName } from '../../../client/transport/probe-transport.js';
 import type { TlsTrust } from '../../../client/transport/tls-layer.js';
@@ -230,5 +231,37 @@ describe('TLS trust and mismatches', () => {
     probe.on('failed', (error) => (failure = error));
     await waitFor('the probe to fail', () => failure !== null);
     expect((failure as Error | null)?.message).toMatch(/answered HTTP 404 to a WebSocket probe/);
+  });
+});
+
+describe('a secured socket between owners', () => {
+  const defer = useTeardown();
+
+  it("a peer's RST on a TLS socket no owner listens to yet ends the socket, not the process", async () => {
+    const server = createTlsServer({ cert: identity.cert, key: identity.key });
+    const accepted: import('node:net').Socket[] = [];
+    server.on('connection', (socket) => {
+      accepted.push(socket);
+      socket.on('error', () => {});
+    });
+    defer(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of accepted) socket.destroy();
+          server.close(() => resolve());
+        }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const target = { host: '127.0.0.1', port: (server.address() as AddressInfo).port };
+    const raw = await directDialer.dial(target);
+    defer(() => raw.destroy());
+    const secured = await tlsLayer(PINNED).secure(raw, target, AbortSignal.timeout(5000));
+    let closed = false;
+    secured.on('close', () => (closed = true));
+    expect(accepted, 'the server accepted the one connection').toHaveLength(1);
+    accepted[0]!.resetAndDestroy();
+    // Before the fix this RST was an uncaught ECONNRESET, which vitest fails the run on.
+    await waitFor('the secured socket to close on the reset', () => closed);
+    expect(secured.destroyed, 'the secured socket is destroyed').toBe(true);
   });
 });
