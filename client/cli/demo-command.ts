@@ -9,22 +9,16 @@
  * The emulator runs on a worker thread of its own (EmulatorThread): on the client's event loop it
  * saw the probes' bytes late under the client's load, and brackets came out up to 140 ms above
  * --timeout.
+ *
+ * This file is the flags and the plan; the run itself (demo-run.ts) is imported on use, so that
+ * the other commands do not load the reflector and the emulator at start.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { MAX_PROBES_PER_SESSION } from '../../protocol/wire.js';
-import { Reflector } from '../../reflector/reflector.js';
 import type { MiddleboxMode } from '../demo/middlebox-emulator.js';
-import { EmulatorThread } from '../demo/emulator-thread.js';
 import { searchOptionsFrom, withSearchFlags, type SearchFlags } from './search-flags.js';
-import { selfSignedIdentity } from '../../reflector/self-signed.js';
-import { createTransport } from '../transport/transports.js';
-import { tcpTransport } from '../transport/tcp-transport.js';
-import { discoverAndReport } from './discover-and-report.js';
 import { choiceFlag, requiredSecondsFlag, type FlagValue } from './flag-values.js';
 import type { CliIo } from './cli-io.js';
-import type { DiscoveryReport } from '../report/report.js';
 import type { DiscoveryOptions } from '../discovery/discovery-run.js';
-import { demoVerdict } from '../report/demo-verdict.js';
 
 export const DEMO_TIMEOUT_S = 20;
 /**
@@ -34,7 +28,7 @@ export const DEMO_TIMEOUT_S = 20;
 export const DEMO_MAX_PER_TIMEOUT = 3;
 const MODES = ['drop', 'reset', 'close', 'loose'] as const satisfies readonly MiddleboxMode[];
 
-type DemoArgs = SearchFlags & { timeout: FlagValue; mode: FlagValue };
+export type DemoArgs = SearchFlags & { timeout: FlagValue; mode: FlagValue };
 
 /** What the demo runs: its emulated middlebox, and the search options with --max following --timeout. */
 export interface DemoPlan {
@@ -57,71 +51,6 @@ export function demoPlan(args: DemoArgs): DemoPlan {
         `it (leave --max out and it follows --timeout, ${DEMO_MAX_PER_TIMEOUT} x)`
       : null;
   return { timeoutS, mode, options, warning };
-}
-
-/** Runs discovery through a local emulated middlebox; everything it starts, it stops. */
-export async function runDemo(args: DemoArgs, io: CliIo): Promise<DiscoveryReport> {
-  const { timeoutS, mode, options: searched, warning } = demoPlan(args);
-  if (warning !== null) io.stderr.write(`idlescope demo: ${warning}\n`);
-  // With TLS its in-process reflector has a certificate of its own, which the client pins (unless
-  // told another --pin, which then fails as a wrong pin does).
-  const transport = searched.transport ?? tcpTransport;
-  const identity = transport.tls === null ? undefined : await selfSignedIdentity();
-  const options =
-    identity === undefined || args.pin !== undefined
-      ? searched
-      : { ...searched, transport: createTransport(transport.name, { pin: identity.fingerprint }) };
-  // Its in-process reflector takes the token the client was given (none: the empty token).
-  // It serves this one run from this machine: the admission limits of a public reflector would
-  // only refuse a large --connections here, so its per-session and per-address caps are lifted.
-  const reflector = new Reflector({
-    token: options.token,
-    tls: identity,
-    maxProbesPerSession: MAX_PROBES_PER_SESSION,
-    maxConnectionsPerAddress: 2 * MAX_PROBES_PER_SESSION,
-  });
-  // The run stops on Ctrl-C, and also when the emulator's thread dies: its sockets then close, and
-  // what the client saw next would be the emulator's death, not a middlebox's eviction. That abort
-  // carries the emulator's error, which the run then ends with (see discoverAndReport).
-  const stop = new AbortController();
-  const ioOnAbort = (): void => stop.abort();
-  io.signal.addEventListener('abort', ioOnAbort, { once: true });
-  if (io.signal.aborted) stop.abort();
-  let emulator: EmulatorThread | null = null;
-  try {
-    const reflectorAddress = await reflector.listen('127.0.0.1', 0);
-    emulator = new EmulatorThread({
-      target: reflectorAddress,
-      timeoutMs: timeoutS * 1000,
-      mode,
-    });
-    emulator.once('failed', (error) => stop.abort(error));
-    const front = await emulator.listen();
-    if (!args.quiet) {
-      io.stderr.write(
-        `idlescope demo: reflector on ${reflectorAddress.host}:${reflectorAddress.port}, behind an ` +
-          `emulated middlebox (${mode}, idle timeout ${timeoutS} s, on its own thread) on ` +
-          `${front.host}:${front.port}\n`,
-      );
-      if (options.verification !== undefined) {
-        io.stderr.write(
-          'idlescope demo: the emulator relays bytes in userspace and never sees a kernel keepalive, ' +
-            'so only the heartbeat is verified through it (the lab verifies TCP keepalive on a real NAT)\n',
-        );
-      }
-    }
-    const setting = { emulatedTimeoutMs: timeoutS * 1000, mode, maxMs: options.maxS * 1000 };
-    return await discoverAndReport(
-      { ...options, reflector: front, dial: front },
-      args,
-      { ...io, signal: stop.signal },
-      { annotate: (report) => ({ ...report, demo: demoVerdict(report.directions, setting) }) },
-    );
-  } finally {
-    io.signal.removeEventListener('abort', ioOnAbort);
-    await emulator?.close();
-    await reflector.close();
-  }
 }
 
 /**
@@ -160,6 +89,7 @@ export function demoCommand(io: CliIo): CommandModule<object, DemoArgs> {
         { min: 1, max: `${DEMO_MAX_PER_TIMEOUT} x --timeout` },
       ) as unknown as Argv<DemoArgs>,
     handler: async (args) => {
+      const { runDemo } = await import('./demo-run.js');
       await runDemo(args, io);
     },
   };

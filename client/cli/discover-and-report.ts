@@ -40,7 +40,7 @@ export async function discoverAndReport(
   const startedMs = performance.now();
   const display = flags.quiet
     ? null
-    : createProgressDisplay(io.stderr, {
+    : await createProgressDisplay(io.stderr, {
         maxMs: options.maxS * 1000,
         graceMs: (options.graceS ?? DEFAULT_GRACE_S) * 1000,
       });

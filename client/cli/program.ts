@@ -3,6 +3,10 @@
  * codes (from the EXIT table, one source), `idlescope completion`, and the IDLESCOPE_* defaults.
  * Pure of the process: the entry (main.ts) hands in the arguments, the streams, the environment
  * and what to do on a usage failure, and owns the signals and the exit.
+ *
+ * Each command's module holds its flags; what runs it is imported by its handler, on use, so that
+ * `discover` does not wait at start for the reflector's logger, the demo's emulator or the HTML
+ * page (test/client/cli/start-up-imports.test.ts lists what it must not load).
  */
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { discoverCommand } from './discover-command.js';

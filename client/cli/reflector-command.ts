@@ -7,7 +7,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_PORT } from '../../protocol/wire.js';
 import { parseHostPort, type HostPort } from '../../protocol/address.js';
-import { runReflector } from '../../reflector/run-reflector.js';
 import { addressFlag, type FlagValue } from './flag-values.js';
 import { tokenFrom, withTokenFlags, type TokenFlags } from './token-flags.js';
 import { admissionOptionsFrom, withAdmissionFlags, type AdmissionFlags } from './admission-flags.js';
@@ -19,7 +18,7 @@ import {
   type ConnectionLimitFlags,
 } from './connection-limit-flags.js';
 
-export { runReflector, type ReflectorIo, type RunReflectorOptions } from '../../reflector/run-reflector.js';
+export type { ReflectorIo, RunReflectorOptions } from '../../reflector/run-reflector.js';
 
 export interface ReflectorArgs extends TokenFlags, ConnectionLimitFlags, AdmissionFlags, CertificateFlags {
   listen?: FlagValue;
@@ -69,6 +68,8 @@ export function reflectorCommand(io: CliIo): CommandModule<object, ReflectorArgs
       // A self-signed certificate names the listen host too, unless that is a wildcard.
       const names = listen === undefined || ['::', '0.0.0.0'].includes(listen.host) ? [] : [listen.host];
       const tls = await certificateFrom(args, names);
+      // Imported on use (its logger and metrics): the other commands do not pay for them at start.
+      const { runReflector } = await import('../../reflector/run-reflector.js');
       await runReflector(
         {
           listen,

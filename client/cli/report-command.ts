@@ -8,7 +8,6 @@ import type { Argv, CommandModule } from 'yargs';
 import { compareWithHistory } from '../history/run-comparison.js';
 import { listRuns } from '../history/run-store.js';
 import { defaultHistoryDir } from '../history/state-dir.js';
-import { renderHtml } from '../report/html/html-report.js';
 import { readReportFile } from '../report/report-file.js';
 import { ReportFileError, describeCause } from '../../protocol/errors.js';
 import { EXIT, type CliIo } from './cli-io.js';
@@ -45,6 +44,7 @@ export function reportCommand(io: CliIo): CommandModule<object, ReportArgs> {
         runs.map((r) => r.report),
         new Date(),
       );
+      const { renderHtml } = await import('../report/html/html-report.js');
       const page = renderHtml(report, { history });
       if (args.html === '-') {
         io.stdout.write(page);

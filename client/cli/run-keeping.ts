@@ -12,7 +12,6 @@ import type { Argv } from 'yargs';
 import { compareWithHistory } from '../history/run-comparison.js';
 import { listRuns, saveRun } from '../history/run-store.js';
 import { defaultHistoryDir } from '../history/state-dir.js';
-import { renderHtml } from '../report/html/html-report.js';
 import { toJsonReport, type DiscoveryReport } from '../report/report.js';
 import { IdlescopeError, ReportFileError, asIdlescopeError, describeCause } from '../../protocol/errors.js';
 import type { CliIo } from './cli-io.js';
@@ -77,6 +76,8 @@ export function runKeeper(
     }
     if (flags.html !== undefined) {
       try {
+        // Imported on use: a run without --html does not load the page's renderer at start.
+        const { renderHtml } = await import('../report/html/html-report.js');
         await writeFile(flags.html, renderHtml(json, { history }));
         io.stderr.write(`idlescope: HTML report written to ${flags.html}\n`);
       } catch (e) {

@@ -8,10 +8,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { formatHostPort } from '../../protocol/address.js';
 import { asIdlescopeError } from '../../protocol/errors.js';
-import { runVerify, type VerifyOutcome, type VerifyRunResult } from '../verification/verify-run.js';
+import type { VerifyOutcome, VerifyRunResult } from '../verification/verify-run.js';
 import type { DeadPeerVerdict } from '../verification/dead-peer-run.js';
 import type { SettingRunResult } from '../verification/setting-run.js';
-import { renderVerifyHuman, renderVerifyJson, type VerifyReport } from '../report/verify-report.js';
+import type { VerifyReport } from '../report/verify-report.js';
 import { EXIT, exitCodeFor, type CliIo, type ExitCode } from './cli-io.js';
 import { verifyOptionsFrom, type VerifyFlags, type VerifyOptions } from './verify-flags.js';
 import { withTokenFlags } from './token-flags.js';
@@ -94,6 +94,11 @@ export function exitForVerdict(result: VerifyRunResult): ExitCode {
 }
 
 async function verifyAndReport(options: VerifyOptions, flags: VerifyFlags, io: CliIo): Promise<void> {
+  // Imported on use, as every command's body is (program.ts): the others do not load them at start.
+  const [{ runVerify }, { renderVerifyHuman, renderVerifyJson }] = await Promise.all([
+    import('../verification/verify-run.js'),
+    import('../report/verify-report.js'),
+  ]);
   const reflector = formatHostPort(options.reflector);
   const startedMs = performance.now();
   if (!flags.quiet) io.stderr.write(`${startLine(options)}\n`);

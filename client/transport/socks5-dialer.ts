@@ -10,7 +10,6 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP, type Socket } from 'node:net';
-import { SocksClient } from 'socks';
 import { formatHostPort, type HostPort } from '../../protocol/address.js';
 import {
   NotAProxyError,
@@ -58,6 +57,7 @@ export class Socks5Dialer implements RawDialer {
   }
 
   async dial(target: HostPort, signal?: AbortSignal): Promise<Socket> {
+    const { SocksClient } = await loadSocks();
     const destination =
       this.proxy.scheme === 'socks5' && isIP(target.host) === 0
         ? { host: (await lookup(target.host)).address, port: target.port }
@@ -144,3 +144,11 @@ export class Socks5Dialer implements RawDialer {
 }
 
 function noop(): void {}
+
+let socks: Promise<typeof import('socks')> | null = null;
+
+/** Loaded on the first dial, as undici is (http-connect-dialer.ts): only a SOCKS run pays for it. */
+function loadSocks(): Promise<typeof import('socks')> {
+  socks ??= import('socks');
+  return socks;
+}

@@ -4,7 +4,6 @@
  * as it is at each redraw; elsewhere (a pipe, a CI log, TERM=dumb) whole lines are written: every
  * eviction and finished direction at once, and a status line now and then, so a log stays readable.
  */
-import { createLogUpdate } from 'log-update';
 import type { DiscoveryProgress } from '../../discovery/discovery-run.js';
 import { INITIAL_LIVE_STATE, observe, type LiveSettings, type LiveState } from './live-state.js';
 import { eventLogLine, liveLines, logLine } from './live-text.js';
@@ -19,14 +18,16 @@ export interface ProgressDisplay {
   done(): void;
 }
 
-export function createProgressDisplay(
+/** Async only to import log-update on a terminal: a log (a pipe, a CI job) never loads it. */
+export async function createProgressDisplay(
   stream: ProgressStream,
   settings: LiveSettings,
   env: NodeJS.ProcessEnv = process.env,
-): ProgressDisplay {
+): Promise<ProgressDisplay> {
   const mode = terminalMode(stream, env);
   let state: LiveState = INITIAL_LIVE_STATE;
   if (mode.live) {
+    const { createLogUpdate } = await import('log-update');
     const render = createLogUpdate(stream, { showCursor: true });
     return {
       update: (progress) => {

@@ -7,7 +7,7 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../../client/cli/demo-command.js';
+import { runDemo } from '../../../client/cli/demo-run.js';
 import { liveEmulatorThreads } from '../../../client/demo/emulator-thread.js';
 import { EXIT, type CliIo } from '../../../client/cli/cli-io.js';
 import { DEFAULT_CONNECTIONS } from '../../../client/cli/search-flags.js';

@@ -39,8 +39,8 @@ function snapshot(elapsedMs: number, inbound: Partial<SearchProgress>): Discover
   };
 }
 
-function feed(stream: ReturnType<typeof sink>, env: NodeJS.ProcessEnv): string[] {
-  const display = createProgressDisplay(stream, SETTINGS, env);
+async function feed(stream: ReturnType<typeof sink>, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const display = await createProgressDisplay(stream, SETTINGS, env);
   display.update(snapshot(1 * S, {}));
   display.update(snapshot(2 * S, { survivedMs: 1 * S }));
   display.update(snapshot(5 * S, { survivedMs: 4 * S, evictedMs: 4.5 * S, etaMs: 14 * S }));
@@ -61,8 +61,8 @@ describe('createProgressDisplay, line by line', () => {
     'idlescope: 12s inbound done',
   ];
 
-  it('not a terminal: a status line every 10 s and every eviction and finish at once, no escapes', () => {
-    const lines = feed(sink(false), { TERM: 'xterm-256color' });
+  it('not a terminal: a status line every 10 s, every eviction and finish at once, no escapes', async () => {
+    const lines = await feed(sink(false), { TERM: 'xterm-256color' });
     expect(lines).toHaveLength(4);
     expect(lines[0]).toBe(expected[0]);
     expect(lines[1]).toBe(expected[1]);
@@ -71,14 +71,14 @@ describe('createProgressDisplay, line by line', () => {
     expect(lines.join('\n')).not.toContain('\u001b');
   });
 
-  it('a terminal with TERM=dumb: the same lines, no escapes', () => {
-    const lines = feed(sink(true), { TERM: 'dumb' });
+  it('a terminal with TERM=dumb: the same lines, no escapes', async () => {
+    const lines = await feed(sink(true), { TERM: 'dumb' });
     expect(lines[0]).toBe(expected[0]);
     expect(lines.join('\n')).not.toContain('\u001b');
   });
 
-  it('a terminal under CI: the same lines, no escapes', () => {
-    const lines = feed(sink(true), { TERM: 'xterm-256color', CI: 'true' });
+  it('a terminal under CI: the same lines, no escapes', async () => {
+    const lines = await feed(sink(true), { TERM: 'xterm-256color', CI: 'true' });
     expect(lines[0]).toBe(expected[0]);
     expect(lines.join('\n')).not.toContain('\u001b');
   });
