@@ -56,10 +56,11 @@ export function renderLabSection(rows: readonly LabRow[], context: LabSectionCon
       'the range, the round ends at its first eviction, narrowed and repeated to the same resolution, ' +
       "max(1 s, 1% of T)) on client/discovery's own probe connections and control channel " +
       "(bench/lab/kary-over-sockets.ts), inbound tests only, as the peer. wall: the tool's process from " +
-      "spawn to exit (Node and tsx start-up included); run: the tool's own clock from the session's " +
-      "welcome to its answer. floor: T + grace (1.5 s). bracket: the first-dying direction's " +
-      '(survived, evicted]. The machine is shared: other work ran beside it, so wall times carry some ' +
-      'load.',
+      "spawn to exit, Node's start-up and the tool's module loading included (both tools compiled to " +
+      'JavaScript first, as npm install compiles idlescope: bench/lab/compiled-tools.ts); run: the ' +
+      "tool's own clock from the session's welcome to its answer. floor: T + grace (1.5 s). bracket: " +
+      "the first-dying direction's (survived, evicted]. How busy the machine was: the load averages " +
+      'above.',
     LAB_SECTION_END,
   ].join('\n');
 }

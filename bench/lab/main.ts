@@ -31,6 +31,7 @@ import {
 import { labRow, renderLabTable, type LabRow } from './lab-table.js';
 import { renderLabSection, withLabSection } from './lab-section.js';
 import { runLabCase } from './run-lab-case.js';
+import { compileTools } from './compiled-tools.js';
 
 function usage(message: string): never {
   console.error(`bench:lab: ${message} (see the header of bench/lab/main.ts)`);
@@ -107,6 +108,8 @@ const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const startLoad = loadavg();
 // The commit measured, taken now: a commit made during a long run does not change what runs.
 const measuredCommit = commit();
+// Both tools compiled alike, as a user runs idlescope (compiled-tools.ts).
+const toolCommands = await compileTools();
 const limit = createLimiter(jobs);
 let done = 0;
 // The longest cases start first, so that with --jobs > 1 the short ones fill in beside them; the
@@ -116,14 +119,16 @@ const byCase = new Map<LabCase, LabRow>();
 await Promise.all(
   longestFirst.map((labCase) =>
     limit(async () => {
-      const measured = await runLabCase(labCase, { verify: values.verify }).catch((error: unknown) => ({
-        wallS: 0,
-        runS: null,
-        survivedS: null,
-        evictedS: null,
-        eviction: null,
-        error: (error as Error).message,
-      }));
+      const measured = await runLabCase(labCase, { verify: values.verify, tools: toolCommands }).catch(
+        (error: unknown) => ({
+          wallS: 0,
+          runS: null,
+          survivedS: null,
+          evictedS: null,
+          eviction: null,
+          error: (error as Error).message,
+        }),
+      );
       const row = labRow(labCase, measured);
       done++;
       console.error(
@@ -136,6 +141,7 @@ await Promise.all(
   ),
 );
 const rows = cases.map((c) => byCase.get(c) as LabRow);
+await toolCommands.remove();
 
 if (values.json) process.stdout.write(`${JSON.stringify({ date, jobs, rows }, null, 2)}\n`);
 else process.stdout.write(`${renderLabTable(rows, 'text')}\n`);

@@ -2,8 +2,9 @@
  * One bench:lab case in a lab of its own: a fresh set of namespaces (unique names, removed when the
  * case ends, or by the lab's cleanup registry if the process is interrupted), the real reflector in
  * the server namespace, and either `idlescope discover` or the k-ary baseline (kary-child.ts) in the
- * client namespace. The wall time is the tool's process, spawn to exit, for both tools alike: Node and
- * tsx start-up is in it (about 0.7 s measured here), as it is for a user.
+ * client namespace. The wall time is the tool's process, spawn to exit, for both tools alike: Node's
+ * start-up and the tool's module loading are in it, as they are for a user. bench:lab runs both
+ * compiled (compiled-tools.ts); the tests run them through tsx.
  *
  * bench imports the lab from test/lab: the lab is the project's one way to build real middleboxes,
  * and it lives with the suites that use it.
@@ -11,6 +12,7 @@
 import { createLab, nodeArgv, type Lab } from '../../test/lab/lab.js';
 import { LAB_ENV, runDiscoveryInLab, startReflector, stop, waitForExit } from '../../test/lab/discovery.js';
 import type { KaryChildReport } from './kary-child.js';
+import type { ToolCommands } from './compiled-tools.js';
 import type { LabCase } from './lab-cases.js';
 import type { LabMeasurement } from './lab-table.js';
 
@@ -31,6 +33,8 @@ export interface LabRunOptions {
   /** idlescope only: let discover verify its recommendation (its default; off here unless asked). */
   verify?: boolean;
   onStderr?: (chunk: string, from: 'reflector' | 'discover') => void;
+  /** How the tools are started (compiled-tools.ts); by default their sources run through tsx. */
+  tools?: ToolCommands;
 }
 
 /** The k-ary baseline in `lab` against a reflector started for it; the reflector is stopped after. */
@@ -41,14 +45,15 @@ export async function runKaryInLab(
 ): Promise<LabMeasurement & { report: KaryChildReport | null }> {
   const reflector = await startReflector(lab, REFLECTOR_PORT, options.onStderr);
   try {
-    const argv = nodeArgv(KARY_CHILD, [
+    const karyArgs = [
       '--reflector',
       lab.targetAddress(REFLECTOR_PORT),
       '--min',
       String(range.minS),
       '--max',
       String(range.maxS),
-    ]);
+    ];
+    const argv = options.tools?.kary(karyArgs) ?? nodeArgv(KARY_CHILD, karyArgs);
     const started = performance.now();
     const child = lab.spawn(lab.clientNs, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: LAB_ENV });
     let stdout = '';
@@ -120,6 +125,7 @@ export async function runIdlescopeInLab(
       port: REFLECTOR_PORT,
       timeoutMs: options.timeoutMs,
       ...(options.onStderr === undefined ? {} : { onStderr: options.onStderr }),
+      ...(options.tools === undefined ? {} : { command: (args) => options.tools!.discover(args) }),
     });
     const timeout = (result.report.timeout ?? null) as ReportTimeout | null;
     const elapsed = result.report['elapsed_s'];

@@ -64,6 +64,8 @@ export interface LabDiscoveryOptions {
    * fingerprint it prints (--pin): for --transport tls and wss.
    */
   selfSigned?: boolean;
+  /** The argv that starts discover with these arguments (default: the sources, through tsx). */
+  command?: (args: readonly string[]) => string[];
 }
 
 export interface LabDiscoveryResult {
@@ -212,7 +214,8 @@ export async function runDiscoveryInLab(
     // A lab run is no network of the user's: kept out of the run history.
     if (!args.includes('--save')) args.push('--no-save');
     const started = performance.now();
-    const discover = lab.spawn(lab.clientNs, nodeArgv(CLI_ENTRY, args), {
+    const argv = options.command?.(args) ?? nodeArgv(CLI_ENTRY, args);
+    const discover = lab.spawn(lab.clientNs, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...LAB_ENV, ...options.env },
     });
