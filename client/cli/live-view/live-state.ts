@@ -18,11 +18,14 @@ export interface LiveSettings {
   graceMs: number;
 }
 
-/** Something that happened, worth a line: an eviction, a longer survival, a direction done. */
+/**
+ * Something that happened, worth a line: an eviction, a longer survival, a full-table re-check
+ * begun (or a finished direction reopened for one, beside the other direction's), a direction done.
+ */
 export interface LiveEvent {
   elapsedMs: number;
   direction: Direction;
-  kind: 'survived' | 'evicted' | 'done';
+  kind: 'survived' | 'evicted' | 'recheck' | 'done';
   text: string;
 }
 
@@ -59,6 +62,21 @@ export function eventsBetween(
       direction,
       kind: 'survived',
       text: `survived ${preciseSeconds(now.survivedMs)} idle`,
+    });
+  }
+  if (previous?.finished === true && !now.finished) {
+    events.push({
+      elapsedMs,
+      direction,
+      kind: 'recheck',
+      text: "reopened: re-checking with as few connections as the other direction's re-check",
+    });
+  } else if (now.recheck === true && previous?.recheck !== true && !now.finished) {
+    events.push({
+      elapsedMs,
+      direction,
+      kind: 'recheck',
+      text: "re-checking with fewer connections: the middlebox's table may be full",
     });
   }
   if (now.finished && previous?.finished !== true) {
@@ -119,10 +137,11 @@ export function bracketWords(d: SearchProgress): string {
       ? `dies under ${evicted} idle (done)`
       : `dies between ${survived} and ${evicted} idle (done)`;
   }
+  const doing = d.recheck === true ? 're-checking' : 'narrowing';
   if (evicted !== null) {
     return survived === null
-      ? `dies under ${evicted} idle, narrowing`
-      : `dies between ${survived} and ${evicted} idle, narrowing`;
+      ? `dies under ${evicted} idle, ${doing}`
+      : `dies between ${survived} and ${evicted} idle, ${doing}`;
   }
   const oldest = d.oldestIdleMs === null ? '' : ` (longest idle now ${preciseSeconds(d.oldestIdleMs)})`;
   return survived === null ? `searching${oldest}` : `no eviction yet: survived ${survived} idle${oldest}`;

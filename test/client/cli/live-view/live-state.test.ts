@@ -98,6 +98,54 @@ describe('observe', () => {
     expect(done.state.recent.map((e) => e.kind)).toEqual(['evicted', 'survived', 'done']);
     expect(done.state.recent).toHaveLength(RECENT_EVENTS);
   });
+
+  it('a re-check is a line when it begins, and so is a finished direction reopened for one', () => {
+    const searching = observe(
+      INITIAL_LIVE_STATE,
+      snapshot(
+        5 * S,
+        direction('inbound', { evictedMs: 3 * S }),
+        direction('outbound', { evictedMs: 4 * S }),
+      ),
+    );
+    const outboundDone = observe(
+      searching.state,
+      snapshot(
+        9 * S,
+        direction('inbound', { evictedMs: 3 * S, recheck: true }),
+        direction('outbound', { survivedMs: 3.9 * S, evictedMs: 4 * S, finished: true }),
+      ),
+    );
+    expect(outboundDone.events.map((e) => [e.direction, e.kind, e.text])).toEqual([
+      ['inbound', 'recheck', "re-checking with fewer connections: the middlebox's table may be full"],
+      ['outbound', 'survived', 'survived 3.90 s idle'],
+      ['outbound', 'done', 'done'],
+    ]);
+    const reopened = observe(
+      outboundDone.state,
+      snapshot(
+        10 * S,
+        direction('inbound', { evictedMs: 3 * S, recheck: true }),
+        direction('outbound', { evictedMs: 4 * S, recheck: true }),
+      ),
+    );
+    expect(reopened.events.map((e) => [e.direction, e.kind, e.text])).toEqual([
+      [
+        'outbound',
+        'recheck',
+        "reopened: re-checking with as few connections as the other direction's re-check",
+      ],
+    ]);
+    const still = observe(
+      reopened.state,
+      snapshot(
+        11 * S,
+        direction('inbound', { evictedMs: 3 * S, recheck: true }),
+        direction('outbound', { evictedMs: 4 * S, recheck: true }),
+      ),
+    );
+    expect(still.events, 'a re-check under way is told once').toEqual([]);
+  });
 });
 
 describe('bracketWords', () => {
@@ -110,6 +158,10 @@ describe('bracketWords', () => {
     ],
     [{ survivedMs: 23.1 * S, evictedMs: 31 * S }, 'dies between 23.1 s and 31.0 s idle, narrowing'],
     [{ evictedMs: 4 * S }, 'dies under 4.00 s idle, narrowing'],
+    [
+      { survivedMs: 23.1 * S, evictedMs: 31 * S, recheck: true },
+      'dies between 23.1 s and 31.0 s idle, re-checking',
+    ],
     [
       { survivedMs: 23.1 * S, evictedMs: 23.8 * S, finished: true },
       'dies between 23.1 s and 23.8 s idle (done)',
