@@ -72,6 +72,14 @@ describe('fullTableEvident', () => {
     expect(fullTableEvident(endOnly), '8 of 26 vs 4 of 104: p = 0.0003, not at once').toBe(false);
     expect(shouldRecheck(endOnly), 'but at the end of the pass').toBe(true);
   });
+
+  it("at weaker odds, at once when a full table's signature shows: 40% of the first tests gone", () => {
+    expect(fullTableEvident(pass(20, 8, 40, 3)), '8 of 20 first tests vs 3 of 40: p = 0.004').toBe(true);
+    expect(
+      fullTableEvident(pass(50, 10, 300, 18)),
+      '10 of 50 vs 18 of 300: p = 0.003, but a fifth of the first tests is what loss does',
+    ).toBe(false);
+  });
 });
 
 describe('planRecheck', () => {
