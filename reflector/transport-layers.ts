@@ -69,9 +69,14 @@ export class WebSocketProbes {
     head: Buffer,
     done: (stream: WebSocketByteStream) => void,
   ): void {
-    this.wss.handleUpgrade(request, socket, head, (ws) =>
-      done(new WebSocketByteStream(ws, request.socket as Socket)),
-    );
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      const stream = new WebSocketByteStream(ws, request.socket as Socket);
+      // Until the hello makes it a probe (whose handler listens too), only the sniffer reads it: a
+      // peer's RST in between ends the stream with ECONNRESET, which must close this connection
+      // and not end the reflector with an uncaught error.
+      stream.on('error', noop);
+      done(stream);
+    });
   }
 
   close(): void {

@@ -19,8 +19,9 @@
  *
  * Errors: the TLS socket handed out keeps an error sink of its own, as the reflector's do
  * (reflector/transport-layers.ts). Its owners (a probe, ws, the http client under ws) each listen for
- * 'error' themselves and learn of the end by 'close' too; the sink only keeps a peer's RST that lands
- * while no owner listens from being an uncaught exception that ends the whole run.
+ * 'error' themselves, within the same tick, and learn of the end by 'close' too: the sink is defence
+ * in depth, so that a future owner that listens late cannot turn a peer's RST into an uncaught
+ * exception that ends the whole run.
  */
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';

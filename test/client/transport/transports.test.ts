@@ -260,7 +260,7 @@ describe('a secured socket between owners', () => {
     secured.on('close', () => (closed = true));
     expect(accepted, 'the server accepted the one connection').toHaveLength(1);
     accepted[0]!.resetAndDestroy();
-    // Before the fix this RST was an uncaught ECONNRESET, which vitest fails the run on.
+    // Without the TLS layer's sink this RST is an uncaught ECONNRESET, which vitest fails the run on.
     await waitFor('the secured socket to close on the reset', () => closed);
     expect(secured.destroyed, 'the secured socket is destroyed').toBe(true);
   });
