@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  // .bench-tmp/: bench:lab's compiled tools while it runs.
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.bench-tmp/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

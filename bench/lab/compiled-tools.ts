@@ -6,13 +6,16 @@
  *
  * Compiled from the working tree (not dist/, which may be older) into a folder of this process's
  * own under .bench-tmp/, inside the repository so that the compiled files resolve the packages in
- * its node_modules/; remove() deletes it.
+ * its node_modules/; remove() deletes it, and so does the lab's last-resort teardown if the run is
+ * interrupted first.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../test/lab/lab.js';
+import { registerTeardown, unregisterTeardown, type SyncTeardown } from '../../test/lab/cleanup-registry.js';
 
 /** How each tool's process is started, given its arguments. */
 export interface ToolCommands {
@@ -26,9 +29,15 @@ const ENTRIES = { discover: 'client/cli/main', kary: 'bench/lab/kary-child' } as
 
 /** Compiles both tools with the repository's compiler settings; throws tsc's output if it fails. */
 export async function compileTools(): Promise<ToolCommands> {
-  const outDir = join(REPO_ROOT, '.bench-tmp', `lab-tools-${process.pid}`);
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
+  const parent = join(REPO_ROOT, '.bench-tmp');
+  await mkdir(parent, { recursive: true });
+  const outDir = await mkdtemp(join(parent, 'lab-tools-'));
+  const teardown: SyncTeardown = { destroySync: () => rmSync(outDir, { recursive: true, force: true }) };
+  registerTeardown(teardown);
+  const remove = async (): Promise<void> => {
+    unregisterTeardown(teardown);
+    await rm(outDir, { recursive: true, force: true });
+  };
   const config = join(outDir, 'tsconfig.json');
   await writeFile(
     config,
@@ -47,7 +56,7 @@ export async function compileTools(): Promise<ToolCommands> {
       cwd: REPO_ROOT,
     });
   } catch (error) {
-    await rm(outDir, { recursive: true, force: true });
+    await remove();
     const { stdout, message } = error as { stdout?: string; message: string };
     throw new Error(`bench:lab: compiling the tools failed: ${stdout?.trim() || message}`);
   }
@@ -59,6 +68,6 @@ export async function compileTools(): Promise<ToolCommands> {
   return {
     discover: command(ENTRIES.discover),
     kary: command(ENTRIES.kary),
-    remove: () => rm(outDir, { recursive: true, force: true }),
+    remove,
   };
 }

@@ -116,32 +116,35 @@ let done = 0;
 // table keeps the cases' own order.
 const longestFirst = [...cases].sort((a, b) => expectedS(b) - expectedS(a));
 const byCase = new Map<LabCase, LabRow>();
-await Promise.all(
-  longestFirst.map((labCase) =>
-    limit(async () => {
-      const measured = await runLabCase(labCase, { verify: values.verify, tools: toolCommands }).catch(
-        (error: unknown) => ({
-          wallS: 0,
-          runS: null,
-          survivedS: null,
-          evictedS: null,
-          eviction: null,
-          error: (error as Error).message,
-        }),
-      );
-      const row = labRow(labCase, measured);
-      done++;
-      console.error(
-        `bench:lab: [${done}/${cases.length}] ${row.scenario} T=${row.timeoutS} ${row.minS}..${row.maxS} ` +
-          `${row.tool}: wall ${row.wallS.toFixed(1)} s, bracket (${row.survivedS}, ${row.evictedS}]` +
-          `${row.error === null ? '' : `, failed: ${row.error}`}`,
-      );
-      byCase.set(labCase, row);
-    }),
-  ),
-);
+try {
+  await Promise.all(
+    longestFirst.map((labCase) =>
+      limit(async () => {
+        const measured = await runLabCase(labCase, { verify: values.verify, tools: toolCommands }).catch(
+          (error: unknown) => ({
+            wallS: 0,
+            runS: null,
+            survivedS: null,
+            evictedS: null,
+            eviction: null,
+            error: (error as Error).message,
+          }),
+        );
+        const row = labRow(labCase, measured);
+        done++;
+        console.error(
+          `bench:lab: [${done}/${cases.length}] ${row.scenario} T=${row.timeoutS} ${row.minS}..${row.maxS} ` +
+            `${row.tool}: wall ${row.wallS.toFixed(1)} s, bracket (${row.survivedS}, ${row.evictedS}]` +
+            `${row.error === null ? '' : `, failed: ${row.error}`}`,
+        );
+        byCase.set(labCase, row);
+      }),
+    ),
+  );
+} finally {
+  await toolCommands.remove();
+}
 const rows = cases.map((c) => byCase.get(c) as LabRow);
-await toolCommands.remove();
 
 if (values.json) process.stdout.write(`${JSON.stringify({ date, jobs, rows }, null, 2)}\n`);
 else process.stdout.write(`${renderLabTable(rows, 'text')}\n`);
