@@ -118,8 +118,9 @@ export function recheckBudget(budget: number): number | null {
 
 /**
  * A full table so plain that the pass need not finish: its answers are suspect anyway, and
- * finishing it before the re-check costs about 2 T. Asked at every decision, so the bar is far
- * higher than at the end of a pass (`shouldRecheck`).
+ * finishing it before the re-check costs about 2 T. Asked at every decision, so each look's false
+ * alarms add up: the bar is far higher than at the end of a pass (`shouldRecheck`), or it is the
+ * same p-value with a full table's signature as well (EARLY_RECHECK_SIGNATURE_SHARE).
  */
 export function fullTableEvident(e: PassEvidence): boolean {
   if (recheckBudget(e.budget) === null || e.pending) return false;
