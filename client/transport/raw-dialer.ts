@@ -19,6 +19,11 @@ export const directDialer: RawDialer = {
   route: 'direct',
   dial(target, signal) {
     return new Promise((resolve, reject) => {
+      // An 'abort' listener never fires for a signal that is aborted already.
+      if (signal?.aborted === true) {
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        return;
+      }
       const socket = connect({ host: target.host, port: target.port, noDelay: true, keepAlive: false });
       socket.setTimeout(0);
       const socketOnError = (error: Error): void => {

@@ -67,6 +67,7 @@ export class Socks5Dialer implements RawDialer {
       socket.destroy();
     };
     signal?.addEventListener('abort', signalOnAbort, { once: true });
+    if (signal?.aborted === true) signalOnAbort();
     try {
       await SocksClient.createConnection({
         existing_socket: socket,
@@ -104,6 +105,8 @@ export class Socks5Dialer implements RawDialer {
     );
     const signalOnAbort = (): void => bound.abort(signal?.reason);
     signal?.addEventListener('abort', signalOnAbort, { once: true });
+    // Aborted while the name was looked up: the dial below then gives up at once.
+    if (signal?.aborted === true) signalOnAbort();
     try {
       return await directDialer.dial({ host: this.proxy.host, port: this.proxy.port }, bound.signal);
     } catch (error) {
