@@ -296,7 +296,7 @@ export class IdleSearch implements SearchEngine {
     const { bracket } = this.judge();
     const etaMs = this.estimateFinish(bracket, nowMs);
     const progress = this.pool.progress(this.direction, bracket, this.allRecords, nowMs, this.done, etaMs);
-    return { ...progress, recheck: this.rechecking };
+    return { ...progress, recheck: this.rechecking, budget: this.pass.budget };
   }
 
   private judge(records: readonly TestRecord[] = this.pass.records): Judgement {

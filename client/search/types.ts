@@ -157,6 +157,8 @@ export interface SearchProgress {
   oldestIdleMs: number | null;
   /** The search is in (or ended with) a full-table re-check: the table is suspected full. */
   recheck?: boolean;
+  /** The connections the current pass holds: a re-check with fewer than the one before shows here. */
+  budget?: number;
 }
 
 /** A search's current (or, once finished, last) pass: its connections, whether a re-check. */

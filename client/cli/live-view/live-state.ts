@@ -71,18 +71,24 @@ export function eventsBetween(
       kind: 'recheck',
       text: "reopened: re-checking with as few connections as the other direction's re-check",
     });
-  } else if (now.recheck === true && previous?.recheck !== true && !now.finished) {
+  } else if (now.recheck === true && !now.finished && (previous?.recheck !== true || fewer(previous, now))) {
+    const holding = now.budget === undefined ? 'fewer connections' : `${now.budget} connections`;
     events.push({
       elapsedMs,
       direction,
       kind: 'recheck',
-      text: "re-checking with fewer connections: the middlebox's table may be full",
+      text: `re-checking with ${holding}: the middlebox's table may be full`,
     });
   }
   if (now.finished && previous?.finished !== true) {
     events.push({ elapsedMs, direction, kind: 'done', text: 'done' });
   }
   return events;
+}
+
+/** A later re-check holds fewer connections than the one before (16, then 4). */
+function fewer(previous: SearchProgress, now: SearchProgress): boolean {
+  return now.budget !== undefined && previous.budget !== undefined && now.budget < previous.budget;
 }
 
 /** The state after a snapshot, and the events it brought (oldest first). */
@@ -144,5 +150,7 @@ export function bracketWords(d: SearchProgress): string {
       : `dies between ${survived} and ${evicted} idle, ${doing}`;
   }
   const oldest = d.oldestIdleMs === null ? '' : ` (longest idle now ${preciseSeconds(d.oldestIdleMs)})`;
+  if (d.recheck === true)
+    return survived === null ? `re-checking${oldest}` : `re-checking: survived ${survived} idle${oldest}`;
   return survived === null ? `searching${oldest}` : `no eviction yet: survived ${survived} idle${oldest}`;
 }

@@ -112,12 +112,12 @@ describe('observe', () => {
       searching.state,
       snapshot(
         9 * S,
-        direction('inbound', { evictedMs: 3 * S, recheck: true }),
+        direction('inbound', { evictedMs: 3 * S, recheck: true, budget: 16 }),
         direction('outbound', { survivedMs: 3.9 * S, evictedMs: 4 * S, finished: true }),
       ),
     );
     expect(outboundDone.events.map((e) => [e.direction, e.kind, e.text])).toEqual([
-      ['inbound', 'recheck', "re-checking with fewer connections: the middlebox's table may be full"],
+      ['inbound', 'recheck', "re-checking with 16 connections: the middlebox's table may be full"],
       ['outbound', 'survived', 'survived 3.90 s idle'],
       ['outbound', 'done', 'done'],
     ]);
@@ -125,7 +125,7 @@ describe('observe', () => {
       outboundDone.state,
       snapshot(
         10 * S,
-        direction('inbound', { evictedMs: 3 * S, recheck: true }),
+        direction('inbound', { evictedMs: 3 * S, recheck: true, budget: 16 }),
         direction('outbound', { evictedMs: 4 * S, recheck: true }),
       ),
     );
@@ -140,11 +140,23 @@ describe('observe', () => {
       reopened.state,
       snapshot(
         11 * S,
-        direction('inbound', { evictedMs: 3 * S, recheck: true }),
+        direction('inbound', { evictedMs: 3 * S, recheck: true, budget: 16 }),
         direction('outbound', { evictedMs: 4 * S, recheck: true }),
       ),
     );
     expect(still.events, 'a re-check under way is told once').toEqual([]);
+    const again = observe(
+      still.state,
+      snapshot(
+        12 * S,
+        direction('inbound', { recheck: true, budget: 4 }),
+        direction('outbound', { evictedMs: 4 * S, recheck: true }),
+      ),
+    );
+    expect(
+      again.events.map((e) => [e.direction, e.kind, e.text]),
+      'a second re-check, with 4',
+    ).toEqual([['inbound', 'recheck', "re-checking with 4 connections: the middlebox's table may be full"]]);
   });
 });
 
@@ -158,6 +170,8 @@ describe('bracketWords', () => {
     ],
     [{ survivedMs: 23.1 * S, evictedMs: 31 * S }, 'dies between 23.1 s and 31.0 s idle, narrowing'],
     [{ evictedMs: 4 * S }, 'dies under 4.00 s idle, narrowing'],
+    [{ recheck: true, oldestIdleMs: 9.5 * S }, 're-checking (longest idle now 9.50 s)'],
+    [{ recheck: true, survivedMs: 40 * S }, 're-checking: survived 40.0 s idle'],
     [
       { survivedMs: 23.1 * S, evictedMs: 31 * S, recheck: true },
       'dies between 23.1 s and 31.0 s idle, re-checking',
