@@ -23,7 +23,7 @@
  * secret, which it never sends: `credentials` hands it to the probes (their hello MACs) and each
  * resume proves it again. The hello itself and a refusal's words are session-hello.ts's.
  *
- * (About 440 lines, one state machine: the handshake with its failure modes, and the resume loop
+ * (About 480 lines, one state machine: the handshake with its failure modes, and the resume loop
  * that reuses it. Splitting them would put one `open()` in two files.)
  */
 import { EventEmitter } from 'node:events';
