@@ -14,7 +14,7 @@ describe("bench:lab's compiled tools", () => {
   it('compile, and each starts: discover prints its version, the k-ary child its usage', async ({
     onTestFinished,
   }) => {
-    const tools = await compileTools();
+    const tools = await compileTools({ background: true });
     onTestFinished(() => tools.remove());
     const [node, ...discoverArgs] = tools.discover(['--version']);
     const version = await run(node!, discoverArgs, { cwd: REPO_ROOT, timeout: 20_000 });
