@@ -5,10 +5,11 @@
  * every accepted socket with them.
  */
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { HostPort } from '../../protocol/address.js';
 import type { Defer } from './teardown.js';
+import { listenOnLoopback } from './loopback-server.js';
 
 export type NotAReflectorKind = 'http' | 'banner' | 'silent' | 'websocket';
 
@@ -21,14 +22,7 @@ export interface NotAReflector {
 }
 
 export async function startNotAReflector(defer: Defer, kind: NotAReflectorKind): Promise<NotAReflector> {
-  const sockets = new Set<Socket>();
   let acceptedAtMs: number | null = null;
-  const track = (socket: Socket): void => {
-    acceptedAtMs ??= performance.now();
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.once('close', () => sockets.delete(socket));
-  };
   let server: Server;
   switch (kind) {
     case 'http':
@@ -56,18 +50,7 @@ export async function startNotAReflector(defer: Defer, kind: NotAReflectorKind):
       throw new Error(`unknown kind ${String(never)}`);
     }
   }
-  server.on('connection', track);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  defer(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  const { port } = server.address() as AddressInfo;
-  return { address: { host: '127.0.0.1', port }, acceptedAtMs: () => acceptedAtMs };
+  server.on('connection', () => (acceptedAtMs ??= performance.now()));
+  const { address } = await listenOnLoopback(defer, server);
+  return { address, acceptedAtMs: () => acceptedAtMs };
 }

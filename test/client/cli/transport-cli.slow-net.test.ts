@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
-import type { AddressInfo, Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Reflector } from '../../../reflector/reflector.js';
 import { selfSignedIdentity } from '../../../reflector/self-signed.js';
 import type { HostPort } from '../../../protocol/address.js';
 import { runCli, spawnCli } from '../../helpers/cli.js';
 import { useTeardown, waitFor, type Defer } from '../../helpers/teardown.js';
+import { listenOnLoopback } from '../../helpers/loopback-server.js';
 
 const identity = await selfSignedIdentity();
 const otherIdentity = await selfSignedIdentity(['reflector.example'], { loopback: false });
@@ -158,22 +158,10 @@ describe.concurrent('transports: failures are one line and exit 3, with nothing 
   it('a plain client to a TLS-only port', { timeout: RUN_MS + 5000 }, async ({ onTestFinished }) => {
     const defer = useTeardown(onTestFinished);
     const server = createTlsServer({ cert: identity.cert, key: identity.key }, (socket) => socket.destroy());
-    const sockets = new Set<Socket>();
-    server.on('connection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
     server.on('tlsClientError', () => {});
-    defer(
-      () =>
-        new Promise<void>((resolve) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(() => resolve());
-        }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    const stderr = await failingDiscover(defer, { host: '127.0.0.1', port }, ['--transport', 'ws']);
+    const { address, sockets } = await listenOnLoopback(defer, server);
+    const { port } = address;
+    const stderr = await failingDiscover(defer, address, ['--transport', 'ws']);
     expect(stderr).toBe(
       `idlescope: 127.0.0.1:${port} accepted the connection, then closed it without answering the ` +
         'upgrade (a TLS-only port? try --transport tls or wss): not an idlescope reflector ' +

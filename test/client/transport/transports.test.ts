@@ -20,6 +20,7 @@ import type { HostPort } from '../../../protocol/address.js';
 import { selfSignedIdentity } from '../../../reflector/self-signed.js';
 import { Reflector } from '../../../reflector/reflector.js';
 import { useTeardown, waitFor } from '../../reflector/helpers.js';
+import { listenOnLoopback } from '../../helpers/loopback-server.js';
 
 const identity = await selfSignedIdentity();
 const otherIdentity = await selfSignedIdentity(['reflector.example'], { loopback: false });
@@ -188,22 +189,9 @@ describe('TLS trust and mismatches', () => {
 
   it('a plain client to a TLS-only port: not a reflector, saying TLS', async () => {
     const server = createTlsServer({ cert: identity.cert, key: identity.key }, (socket) => socket.destroy());
-    const sockets = new Set<import('node:net').Socket>();
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
     server.on('tlsClientError', () => {});
-    defer(
-      () =>
-        new Promise<void>((resolve) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(() => resolve());
-        }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    const error = await controlError({ host: '127.0.0.1', port }, 'tcp', { pin: null });
+    const { address } = await listenOnLoopback(defer, server);
+    const error = await controlError(address, 'tcp', { pin: null });
     expect((error as { code?: string }).code, error.message).toBe('IDLESCOPE_NOT_A_REFLECTOR');
     expect(error.message).toMatch(/a TLS-only port\? try --transport tls or wss/);
   });
@@ -238,28 +226,17 @@ describe('a secured socket between owners', () => {
   const defer = useTeardown();
 
   it("a peer's RST on a TLS socket no owner listens to yet ends the socket, not the process", async () => {
-    const server = createTlsServer({ cert: identity.cert, key: identity.key });
-    const accepted: import('node:net').Socket[] = [];
-    server.on('connection', (socket) => {
-      accepted.push(socket);
-      socket.on('error', () => {});
-    });
-    defer(
-      () =>
-        new Promise<void>((resolve) => {
-          for (const socket of accepted) socket.destroy();
-          server.close(() => resolve());
-        }),
+    const { address: target, sockets } = await listenOnLoopback(
+      defer,
+      createTlsServer({ cert: identity.cert, key: identity.key }),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const target = { host: '127.0.0.1', port: (server.address() as AddressInfo).port };
     const raw = await directDialer.dial(target);
     defer(() => raw.destroy());
     const secured = await tlsLayer(PINNED).secure(raw, target, AbortSignal.timeout(5000));
     let closed = false;
     secured.on('close', () => (closed = true));
-    expect(accepted, 'the server accepted the one connection').toHaveLength(1);
-    accepted[0]!.resetAndDestroy();
+    expect(sockets.size, 'the server accepted the one connection').toBe(1);
+    [...sockets][0]!.resetAndDestroy();
     // Without the TLS layer's sink this RST is an uncaught ECONNRESET, which vitest fails the run on.
     await waitFor('the secured socket to close on the reset', () => closed);
     expect(secured.destroyed, 'the secured socket is destroyed').toBe(true);
