@@ -4,11 +4,14 @@
  * exists, run in afterEach). Every wait is bounded and fails with a message saying what it waited for.
  */
 import { connect, type Socket } from 'node:net';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import WebSocket from 'ws';
 import {
   CONTROL_PATH,
+  ECHO_BYTE,
+  PING_BYTE,
   PROTOCOL_VERSION,
+  PUSH_BYTE,
   decodeReflectorMessage,
   encodeMessage,
   encodeProbeHello,
@@ -289,4 +292,26 @@ export async function openProbe(
   const raw = await openRaw(defer, address, probeHello(session, probe));
   await control.nextProbeEvent(probe, 'attached');
   return raw;
+}
+
+/** A second, well-behaved session that must keep working through everything. */
+export async function bystander(defer: ReturnType<typeof useTeardown>, address: HostPort) {
+  const { control, session } = await openSession(defer, address);
+  const probe = await openProbe(defer, address, control, session, 1);
+  return {
+    control,
+    async proveAlive(reflector: Reflector): Promise<void> {
+      control.send({ type: 'push', probe: 1 });
+      await control.nextProbeEvent(1, 'pushed');
+      probe.socket.write(Buffer.of(PING_BYTE));
+      await control.nextProbeEvent(1, 'echoed');
+      await waitFor('push and echo bytes on the bystander probe', () => probe.received.length >= 2);
+      expect(probe.received, 'the bystander probe got exactly its push and its echo').toEqual([
+        PUSH_BYTE,
+        ECHO_BYTE,
+      ]);
+      expect(control.closeCode, 'the bystander control channel is open').toBeNull();
+      expect(reflector.stats().sessions, 'the bystander session is still there').toBeGreaterThanOrEqual(1);
+    },
+  };
 }

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ECHO_BYTE, MAX_CONTROL_MESSAGE_BYTES, PING_BYTE, PUSH_BYTE } from '../../protocol/wire.js';
-import type { HostPort } from '../../protocol/address.js';
-import type { Reflector } from '../../reflector/reflector.js';
+import { MAX_CONTROL_MESSAGE_BYTES } from '../../protocol/wire.js';
 import {
+  bystander,
   openControl,
-  openProbe,
   openRaw,
   newHello,
   openSession,
   startReflector,
   useTeardown,
-  waitFor,
   type TestControl,
 } from './helpers.js';
 
@@ -55,28 +52,6 @@ const abuses: Abuse[] = [
     errorMessage: true,
   },
 ];
-
-/** A second, well-behaved session that must keep working through everything. */
-async function bystander(defer: ReturnType<typeof useTeardown>, address: HostPort) {
-  const { control, session } = await openSession(defer, address);
-  const probe = await openProbe(defer, address, control, session, 1);
-  return {
-    control,
-    async proveAlive(reflector: Reflector): Promise<void> {
-      control.send({ type: 'push', probe: 1 });
-      await control.nextProbeEvent(1, 'pushed');
-      probe.socket.write(Buffer.of(PING_BYTE));
-      await control.nextProbeEvent(1, 'echoed');
-      await waitFor('push and echo bytes on the bystander probe', () => probe.received.length >= 2);
-      expect(probe.received, 'the bystander probe got exactly its push and its echo').toEqual([
-        PUSH_BYTE,
-        ECHO_BYTE,
-      ]);
-      expect(control.closeCode, 'the bystander control channel is open').toBeNull();
-      expect(reflector.stats().sessions, 'the bystander session is still there').toBeGreaterThanOrEqual(1);
-    },
-  };
-}
 
 describe('reflector under hostile control messages', () => {
   const defer = useTeardown();

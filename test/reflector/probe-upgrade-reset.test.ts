@@ -8,13 +8,12 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import WebSocket from 'ws';
 import { PROBE_PATH } from '../../protocol/wire.js';
 import { selfSignedIdentity } from '../../reflector/self-signed.js';
-import { PING_BYTE, PUSH_BYTE, ECHO_BYTE } from '../../protocol/wire.js';
 import type { HostPort } from '../../protocol/address.js';
-import { openProbe, openSession, startReflector, useTeardown, waitFor } from './helpers.js';
+import { bystander, startReflector, useTeardown, waitFor } from './helpers.js';
 
 const identity = await selfSignedIdentity();
 
@@ -42,17 +41,10 @@ describe('a WebSocket probe reset before its hello', () => {
 
   it.each([false, true])('closes that connection only (wss: %s)', async (secure) => {
     const { reflector, address } = await startReflector(defer, { tls: identity });
-    const { control, session } = await openSession(defer, address);
-    const probe = await openProbe(defer, address, control, session, 1);
+    const good = await bystander(defer, address);
     for (let i = 0; i < 5; i++) await upgradeThenReset(address, secure);
     await waitFor('the reset connections to be gone', () => reflector.stats().connections <= 2);
     // The reflector still serves the session it had: a push and an echo on its probe.
-    control.send({ type: 'push', probe: 1 });
-    await control.nextProbeEvent(1, 'pushed');
-    probe.socket.write(Buffer.of(PING_BYTE));
-    await control.nextProbeEvent(1, 'echoed');
-    await waitFor('the push and the echo on the probe', () => probe.received.length >= 2);
-    expect(probe.received).toEqual([PUSH_BYTE, ECHO_BYTE]);
-    expect(control.closeCode, 'the control channel is open').toBeNull();
+    await good.proveAlive(reflector);
   });
 });
