@@ -19,9 +19,10 @@ export const directDialer: RawDialer = {
   route: 'direct',
   dial(target, signal) {
     return new Promise((resolve, reject) => {
+      const aborted = (): Error => (signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
       // An 'abort' listener never fires for a signal that is aborted already.
       if (signal?.aborted === true) {
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        reject(aborted());
         return;
       }
       const socket = connect({ host: target.host, port: target.port, noDelay: true, keepAlive: false });
@@ -33,7 +34,7 @@ export const directDialer: RawDialer = {
       const signalOnAbort = (): void => {
         socket.off('connect', socketOnConnect);
         socket.destroy();
-        reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+        reject(aborted());
       };
       const socketOnConnect = (): void => {
         socket.off('error', socketOnError);
